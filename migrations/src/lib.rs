@@ -1,0 +1,14 @@
+//! Schema migrations for hoithi. They describe tables with sea-query only and never
+//! depend on the entity code, so an old migration keeps meaning what it meant.
+pub use sea_orm_migration::prelude::*;
+
+mod m20261126_000001_initial;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261126_000001_initial::Migration)]
+    }
+}

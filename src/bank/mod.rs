@@ -1,0 +1,1 @@
+//! Question banks: files on disk ⇄ domain questions (parse, check, import, export, draw).

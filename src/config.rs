@@ -1,0 +1,89 @@
+//! Typed configuration: defaults that just work, overridable by environment and flags.
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Args;
+
+/// A secret that never appears in logs or debug output.
+#[derive(Clone, Default)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Secret(s.to_owned()))
+    }
+}
+
+/// Settings of the database and data directory, shared by every subcommand.
+#[derive(Args, Debug, Clone)]
+pub struct DbSettings {
+    /// Database URL: `sqlite://…` or `postgres://…`. Default: SQLite file in the data directory.
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+    /// Directory for the SQLite database and other local files.
+    #[arg(long, global = true, env = "HOITHI_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+}
+
+impl DbSettings {
+    /// The URL to connect to: `DATABASE_URL` when given, else `<data_dir>/hoithi.db`.
+    pub fn url(&self) -> String {
+        match &self.database_url {
+            Some(u) => u.clone(),
+            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("hoithi.db").display()),
+        }
+    }
+}
+
+/// Settings of the HTTP server.
+#[derive(Args, Debug, Clone)]
+pub struct ServeSettings {
+    /// Address to listen on.
+    #[arg(long, global = true, env = "HOITHI_BIND", default_value = "0.0.0.0:8080")]
+    pub bind: SocketAddr,
+    /// Organiser created on first start (default: `admin`).
+    #[arg(long, global = true, env = "HOITHI_ADMIN_USER", default_value = "admin")]
+    pub admin_user: String,
+    /// Password of that organiser; generated and printed once when absent.
+    #[arg(long, global = true, env = "HOITHI_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<Secret>,
+    /// Secret that signs tokens; generated once and stored in the database when absent.
+    #[arg(long, global = true, env = "HOITHI_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<Secret>,
+    /// Folder of question banks loaded (and checked) at start.
+    #[arg(long, global = true, env = "HOITHI_BANKS", default_value = "question_banks")]
+    pub banks: PathBuf,
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, global = true, env = "HOITHI_WORKERS")]
+    pub workers: Option<usize>,
+}
+
+impl Default for ServeSettings {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from(([0, 0, 0, 0], 8080)),
+            admin_user: "admin".into(),
+            admin_password: None,
+            jwt_secret: None,
+            banks: PathBuf::from("question_banks"),
+            workers: None,
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! Opening the database (SQLite by default, PostgreSQL when the URL says so) and applying
+//! migrations. Failures become one sentence that says what is wrong and how to fix it.
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context, anyhow};
+use migrations::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection};
+
+use crate::config::DbSettings;
+
+/// Connects, creating the SQLite file and its folder when needed.
+pub async fn connect(settings: &DbSettings) -> anyhow::Result<DatabaseConnection> {
+    connect_url(&settings.url(), Some(&settings.data_dir)).await
+}
+
+pub async fn connect_url(url: &str, data_dir: Option<&Path>) -> anyhow::Result<DatabaseConnection> {
+    let mut opts = ConnectOptions::new(url.to_owned());
+    opts.sqlx_logging(false).connect_timeout(Duration::from_secs(5)).acquire_timeout(Duration::from_secs(10));
+    if url.starts_with("sqlite:") {
+        if let Some(path) = sqlite_path(url) {
+            let dir = path.parent().filter(|p| !p.as_os_str().is_empty());
+            if let Some(dir) = dir.or(data_dir) {
+                std::fs::create_dir_all(dir).with_context(|| {
+                    format!(
+                        "cannot create the data directory {} (set HOITHI_DATA_DIR or --data-dir to a writable folder)",
+                        dir.display()
+                    )
+                })?;
+                check_writable(dir)?;
+            }
+        }
+        // WAL lets readers run beside the single writer; synchronous=FULL makes a commit
+        // durable before it returns, so an acknowledged answer survives even a power cut.
+        opts.max_connections(8).min_connections(1).map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+        });
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        opts.max_connections(16).min_connections(1);
+    } else {
+        return Err(anyhow!(
+            "DATABASE_URL must start with sqlite:// or postgres:// (got {:?})",
+            url.split(':').next().unwrap_or_default()
+        ));
+    }
+    let db = Database::connect(opts).await.map_err(|e| {
+        anyhow!(
+            "cannot connect to the database at {}: {e} (check DATABASE_URL and that the server is running)",
+            redact(url)
+        )
+    })?;
+    Ok(db)
+}
+
+/// Applies every pending migration.
+pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
+    Migrator::up(db, None).await.map_err(|e| anyhow!("cannot apply the database migrations: {e}"))
+}
+
+/// Is the database reachable? Used by `/readyz`.
+pub async fn ping(db: &DatabaseConnection) -> bool {
+    db.execute_unprepared("SELECT 1").await.is_ok()
+}
+
+pub fn is_sqlite(db: &DatabaseConnection) -> bool {
+    db.get_database_backend() == DatabaseBackend::Sqlite
+}
+
+fn sqlite_path(url: &str) -> Option<&Path> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next()?;
+    if path.is_empty() || path == ":memory:" { None } else { Some(Path::new(path)) }
+}
+
+fn check_writable(dir: &Path) -> anyhow::Result<()> {
+    let probe = dir.join(".hoithi-write-test");
+    std::fs::write(&probe, b"ok").with_context(|| {
+        format!(
+            "the data directory {} is not writable (set HOITHI_DATA_DIR or --data-dir to a writable folder)",
+            dir.display()
+        )
+    })?;
+    let _ = std::fs::remove_file(probe);
+    Ok(())
+}
+
+/// The URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            let user = creds.split(':').next().unwrap_or_default();
+            format!("{}://{}@{}", &url[..s], user, &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}

@@ -1,0 +1,19 @@
+//! sea-orm models, one file per table (see the `migrations` crate for the schema).
+pub mod adjustments;
+pub mod answers;
+pub mod audit_log;
+pub mod bank_documents;
+pub mod bank_sections;
+pub mod banks;
+pub mod contest_banks;
+pub mod contestants;
+pub mod contests;
+pub mod draws;
+pub mod judges;
+pub mod part_questions;
+pub mod parts;
+pub mod question_versions;
+pub mod questions;
+pub mod settings;
+pub mod teams;
+pub mod users;

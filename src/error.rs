@@ -1,0 +1,158 @@
+//! The one error type of the HTTP API. Each variant has a stable machine-readable code and
+//! a status; the answer is `{"error": {"code": "...", "message": "..."}}`. Causes go to the
+//! log, never to the client.
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use sea_orm::{DbErr, SqlErr};
+use serde_json::{Value, json};
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// A field of the request is missing or malformed (400 `invalid_input`).
+    #[error("{field}: {message}")]
+    Invalid { field: String, message: String },
+    /// The request as a whole cannot be understood (400, code given).
+    #[error("{message}")]
+    BadRequest { code: &'static str, message: String },
+    /// No valid credentials (401); the code says what is wrong with the token.
+    #[error("{message}")]
+    Unauthorized { code: &'static str, message: String },
+    /// Valid credentials, but not allowed (403 `forbidden`).
+    #[error("{0}")]
+    Forbidden(String),
+    /// 404 `not_found`.
+    #[error("{0}")]
+    NotFound(String),
+    /// The request clashes with what exists or with the current state (409). `state`
+    /// carries the current state for illegal transitions.
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String, state: Option<Value> },
+    /// 413 `payload_too_large`.
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    /// 429 `rate_limited` with a Retry-After header.
+    #[error("too many attempts; try again in {retry_after_s} s")]
+    RateLimited { retry_after_s: u64 },
+    /// The database cannot be reached (503 `unavailable`).
+    #[error("the database is unavailable")]
+    Unavailable(#[source] anyhow::Error),
+    /// Anything else (500 `internal`); the cause is logged, not shown.
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl ApiError {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Invalid { field: field.into(), message: message.into() }
+    }
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::BadRequest { code, message: message.into() }
+    }
+    pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
+        Self::Unauthorized { code, message: message.into() }
+    }
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::Forbidden(message.into())
+    }
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::NotFound(message.into())
+    }
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::Conflict { code, message: message.into(), state: None }
+    }
+    /// An illegal transition: 409 with the current state attached.
+    pub fn invalid_state(message: impl Into<String>, state: Value) -> Self {
+        Self::Conflict { code: "invalid_state", message: message.into(), state: Some(state) }
+    }
+    pub fn internal(e: impl Into<anyhow::Error>) -> Self {
+        Self::Internal(e.into())
+    }
+
+    /// The stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Invalid { .. } => "invalid_input",
+            Self::BadRequest { code, .. } => code,
+            Self::Unauthorized { code, .. } => code,
+            Self::Forbidden(_) => "forbidden",
+            Self::NotFound(_) => "not_found",
+            Self::Conflict { code, .. } => code,
+            Self::PayloadTooLarge(_) => "payload_too_large",
+            Self::RateLimited { .. } => "rate_limited",
+            Self::Unavailable(_) => "unavailable",
+            Self::Internal(_) => "internal",
+        }
+    }
+
+    /// The JSON body, also used for errors sent over WebSocket.
+    pub fn body(&self) -> Value {
+        let mut err = json!({ "code": self.code(), "message": self.to_string() });
+        match self {
+            Self::Invalid { field, .. } => err["field"] = json!(field),
+            Self::Conflict { state: Some(s), .. } => err["state"] = s.clone(),
+            _ => {}
+        }
+        json!({ "error": err })
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::Invalid { .. } | Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            Self::Internal(e) | Self::Unavailable(e) => {
+                tracing::error!(error = ?e, code = self.code(), "request failed")
+            }
+            _ => tracing::debug!(code = self.code(), message = %self, "request refused"),
+        }
+        let mut res = HttpResponse::build(self.status_code());
+        if let Self::RateLimited { retry_after_s } = self
+            && let Ok(v) = HeaderValue::from_str(&retry_after_s.to_string())
+        {
+            res.insert_header((header::RETRY_AFTER, v));
+        }
+        res.json(self.body())
+    }
+}
+
+impl From<DbErr> for ApiError {
+    fn from(e: DbErr) -> Self {
+        match e.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => {
+                Self::conflict("already_exists", "a record with the same unique value already exists")
+            }
+            Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
+                Self::conflict("referenced", "the record refers to, or is referred to by, another record")
+            }
+            _ => match e {
+                DbErr::Conn(_) | DbErr::ConnectionAcquire(_) => Self::Unavailable(e.into()),
+                _ => Self::Internal(e.into()),
+            },
+        }
+    }
+}
+
+impl From<sea_orm::TransactionError<ApiError>> for ApiError {
+    fn from(e: sea_orm::TransactionError<ApiError>) -> Self {
+        match e {
+            sea_orm::TransactionError::Connection(db) => db.into(),
+            sea_orm::TransactionError::Transaction(api) => api,
+        }
+    }
+}

@@ -1,0 +1,22 @@
+//! hoithi: a server that runs study-campaign contests ("hội thi tìm hiểu") end to end.
+pub mod auth;
+pub mod bank;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod entities;
+pub mod error;
+pub mod live;
+pub mod routes;
+pub mod startup;
+pub mod store;
+pub mod telemetry;
+pub mod web;
+
+pub use error::{ApiError, ApiResult};
+
+/// Milliseconds since the Unix epoch on the server clock: the one time that decides.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}

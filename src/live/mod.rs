@@ -1,0 +1,1 @@
+//! The live engine: one owner task per running contest, reached through a cloneable handle.

@@ -1,0 +1,1 @@
+//! Static pages, embedded in the binary so the server works with no internet.

@@ -1,0 +1,165 @@
+//! `spawn_app`: the real server on port 0 with a fresh database, plus HTTP and WebSocket
+//! helpers.
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use hoithi::config::ServeSettings;
+use hoithi::startup::Application;
+use reqwest::{Method, StatusCode};
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+
+pub const ADMIN_USER: &str = "admin";
+pub const ADMIN_PASSWORD: &str = "mat-khau-thu-nghiem-1";
+pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-123";
+
+pub struct TestApp {
+    pub addr: String,
+    pub port: u16,
+    pub db_url: String,
+    pub client: reqwest::Client,
+    pub handle: actix_web::dev::ServerHandle,
+    pub state: hoithi::startup::AppState,
+    _dir: tempfile::TempDir,
+}
+
+pub type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A fresh database URL: a temporary SQLite file, or a new PostgreSQL database when
+/// `TEST_DATABASE_URL` is set.
+async fn fresh_db_url(dir: &tempfile::TempDir) -> String {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(admin_url) if !admin_url.is_empty() => {
+            let name = format!("hoithi_test_{}", uuid::Uuid::new_v4().simple());
+            let admin = Database::connect(&admin_url).await.expect("connect to TEST_DATABASE_URL");
+            admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+            admin.close().await.ok();
+            let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
+            format!("{base}/{name}")
+        }
+        _ => format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display()),
+    }
+}
+
+pub fn test_settings() -> ServeSettings {
+    ServeSettings {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        admin_user: ADMIN_USER.into(),
+        admin_password: Some(hoithi::config::Secret::new(ADMIN_PASSWORD)),
+        jwt_secret: Some(hoithi::config::Secret::new(JWT_SECRET)),
+        banks: std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/question_banks")),
+        workers: Some(2),
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(test_settings()).await
+}
+
+pub async fn spawn_app_with(settings: ServeSettings) -> TestApp {
+    hoithi::telemetry::init("warn");
+    let dir = tempfile::tempdir().unwrap();
+    let db_url = fresh_db_url(&dir).await;
+    start(db_url, dir, settings).await
+}
+
+async fn start(db_url: String, dir: tempfile::TempDir, settings: ServeSettings) -> TestApp {
+    let db = hoithi::db::connect_url(&db_url, Some(dir.path())).await.expect("connect");
+    let (app, _) = Application::build_with_db(db, settings).await.expect("build app");
+    let port = app.port();
+    let handle = app.server_handle();
+    let state = app.state.clone();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        addr: format!("http://127.0.0.1:{port}"),
+        port,
+        db_url,
+        client: reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap(),
+        handle,
+        state,
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    /// Stops this server and starts a new one on the same database, as after a crash or
+    /// a redeploy.
+    pub async fn restart(self) -> TestApp {
+        self.handle.stop(true).await;
+        let TestApp { db_url, _dir, .. } = self;
+        start(db_url, _dir, test_settings()).await
+    }
+
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self.client.request(method, format!("{}{}", self.addr, path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status();
+        let text = res.text().await.unwrap_or_default();
+        let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        (status, value)
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+        self.request(Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+        self.request(Method::POST, path, token, Some(body)).await
+    }
+
+    /// Signs in as the bootstrap organiser and returns the access token.
+    pub async fn admin_token(&self) -> String {
+        self.login(ADMIN_USER, ADMIN_PASSWORD).await
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> String {
+        let (status, body) =
+            self.post("/api/auth/login", None, json!({"username": username, "password": password})).await;
+        assert_eq!(status, StatusCode::OK, "login failed: {body}");
+        body["token"].as_str().unwrap().to_owned()
+    }
+
+    /// Opens the live WebSocket with the token in the query string.
+    pub async fn ws(&self, token: &str) -> Ws {
+        let url = format!("ws://127.0.0.1:{}/api/live?token={token}", self.port);
+        let (ws, _) = tokio_tungstenite::connect_async(url).await.expect("websocket connect");
+        ws
+    }
+}
+
+/// Sends one JSON message over a WebSocket.
+pub async fn ws_send(ws: &mut Ws, v: Value) {
+    ws.send(Message::Text(v.to_string().into())).await.expect("ws send");
+}
+
+/// Receives JSON messages until one satisfies `pred`, within `secs` seconds.
+pub async fn ws_until(ws: &mut Ws, secs: u64, pred: impl Fn(&Value) -> bool) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        let msg =
+            tokio::time::timeout_at(deadline, ws.next()).await.expect("timed out waiting for a websocket message");
+        match msg {
+            Some(Ok(Message::Text(t))) => {
+                let v: Value = serde_json::from_str(&t).expect("json message");
+                if pred(&v) {
+                    return v;
+                }
+            }
+            Some(Ok(_)) => {}
+            other => panic!("websocket ended: {other:?}"),
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! API tests: each starts the real server on port 0 with its own fresh database and talks
+//! to it over HTTP and WebSocket. Set `TEST_DATABASE_URL=postgres://…/postgres` to run them
+//! on PostgreSQL (a fresh database per test).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod auth;
+mod health;
+#[allow(dead_code)] // shared helpers; not every test module uses all of them
+mod helpers;
