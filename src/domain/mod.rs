@@ -1,1 +1,3 @@
 //! Pure domain logic: no I/O, no HTTP, no SQL.
+pub mod question;
+pub mod text;
