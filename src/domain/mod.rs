@@ -1,3 +1,4 @@
 //! Pure domain logic: no I/O, no HTTP, no SQL.
+pub mod part;
 pub mod question;
 pub mod text;
