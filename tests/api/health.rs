@@ -28,3 +28,13 @@ async fn openapi_document_is_served() {
     assert!(b["paths"]["/healthz"]["get"].is_object(), "{b}");
     assert!(b["paths"]["/api/auth/login"]["post"].is_object());
 }
+
+#[tokio::test]
+async fn every_response_carries_a_request_id() {
+    let app = spawn_app().await;
+    let res = app.client.get(format!("{}/healthz", app.addr)).send().await.unwrap();
+    let id = res.headers().get("x-request-id").expect("x-request-id header").to_str().unwrap().to_owned();
+    assert!(id.len() >= 16, "{id}");
+    let res2 = app.client.get(format!("{}/nope", app.addr)).send().await.unwrap();
+    assert_ne!(res2.headers().get("x-request-id").unwrap().to_str().unwrap(), id);
+}
