@@ -15,4 +15,5 @@ pub fn configure(cfg: &mut ServiceConfig) {
     health::configure(cfg);
     cfg.service(openapi::document);
     auth::configure(cfg);
+    crate::web::configure(cfg);
 }
