@@ -4,9 +4,13 @@
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub mod auth;
+pub mod contests;
 pub mod health;
+pub mod join;
 pub mod json;
 pub mod openapi;
+pub mod parts;
+pub mod teams;
 
 pub use json::Json;
 
@@ -15,4 +19,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
     health::configure(cfg);
     cfg.service(openapi::document);
     auth::configure(cfg);
+    contests::configure(cfg);
+    teams::configure(cfg);
+    parts::configure(cfg);
+    join::configure(cfg);
 }
