@@ -8,6 +8,7 @@ pub mod contests;
 pub mod health;
 pub mod join;
 pub mod json;
+pub mod judges;
 pub mod openapi;
 pub mod parts;
 pub mod teams;
@@ -23,4 +24,5 @@ pub fn configure(cfg: &mut ServiceConfig) {
     teams::configure(cfg);
     parts::configure(cfg);
     join::configure(cfg);
+    judges::configure(cfg);
 }

@@ -10,3 +10,4 @@ mod fixtures;
 mod health;
 #[allow(dead_code)] // shared helpers; not every test module uses all of them
 mod helpers;
+mod tokens;
