@@ -140,10 +140,13 @@ async fn insert_teams(
     let mut seen: HashMap<String, String> = existing.iter().map(|t| (fold(&t.name), String::new())).collect();
     for (label, t) in &inputs {
         if let Some(first) = seen.get(&fold(&t.name)) {
-            let where_ =
-                if first.is_empty() { "the contest already has a team".to_owned() } else { format!("{first} has") };
             let at = if label.is_empty() { String::new() } else { format!("{label}: ") };
-            return Err(ApiError::conflict("already_exists", format!("{at}{where_} named {:?}", t.name)));
+            let msg = if first.is_empty() {
+                format!("{at}the contest already has a team named {:?}", t.name)
+            } else {
+                format!("{at}the team {:?} is already given in {first}", t.name)
+            };
+            return Err(ApiError::conflict("already_exists", msg));
         }
         seen.insert(fold(&t.name), if label.is_empty() { "the input".into() } else { label.clone() });
     }

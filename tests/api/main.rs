@@ -10,4 +10,6 @@ mod fixtures;
 mod health;
 #[allow(dead_code)] // shared helpers; not every test module uses all of them
 mod helpers;
+mod judges;
+mod teams;
 mod tokens;
