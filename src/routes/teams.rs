@@ -136,6 +136,8 @@ async fn insert_teams(
     contest_id: i32,
     inputs: Vec<(String, TeamInput)>,
 ) -> ApiResult<Vec<teams::Model>> {
+    // Two lists added at once must not both pass the name check.
+    store::contests::lock(db, contest_id).await?;
     let existing = store::teams::list(db, contest_id).await?;
     let mut seen: HashMap<String, String> = existing.iter().map(|t| (fold(&t.name), String::new())).collect();
     for (label, t) in &inputs {

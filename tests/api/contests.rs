@@ -239,3 +239,34 @@ async fn a_started_part_refuses_score_altering_changes_naming_the_setting() {
     assert_eq!(s, StatusCode::CONFLICT);
     assert_eq!(b["error"]["code"], "part_started");
 }
+
+#[tokio::test]
+async fn a_hall_joining_at_once_gets_one_captain_per_team() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let contest = create_contest(&app, &admin, "Hội thi").await;
+    let (_, code_a) = create_team(&app, &admin, contest, "Đội A").await;
+    let (_, code_b) = create_team(&app, &admin, contest, "Đội B").await;
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let code = if i % 2 == 0 { code_a.clone() } else { code_b.clone() };
+        let client = app.client.clone();
+        let url = format!("{}/api/join", app.addr);
+        tasks.push(tokio::spawn(async move {
+            let res =
+                client.post(url).json(&json!({"code": code, "name": format!("Thí sinh {i}")})).send().await.unwrap();
+            (res.status(), res.text().await.unwrap())
+        }));
+    }
+    for t in tasks {
+        let (s, b) = t.await.unwrap();
+        assert_eq!(s, StatusCode::OK, "{b}");
+    }
+    let (_, list) = app.get(&format!("/api/contests/{contest}/contestants"), Some(&admin)).await;
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 40);
+    for team in list.iter().map(|x| x["team_id"].as_i64().unwrap()).collect::<std::collections::BTreeSet<_>>() {
+        let captains = list.iter().filter(|x| x["team_id"] == team && x["is_captain"] == true).count();
+        assert_eq!(captains, 1, "team {team}");
+    }
+}
