@@ -88,7 +88,7 @@ pub async fn delete(db: &impl ConnectionTrait, id: i32) -> Result<(), DbErr> {
 /// PostgreSQL the write takes the row lock.
 pub async fn lock(db: &impl ConnectionTrait, id: i32) -> Result<(), DbErr> {
     teams::Entity::update_many()
-        .col_expr(teams::Column::Code, Expr::col(teams::Column::Code).into())
+        .col_expr(teams::Column::Code, Expr::col(teams::Column::Code))
         .filter(teams::Column::Id.eq(id))
         .exec(db)
         .await
