@@ -57,8 +57,12 @@ pub async fn insert(
     name: &str,
     unit: &str,
     members_json: &str,
+    code: Option<&str>,
 ) -> Result<teams::Model, DbErr> {
-    let code = free_code(db).await?;
+    let code = match code {
+        Some(c) => c.to_owned(),
+        None => free_code(db).await?,
+    };
     teams::ActiveModel {
         contest_id: Set(contest_id),
         name: Set(name.to_owned()),
@@ -89,6 +93,17 @@ pub async fn delete(db: &impl ConnectionTrait, id: i32) -> Result<(), DbErr> {
 pub async fn lock(db: &impl ConnectionTrait, id: i32) -> Result<(), DbErr> {
     teams::Entity::update_many()
         .col_expr(teams::Column::Code, Expr::col(teams::Column::Code))
+        .filter(teams::Column::Id.eq(id))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// Gives the team a fresh join code; the old one stops working.
+pub async fn new_code(db: &impl ConnectionTrait, id: i32) -> Result<(), DbErr> {
+    let code = free_code(db).await?;
+    teams::Entity::update_many()
+        .col_expr(teams::Column::Code, Expr::value(code))
         .filter(teams::Column::Id.eq(id))
         .exec(db)
         .await

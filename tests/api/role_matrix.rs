@@ -72,6 +72,7 @@ pub fn rows() -> Vec<Row> {
         row(M::GET, "/api/contests/{c}/teams/{tb}", None, [401, 403, 200, 200, 200]),
         row(M::PATCH, "/api/contests/{c}/teams/{ta}", Json(json!({"unit": "Đảng ủy mới"})), ORG_ONLY),
         row(M::GET, "/api/contests/{c}/teams/{ta}/qr.svg", None, ORG_ONLY),
+        row(M::POST, "/api/contests/{c}/teams/{t_spare}/code", None, ORG_ONLY),
         row(M::GET, "/api/contests/{c}/cards", None, ORG_ONLY),
         // contestants
         row(M::GET, "/api/contests/{c}/contestants", None, STAFF),
