@@ -4,9 +4,14 @@
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub mod auth;
+pub mod contests;
 pub mod health;
+pub mod join;
 pub mod json;
+pub mod judges;
 pub mod openapi;
+pub mod parts;
+pub mod teams;
 
 pub use json::Json;
 
@@ -15,5 +20,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
     health::configure(cfg);
     cfg.service(openapi::document);
     auth::configure(cfg);
+    contests::configure(cfg);
+    teams::configure(cfg);
+    parts::configure(cfg);
+    join::configure(cfg);
+    judges::configure(cfg);
     crate::web::configure(cfg);
 }
