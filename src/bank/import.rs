@@ -159,6 +159,8 @@ pub struct Row {
     pub row: usize,
     pub section: String,
     pub draft: Draft,
+    /// Cells that could not be read; the row is not validated further.
+    pub errors: Vec<ImportError>,
 }
 
 /// The questions a file holds, before the bank is consulted.
@@ -166,6 +168,8 @@ pub struct Row {
 pub struct Parsed {
     pub sheet: String,
     pub rows: Vec<Row>,
+    /// Draft field → the file's column that holds it, e.g. ("answer", "G (Đáp án)").
+    pub columns: Vec<(&'static str, String)>,
 }
 
 fn col_letter(i: usize) -> String {
@@ -356,8 +360,9 @@ fn rows_of(sheet: &str, grid: Vec<Vec<Cell>>) -> Result<Parsed, Vec<ImportError>
         }
         let get = |k: usize| idx[k].and_then(|c| r.get(c)).cloned().unwrap_or(Cell::Empty);
         let colname = |k: usize| idx[k].map(|c| format!("{} ({})", col_letter(c), COLUMNS[k].0));
+        let mut row_errs: Vec<ImportError> = Vec::new();
         let mut err = |k: usize, message: String| {
-            errs.push(ImportError { sheet: sheet.into(), row: Some(rownum), column: colname(k), message })
+            row_errs.push(ImportError { sheet: sheet.into(), row: Some(rownum), column: colname(k), message })
         };
         let int = |k: usize, default: i64, err: &mut dyn FnMut(usize, String)| -> i64 {
             match get(k) {
@@ -445,7 +450,7 @@ fn rows_of(sheet: &str, grid: Vec<Vec<Cell>>) -> Result<Parsed, Vec<ImportError>
         if section.is_empty() {
             err(1, "the section is empty".into());
         }
-        rows.push(Row { row: rownum, section, draft });
+        rows.push(Row { row: rownum, section, draft, errors: row_errs });
     }
     if rows.is_empty() && errs.is_empty() {
         errs.push(ImportError {
@@ -455,7 +460,15 @@ fn rows_of(sheet: &str, grid: Vec<Vec<Cell>>) -> Result<Parsed, Vec<ImportError>
             message: "no question rows below the headers".into(),
         });
     }
-    if errs.is_empty() { Ok(Parsed { sheet: sheet.into(), rows }) } else { Err(errs) }
+    let mut columns: Vec<(&'static str, String)> = Vec::new();
+    for (k, (name, field, _)) in COLUMNS.iter().enumerate() {
+        if let Some(c) = idx[k]
+            && !columns.iter().any(|(f, _)| f == field)
+        {
+            columns.push((field, format!("{} ({name})", col_letter(c))));
+        }
+    }
+    if errs.is_empty() { Ok(Parsed { sheet: sheet.into(), rows, columns }) } else { Err(errs) }
 }
 
 /// Moodle's Aiken format: a prompt line, option lines `A. …` / `A) …`, then
@@ -513,6 +526,7 @@ fn parse_aiken(bytes: &[u8], section: &str) -> Result<Parsed, Vec<ImportError>> 
                             answer: Some(AnswerValue::Text(rest.trim().to_owned())),
                             ..Default::default()
                         },
+                        errors: Vec::new(),
                     });
                 }
                 None => errs.push(ImportError {
@@ -564,17 +578,17 @@ fn parse_aiken(bytes: &[u8], section: &str) -> Result<Parsed, Vec<ImportError>> 
     if rows.is_empty() && errs.is_empty() {
         errs.push(ImportError { sheet: sheet.clone(), row: None, column: None, message: "no question found".into() });
     }
-    if errs.is_empty() { Ok(Parsed { sheet, rows }) } else { Err(errs) }
+    if errs.is_empty() { Ok(Parsed { sheet, rows, columns: Vec::new() }) } else { Err(errs) }
 }
 
-/// Field of a draft → template column (for errors of `format::build`).
-fn column_of(field: &str) -> Option<String> {
+/// Field of a draft → the file's column (for errors of `format::build`).
+fn column_of(columns: &[(&'static str, String)], field: &str) -> Option<String> {
     let f = match field {
         "source" => "quote",
         "accepted" => "answer",
         f => f,
     };
-    COLUMNS.iter().enumerate().find(|(_, c)| c.1 == f).map(|(i, c)| format!("{} ({})", col_letter(i), c.0))
+    columns.iter().find(|(c, _)| *c == f).map(|(_, name)| name.clone())
 }
 
 /// What an import did.
@@ -645,26 +659,38 @@ pub async fn apply(
         if existing.is_some() && !sections.contains(&r.section) {
             errs.push(e(
                 Some(r.row),
-                column_of("section"),
+                column_of(&parsed.columns, "section"),
                 format!("unknown section {:?} (the bank has: {})", r.section, sections.join(", ")),
             ));
         } else if existing.is_none() && !r.section.is_empty() && !new_sections.contains(&r.section) {
             if r.section.contains(char::is_whitespace) {
-                errs.push(e(Some(r.row), column_of("section"), format!("bad section id {:?}: no spaces", r.section)));
+                errs.push(e(
+                    Some(r.row),
+                    column_of(&parsed.columns, "section"),
+                    format!("bad section id {:?}: no spaces", r.section),
+                ));
             }
             new_sections.push(r.section.clone());
+        }
+        if !r.errors.is_empty() {
+            errs.extend(r.errors.iter().cloned());
+            continue;
         }
         match format::build(&r.draft, slug, &r.section) {
             Ok(q) => {
                 if let Some((f, m)) = format::check_source(&q, &documents) {
-                    errs.push(e(Some(r.row), column_of(f), m));
+                    errs.push(e(Some(r.row), column_of(&parsed.columns, f), m));
                 }
                 if taken.contains(&q.qid) {
-                    errs.push(e(Some(r.row), column_of("id"), format!("the bank already has a question {:?}", q.qid)));
+                    errs.push(e(
+                        Some(r.row),
+                        column_of(&parsed.columns, "id"),
+                        format!("the bank already has a question {:?}", q.qid),
+                    ));
                 } else if let Some((first, _)) = questions.iter().find(|(_, o)| o.qid == q.qid) {
                     errs.push(e(
                         Some(r.row),
-                        column_of("id"),
+                        column_of(&parsed.columns, "id"),
                         format!("duplicate id {:?} (also on row {first})", q.qid),
                     ));
                 }
@@ -672,7 +698,7 @@ pub async fn apply(
             }
             Err(ps) => {
                 for (f, m) in ps {
-                    errs.push(e(Some(r.row), column_of(f), m));
+                    errs.push(e(Some(r.row), column_of(&parsed.columns, f), m));
                 }
             }
         }

@@ -4,6 +4,7 @@
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub mod auth;
+pub mod banks;
 pub mod health;
 pub mod json;
 pub mod openapi;
@@ -15,4 +16,5 @@ pub fn configure(cfg: &mut ServiceConfig) {
     health::configure(cfg);
     cfg.service(openapi::document);
     auth::configure(cfg);
+    banks::configure(cfg);
 }

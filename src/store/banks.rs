@@ -10,7 +10,10 @@ use crate::bank::check;
 use crate::bank::format::{Document, SectionMeta};
 use crate::domain::question::{Question, Solution, Source};
 use crate::domain::text::fold;
-use crate::entities::{bank_documents, bank_sections, banks, question_versions, questions};
+use crate::entities::{
+    bank_documents, bank_sections, banks, contest_banks, contests, draws, part_questions, parts, question_versions,
+    questions,
+};
 
 pub async fn bank_by_slug(db: &impl ConnectionTrait, slug: &str) -> Result<Option<banks::Model>, DbErr> {
     banks::Entity::find().filter(banks::Column::Slug.eq(slug)).one(db).await
@@ -409,4 +412,118 @@ pub async fn sync_bank(db: &impl ConnectionTrait, b: &check::Bank) -> Result<Syn
         stats.retired += 1;
     }
     Ok(stats)
+}
+
+// ---- questions of a part (the bank side of a contest: explicit choice and draws)
+
+pub async fn part_in_contest(
+    db: &impl ConnectionTrait,
+    contest_id: i32,
+    part_id: i32,
+) -> Result<Option<parts::Model>, DbErr> {
+    parts::Entity::find_by_id(part_id).filter(parts::Column::ContestId.eq(contest_id)).one(db).await
+}
+
+pub async fn contest_exists(db: &impl ConnectionTrait, contest_id: i32) -> Result<bool, DbErr> {
+    Ok(contests::Entity::find_by_id(contest_id).one(db).await?.is_some())
+}
+
+/// Question ids (questions.id) already in other parts of the contest.
+pub async fn used_in_other_parts(
+    db: &impl ConnectionTrait,
+    contest_id: i32,
+    part_id: i32,
+) -> Result<Vec<(i32, i32)>, DbErr> {
+    let others: Vec<i32> = parts::Entity::find()
+        .filter(parts::Column::ContestId.eq(contest_id))
+        .filter(parts::Column::Id.ne(part_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    if others.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(part_questions::Entity::find()
+        .filter(part_questions::Column::PartId.is_in(others))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|pq| pq.question_id.map(|q| (q, pq.part_id)))
+        .collect())
+}
+
+/// Banks linked to the contest; empty when none is linked.
+pub async fn contest_bank_ids(db: &impl ConnectionTrait, contest_id: i32) -> Result<Vec<i32>, DbErr> {
+    Ok(contest_banks::Entity::find()
+        .filter(contest_banks::Column::ContestId.eq(contest_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| c.bank_id)
+        .collect())
+}
+
+pub async fn part_questions(db: &impl ConnectionTrait, part_id: i32) -> Result<Vec<part_questions::Model>, DbErr> {
+    part_questions::Entity::find()
+        .filter(part_questions::Column::PartId.eq(part_id))
+        .order_by_asc(part_questions::Column::Position)
+        .all(db)
+        .await
+}
+
+/// Replaces the part's pending questions with `chosen` (in order), each with the
+/// snapshot of the version it will ask. `time_override_s` > 0 replaces the question's
+/// own time limit.
+pub async fn replace_part_questions(
+    db: &impl ConnectionTrait,
+    part_id: i32,
+    chosen: &[(questions::Model, Question)],
+    time_override_s: i32,
+) -> Result<Vec<part_questions::Model>, DbErr> {
+    part_questions::Entity::delete_many()
+        .filter(part_questions::Column::PartId.eq(part_id))
+        .filter(part_questions::Column::Status.eq("pending"))
+        .exec(db)
+        .await?;
+    let mut out = Vec::new();
+    for (i, (m, q)) in chosen.iter().enumerate() {
+        let row = part_questions::ActiveModel {
+            part_id: Set(part_id),
+            position: Set(i as i32 + 1),
+            question_id: Set(Some(m.id)),
+            question_version: Set(Some(m.version)),
+            snapshot: Set(json(q)?),
+            points: Set(q.points),
+            time_limit_s: Set(if time_override_s > 0 { time_override_s } else { q.time_limit_s as i32 }),
+            status: Set("pending".into()),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+        out.push(row);
+    }
+    Ok(out)
+}
+
+pub async fn insert_draw(
+    db: &impl ConnectionTrait,
+    contest_id: i32,
+    part_id: i32,
+    seed: i64,
+    quotas: &str,
+    question_ids: &[i32],
+) -> Result<draws::Model, DbErr> {
+    draws::ActiveModel {
+        contest_id: Set(contest_id),
+        part_id: Set(Some(part_id)),
+        seed: Set(seed),
+        quotas: Set(quotas.to_owned()),
+        question_ids: Set(json(&question_ids)?),
+        created_at: Set(crate::now_ms()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
 }
