@@ -26,6 +26,8 @@ pub struct AppState {
     pub settings: Arc<ServeSettings>,
     /// The OpenAPI document, serialized once at start.
     pub openapi: Arc<String>,
+    /// Failed sign-ins and joins per IP address.
+    pub limiter: Arc<crate::auth::ratelimit::FailureLimiter>,
 }
 
 pub struct Application {
@@ -68,6 +70,7 @@ impl Application {
             keys: Arc::new(Keys::new(&secret)),
             settings: Arc::new(settings),
             openapi: Arc::new(doc.to_json().context("cannot serialize the OpenAPI document")?),
+            limiter: Arc::default(),
         };
         let data = web::Data::new(state.clone());
         let workers =

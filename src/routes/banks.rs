@@ -40,6 +40,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(export_bank)
         .service(list_documents)
         .service(get_document)
+        .service(get_part_questions)
         .service(set_part_questions)
         .service(draw_part_questions);
 }
@@ -603,6 +604,9 @@ pub struct PartQuestionView {
     pub points: f64,
     pub time_limit_s: i32,
     pub status: String,
+    /// The question as it will be (or was) asked: the snapshot of its version.
+    #[schema(value_type = Object)]
+    pub question: Value,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -656,31 +660,46 @@ async fn with_questions(state: &AppState, ids: &[i32]) -> ApiResult<Vec<(questio
     Ok(out)
 }
 
-fn part_view(
-    part_id: i32,
-    seed: Option<i64>,
-    rows: Vec<crate::entities::part_questions::Model>,
-    qs: &[(questions::Model, Question)],
-) -> PartQuestionsView {
+fn part_view(part_id: i32, seed: Option<i64>, rows: Vec<crate::entities::part_questions::Model>) -> PartQuestionsView {
     PartQuestionsView {
         part_id,
         seed,
         questions: rows
             .into_iter()
-            .zip(qs)
-            .map(|(r, (_, q))| PartQuestionView {
-                id: r.id,
-                position: r.position,
-                question_id: r.question_id,
-                question_version: r.question_version,
-                qid: q.qid.clone(),
-                section: q.section.clone(),
-                points: r.points,
-                time_limit_s: r.time_limit_s,
-                status: r.status,
+            .map(|r| {
+                let question: Value = serde_json::from_str(&r.snapshot).unwrap_or(Value::Null);
+                PartQuestionView {
+                    id: r.id,
+                    position: r.position,
+                    question_id: r.question_id,
+                    question_version: r.question_version,
+                    qid: question["qid"].as_str().unwrap_or_default().to_owned(),
+                    section: question["section"].as_str().unwrap_or_default().to_owned(),
+                    points: r.points,
+                    time_limit_s: r.time_limit_s,
+                    status: r.status,
+                    question,
+                }
             })
             .collect(),
     }
+}
+
+/// A part's questions in order, each as the version it asks (with its answer).
+#[utoipa::path(tag = "banks", params(("cid" = i32, Path), ("pid" = i32, Path)),
+    responses((status = 200, body = PartQuestionsView), (status = 404)))]
+#[get("/api/contests/{cid}/parts/{pid}/questions")]
+async fn get_part_questions(
+    state: web::Data<AppState>,
+    _o: Organiser,
+    path: web::Path<(i32, i32)>,
+) -> ApiResult<HttpResponse> {
+    let (cid, pid) = path.into_inner();
+    store::banks::part_in_contest(&state.db, cid, pid)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no part {pid} in contest {cid}")))?;
+    let rows = store::banks::part_questions(&state.db, pid).await?;
+    Ok(HttpResponse::Ok().json(part_view(pid, None, rows)))
 }
 
 /// Choose a pending part's questions explicitly (replaces its pending questions). A
@@ -715,7 +734,7 @@ async fn set_part_questions(
     let txn = state.db.begin().await?;
     let rows = store::banks::replace_part_questions(&txn, pid, &chosen, part.time_per_question_s).await?;
     txn.commit().await?;
-    Ok(HttpResponse::Ok().json(part_view(pid, None, rows, &chosen)))
+    Ok(HttpResponse::Ok().json(part_view(pid, None, rows)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -802,5 +821,5 @@ async fn draw_part_questions(
     let rows = store::banks::replace_part_questions(&txn, pid, &chosen, part.time_per_question_s).await?;
     store::banks::insert_draw(&txn, cid, pid, seed, &quotas, &ids).await?;
     txn.commit().await?;
-    Ok(HttpResponse::Ok().json(part_view(pid, Some(seed), rows, &chosen)))
+    Ok(HttpResponse::Ok().json(part_view(pid, Some(seed), rows)))
 }

@@ -2,4 +2,8 @@
 //! pool or inside a transaction; none knows about HTTP.
 pub mod accounts;
 pub mod banks;
+pub mod contests;
+pub mod judges;
+pub mod parts;
 pub mod settings;
+pub mod teams;

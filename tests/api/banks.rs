@@ -615,3 +615,157 @@ async fn import_into_an_existing_bank_checks_sections_and_sources() {
     assert_eq!(s, StatusCode::CREATED, "{r}");
     assert_eq!(r["created_bank"], false);
 }
+
+// ---- a part's questions: explicit choice and draws
+
+fn quotas() -> Value {
+    json!([
+        {"section": "phan-1", "difficulty": 1, "count": 2},
+        {"section": "phan-3", "type": "true_false", "count": 3},
+        {"section": "lien-quan", "count": 2}
+    ])
+}
+
+fn qids(v: &Value) -> Vec<i64> {
+    v["questions"].as_array().unwrap().iter().map(|q| q["question_id"].as_i64().unwrap()).collect()
+}
+
+#[tokio::test]
+async fn a_draw_is_reproducible_from_its_seed_and_meets_the_quotas() {
+    let app = spawn_app().await;
+    let w = crate::fixtures::world(&app).await;
+    let (c, p) = (w.contest, w.parts[0]);
+    let path = format!("/api/contests/{c}/parts/{p}/draw");
+    let (s, first) = app.post(&path, Some(&w.admin), json!({"seed": 20250515, "quotas": quotas()})).await;
+    assert_eq!(s, StatusCode::OK, "{first}");
+    assert_eq!(first["seed"], 20250515);
+    let qs = first["questions"].as_array().unwrap();
+    assert_eq!(qs.len(), 7);
+    let positions: Vec<i64> = qs.iter().map(|q| q["position"].as_i64().unwrap()).collect();
+    assert_eq!(positions, [1, 2, 3, 4, 5, 6, 7]);
+    for q in &qs[..2] {
+        assert_eq!(q["section"], "phan-1");
+        assert_eq!(q["question"]["difficulty"], 1);
+    }
+    for q in &qs[2..5] {
+        assert_eq!(q["section"], "phan-3");
+        assert_eq!(q["question"]["solution"]["kind"], "true_false");
+    }
+    assert!(qs[5..].iter().all(|q| q["section"] == "lien-quan"));
+    assert!(qs.iter().all(|q| q["status"] == "pending" && q["question_version"] == 1));
+    // the quiz part sets 20 s per question
+    assert!(qs.iter().all(|q| q["time_limit_s"] == 20), "{first}");
+
+    // the same seed again: the same questions in the same order, replacing the first draw
+    let (_, again) = app.post(&path, Some(&w.admin), json!({"seed": 20250515, "quotas": quotas()})).await;
+    assert_eq!(qids(&again), qids(&first));
+    let (_, stored) = app.get(&format!("/api/contests/{c}/parts/{p}/questions"), Some(&w.admin)).await;
+    assert_eq!(qids(&stored), qids(&first));
+
+    // no seed: one is generated and returned, and it reproduces the draw
+    let (s, gen_) = app.post(&path, Some(&w.admin), json!({"quotas": quotas()})).await;
+    assert_eq!(s, StatusCode::OK);
+    let seed = gen_["seed"].as_i64().unwrap();
+    let (_, rep) = app.post(&path, Some(&w.admin), json!({"seed": seed, "quotas": quotas()})).await;
+    assert_eq!(qids(&rep), qids(&gen_));
+
+    // other seeds give other draws (at least one of several)
+    let mut differs = false;
+    for seed in 1..6 {
+        let (_, other) = app.post(&path, Some(&w.admin), json!({"seed": seed, "quotas": quotas()})).await;
+        differs |= qids(&other) != qids(&first);
+    }
+    assert!(differs);
+}
+
+#[tokio::test]
+async fn a_draw_never_repeats_a_question_of_the_contest() {
+    let app = spawn_app().await;
+    let w = crate::fixtures::world(&app).await;
+    let c = w.contest;
+    let body = json!({"seed": 7, "quotas": quotas()});
+    let (s, a) = app.post(&format!("/api/contests/{c}/parts/{}/draw", w.parts[0]), Some(&w.admin), body.clone()).await;
+    assert_eq!(s, StatusCode::OK, "{a}");
+    let (s, b) = app.post(&format!("/api/contests/{c}/parts/{}/draw", w.parts[1]), Some(&w.admin), body).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let used = qids(&a);
+    assert!(qids(&b).iter().all(|q| !used.contains(q)), "{a} {b}");
+    // the elimination part sets 15 s per question
+    assert!(b["questions"].as_array().unwrap().iter().all(|q| q["time_limit_s"] == 15));
+    // an explicit choice reusing a question of another part is refused
+    let (s, e) = app
+        .request(
+            reqwest::Method::PUT,
+            &format!("/api/contests/{c}/parts/{}/questions", w.parts[3]),
+            Some(&w.admin),
+            Some(json!({"question_ids": [used[0]]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
+    assert_eq!(e["error"]["code"], "question_reused");
+    assert!(e["error"]["message"].as_str().unwrap().contains(&format!("part {}", w.parts[0])), "{e}");
+}
+
+#[tokio::test]
+async fn an_unsatisfiable_quota_names_the_short_bucket() {
+    let app = spawn_app().await;
+    let w = crate::fixtures::world(&app).await;
+    let path = format!("/api/contests/{}/parts/{}/draw", w.contest, w.parts[0]);
+    let body = json!({"seed": 1, "quotas": [{"section": "phan-1", "difficulty": 3, "type": "number", "count": 40}]});
+    let (s, e) = app.post(&path, Some(&w.admin), body).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
+    assert_eq!(e["error"]["code"], "quota_short");
+    let short = &e["error"]["state"]["short"][0];
+    assert_eq!(short["bucket"], "phan-1 × difficulty 3 × number");
+    assert_eq!(short["wanted"], 40);
+    assert_eq!(short["short"].as_i64().unwrap(), 40 - short["available"].as_i64().unwrap());
+    assert!(e["error"]["message"].as_str().unwrap().contains("phan-1 × difficulty 3 × number"));
+    let (_, stored) =
+        app.get(&format!("/api/contests/{}/parts/{}/questions", w.contest, w.parts[0]), Some(&w.admin)).await;
+    assert_eq!(stored["questions"], json!([]), "nothing is drawn");
+    let (s, e) = app.post(&path, Some(&w.admin), json!({"quotas": [{"section": "phan-1", "count": 0}]})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(e["error"]["field"], "quotas[0].count");
+}
+
+#[tokio::test]
+async fn a_part_keeps_the_version_it_was_given() {
+    let app = spawn_app().await;
+    let w = crate::fixtures::world(&app).await;
+    let bank = shipped(&app, &w.admin).await["id"].as_i64().unwrap();
+    let (_, qs) = app.get(&format!("/api/banks/{bank}/questions?section=phan-2&type=single"), Some(&w.admin)).await;
+    let q = &qs[0];
+    let qid = q["id"].as_i64().unwrap();
+    let path = format!("/api/contests/{}/parts/{}/questions", w.contest, w.parts[0]);
+    let (s, set) = app.request(reqwest::Method::PUT, &path, Some(&w.admin), Some(json!({"question_ids": [qid]}))).await;
+    assert_eq!(s, StatusCode::OK, "{set}");
+    assert_eq!(set["questions"][0]["question"]["prompt"], q["prompt"]);
+
+    let mut edit = json!({
+        "section": q["section"], "type": "single", "difficulty": q["difficulty"], "points": q["points"],
+        "time_limit_s": q["time_limit_s"], "prompt": "Câu hỏi đã sửa?", "options": q["options"], "answer": q["answer"],
+        "source": q["source"]
+    });
+    edit["explanation"] = q["explanation"].clone();
+    let (s, e) = app
+        .request(reqwest::Method::PUT, &format!("/api/banks/{bank}/questions/{qid}"), Some(&w.admin), Some(edit))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{e}");
+    assert_eq!(e["version"], 2);
+    let (_, stored) = app.get(&path, Some(&w.admin)).await;
+    assert_eq!(stored["questions"][0]["question_version"], 1);
+    assert_eq!(stored["questions"][0]["question"]["prompt"], q["prompt"]);
+
+    // unknown, duplicate and retired questions are refused by name
+    let (s, e) =
+        app.request(reqwest::Method::PUT, &path, Some(&w.admin), Some(json!({"question_ids": [qid, qid]}))).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(e["error"]["field"], "question_ids[1]");
+    let (s, e) =
+        app.request(reqwest::Method::PUT, &path, Some(&w.admin), Some(json!({"question_ids": [999999]}))).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(e["error"]["field"], "question_ids[0]");
+    // a contestant cannot see a part's questions
+    let (s, _) = app.get(&path, Some(&w.token_a)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+}

@@ -5,6 +5,12 @@
 
 mod auth;
 mod banks;
+mod contests;
+#[allow(dead_code)] // shared by the contest tests
+mod fixtures;
 mod health;
 #[allow(dead_code)] // shared helpers; not every test module uses all of them
 mod helpers;
+mod judges;
+mod teams;
+mod tokens;
