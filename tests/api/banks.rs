@@ -769,3 +769,37 @@ async fn a_part_keeps_the_version_it_was_given() {
     let (s, _) = app.get(&path, Some(&w.token_a)).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 }
+
+#[test]
+fn cli_import_then_export_round_trips_and_a_bad_file_imports_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}?mode=rwc", dir.path().join("cli.db").display());
+    let hoithi = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_hoithi"))
+            .arg("--database-url")
+            .arg(&db)
+            .args(args)
+            .env("HOITHI_LOG", "error")
+            .output()
+            .unwrap();
+        (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let csv = dir.path().join("cau-hoi.csv");
+    std::fs::write(&csv, CSV_OK).unwrap();
+    let (code, out) = hoithi(&["bank", "import", csv.to_str().unwrap(), "--bank", "cli"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("5 question(s) imported into cli"), "{out}");
+    let xlsx = dir.path().join("cli.xlsx");
+    let (code, out) = hoithi(&["bank", "export", "--bank", "cli", xlsx.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = hoithi(&["bank", "import", xlsx.to_str().unwrap(), "--bank", "cli-2"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("5 question(s) imported into cli-2"), "{out}");
+
+    let bad = fixtures().join("windows-1258.csv");
+    let (code, out) = hoithi(&["bank", "import", bad.to_str().unwrap(), "--bank", "cli-3"]);
+    assert_eq!(code, 1);
+    assert!(out.contains("windows-1258.csv: CSV, row 1: the file is not UTF-8"), "{out}");
+    let (code, _) = hoithi(&["bank", "export", "--bank", "cli-3", xlsx.to_str().unwrap()]);
+    assert_ne!(code, 0, "the bad import must not have created the bank");
+}
