@@ -275,7 +275,7 @@ pub fn check_bank(dir: &Path) -> Result<Bank, Vec<Problem>> {
             if let Some(a) = &q.accepted {
                 lines.insert("accepted", at(a.span().start));
             }
-            if let Some(t) = q.tolerance.as_ref().or(None) {
+            if let Some(t) = &q.tolerance {
                 lines.insert("tolerance", at(t.span().start));
             } else if let Some(u) = &q.unit {
                 lines.insert("tolerance", at(u.span().start));

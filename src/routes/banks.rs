@@ -42,7 +42,8 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(get_document)
         .service(get_part_questions)
         .service(set_part_questions)
-        .service(draw_part_questions);
+        .service(draw_part_questions)
+        .service(list_draws);
 }
 
 #[derive(Serialize, ToSchema)]
@@ -618,8 +619,12 @@ pub struct PartQuestionsView {
     pub questions: Vec<PartQuestionView>,
 }
 
-async fn pending_part(state: &AppState, cid: i32, pid: i32) -> ApiResult<crate::entities::parts::Model> {
-    let part = store::banks::part_in_contest(&state.db, cid, pid)
+async fn pending_part(
+    db: &impl sea_orm::ConnectionTrait,
+    cid: i32,
+    pid: i32,
+) -> ApiResult<crate::entities::parts::Model> {
+    let part = store::banks::part_in_contest(db, cid, pid)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no part {pid} in contest {cid}")))?;
     if part.status != "pending" {
@@ -714,7 +719,7 @@ async fn set_part_questions(
     body: Json<PartQuestionsInput>,
 ) -> ApiResult<HttpResponse> {
     let (cid, pid) = path.into_inner();
-    let part = pending_part(&state, cid, pid).await?;
+    let part = pending_part(&state.db, cid, pid).await?;
     let mut seen = HashSet::new();
     for (i, id) in body.question_ids.iter().enumerate() {
         if !seen.insert(*id) {
@@ -732,6 +737,8 @@ async fn set_part_questions(
         }
     }
     let txn = state.db.begin().await?;
+    // the live engine may have started the part meanwhile
+    pending_part(&txn, cid, pid).await?;
     let rows = store::banks::replace_part_questions(&txn, pid, &chosen, part.time_per_question_s).await?;
     txn.commit().await?;
     Ok(HttpResponse::Ok().json(part_view(pid, None, rows)))
@@ -760,7 +767,7 @@ async fn draw_part_questions(
     body: Json<DrawInput>,
 ) -> ApiResult<HttpResponse> {
     let (cid, pid) = path.into_inner();
-    let part = pending_part(&state, cid, pid).await?;
+    let part = pending_part(&state.db, cid, pid).await?;
     if body.quotas.is_empty() {
         return Err(ApiError::invalid("quotas", "give at least one quota"));
     }
@@ -818,8 +825,43 @@ async fn draw_part_questions(
     let chosen = with_questions(&state, &ids).await?;
     let quotas = serde_json::to_string(&body.quotas).map_err(ApiError::internal)?;
     let txn = state.db.begin().await?;
+    // the live engine may have started the part meanwhile
+    pending_part(&txn, cid, pid).await?;
     let rows = store::banks::replace_part_questions(&txn, pid, &chosen, part.time_per_question_s).await?;
     store::banks::insert_draw(&txn, cid, pid, seed, &quotas, &ids).await?;
     txn.commit().await?;
     Ok(HttpResponse::Ok().json(part_view(pid, Some(seed), rows)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DrawRecord {
+    pub id: i32,
+    pub seed: i64,
+    #[schema(value_type = Vec<Object>)]
+    pub quotas: Value,
+    pub question_ids: Vec<i32>,
+    pub created_at: i64,
+}
+
+/// Every draw made for a part, oldest first: the recorded seeds and quotas.
+#[utoipa::path(tag = "banks", params(("cid" = i32, Path), ("pid" = i32, Path)),
+    responses((status = 200, body = Vec<DrawRecord>), (status = 404)))]
+#[get("/api/contests/{cid}/parts/{pid}/draws")]
+async fn list_draws(state: web::Data<AppState>, _o: Organiser, path: web::Path<(i32, i32)>) -> ApiResult<HttpResponse> {
+    let (cid, pid) = path.into_inner();
+    store::banks::part_in_contest(&state.db, cid, pid)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no part {pid} in contest {cid}")))?;
+    let out: Vec<DrawRecord> = store::banks::draws_of_part(&state.db, pid)
+        .await?
+        .into_iter()
+        .map(|d| DrawRecord {
+            id: d.id,
+            seed: d.seed,
+            quotas: serde_json::from_str(&d.quotas).unwrap_or(Value::Null),
+            question_ids: serde_json::from_str(&d.question_ids).unwrap_or_default(),
+            created_at: d.created_at,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(out))
 }

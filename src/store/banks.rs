@@ -527,3 +527,7 @@ pub async fn insert_draw(
     .insert(db)
     .await
 }
+
+pub async fn draws_of_part(db: &impl ConnectionTrait, part_id: i32) -> Result<Vec<draws::Model>, DbErr> {
+    draws::Entity::find().filter(draws::Column::PartId.eq(part_id)).order_by_asc(draws::Column::Id).all(db).await
+}

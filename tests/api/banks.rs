@@ -661,6 +661,12 @@ async fn a_draw_is_reproducible_from_its_seed_and_meets_the_quotas() {
     assert_eq!(qids(&again), qids(&first));
     let (_, stored) = app.get(&format!("/api/contests/{c}/parts/{p}/questions"), Some(&w.admin)).await;
     assert_eq!(qids(&stored), qids(&first));
+    let (s, draws) = app.get(&format!("/api/contests/{c}/parts/{p}/draws"), Some(&w.admin)).await;
+    assert_eq!(s, StatusCode::OK, "{draws}");
+    assert_eq!(draws.as_array().unwrap().len(), 2);
+    assert_eq!(draws[0]["seed"], 20250515);
+    assert_eq!(draws[0]["quotas"][1]["type"], "true_false");
+    assert_eq!(draws[0]["question_ids"], json!(qids(&first)));
 
     // no seed: one is generated and returned, and it reproduces the draw
     let (s, gen_) = app.post(&path, Some(&w.admin), json!({"quotas": quotas()})).await;
@@ -768,6 +774,17 @@ async fn a_part_keeps_the_version_it_was_given() {
     // a contestant cannot see a part's questions
     let (s, _) = app.get(&path, Some(&w.token_a)).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
+    // but may study the bank's documents, which never carry questions or answers
+    let (s, docs) = app.get(&format!("/api/banks/{bank}/documents"), Some(&w.token_a)).await;
+    assert_eq!(s, StatusCode::OK, "{docs}");
+    let (s, doc) = app.get(&format!("/api/banks/{bank}/documents/bao-hau-giang-2024-03-05"), Some(&w.token_a)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(doc["publisher"], "Báo Hậu Giang");
+    assert!(!doc.to_string().contains("solution"));
+    for p in [format!("/api/banks/{bank}/questions"), format!("/api/banks/{bank}/questions/{qid}")] {
+        let (s, _) = app.get(&p, Some(&w.token_a)).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{p}");
+    }
 }
 
 #[test]
