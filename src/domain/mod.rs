@@ -1,4 +1,6 @@
 //! Pure domain logic: no I/O, no HTTP, no SQL.
 pub mod part;
 pub mod question;
+pub mod ranking;
+pub mod scoring;
 pub mod text;
