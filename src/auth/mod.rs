@@ -5,5 +5,5 @@ mod extract;
 pub mod password;
 pub mod token;
 
-pub use extract::{Caller, Contestant, Judge, Organiser, Staff, bearer_token};
+pub use extract::{Caller, Contestant, Judge, Organiser, Staff, bearer_token, resolve};
 pub use token::{Claims, Keys, Role, TokenKind};

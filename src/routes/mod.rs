@@ -6,6 +6,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub mod auth;
 pub mod health;
 pub mod json;
+pub mod live;
 pub mod openapi;
 
 pub use json::Json;
@@ -15,4 +16,5 @@ pub fn configure(cfg: &mut ServiceConfig) {
     health::configure(cfg);
     cfg.service(openapi::document);
     auth::configure(cfg);
+    live::configure(cfg);
 }
