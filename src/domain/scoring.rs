@@ -191,7 +191,7 @@ mod tests {
             star: false,
             received_at: 0,
         };
-        assert_eq!(score_question(&s, &q, 10.0, 20_000, &[a.clone()])[0].points, 5.0);
+        assert_eq!(score_question(&s, &q, 10.0, 20_000, std::slice::from_ref(&a))[0].points, 5.0);
         let all_or_nothing = Scoring { partial_multiple: false, ..s };
         assert_eq!(score_question(&all_or_nothing, &q, 10.0, 20_000, &[a])[0].points, -3.0);
     }

@@ -410,7 +410,7 @@ impl Engine {
     }
 
     fn snapshot(&self, viewer: Viewer) -> Vec<Frame> {
-        let mut out = vec![Event::State { state: self.state(viewer) }.frame()];
+        let mut out = vec![Event::State { state: Box::new(self.state(viewer)) }.frame()];
         out.extend(self.board_frames(viewer));
         out
     }
@@ -659,7 +659,7 @@ impl Engine {
         if let Some(pv) = self.part_view() {
             self.send_all(Event::PartStarted { part: pv });
         }
-        self.send_all(Event::State { state: self.state(Viewer::Staff) });
+        self.send_all(Event::State { state: Box::new(self.state(Viewer::Staff)) });
         self.board_dirty = true;
         Ok(())
     }
@@ -970,14 +970,15 @@ impl Engine {
         let Some(run) = &self.running else {
             return Err(ApiError::conflict("no_open_question", "no question is open"));
         };
-        let current = self.current_row();
-        if let Some(q) = current
-            && q.id == req.question_id
-            && q.status != "open"
+        if self
+            .scores
+            .questions
+            .get(&req.question_id)
+            .is_some_and(|q| matches!(q.row.status.as_str(), "closed" | "revealed" | "voided"))
         {
             return Err(ApiError::conflict("deadline_passed", "the time for this question is over"));
         }
-        let Some(q) = current.filter(|q| q.status == "open") else {
+        let Some(q) = self.current_row().filter(|q| q.status == "open") else {
             return Err(ApiError::conflict("no_open_question", "no question is open"));
         };
         if q.id != req.question_id {

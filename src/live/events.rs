@@ -103,7 +103,7 @@ pub struct PublicRow {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     State {
-        state: StateView,
+        state: Box<StateView>,
     },
     PartStarted {
         part: PartView,

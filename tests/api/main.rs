@@ -7,3 +7,4 @@ mod auth;
 mod health;
 #[allow(dead_code)] // shared helpers; not every test module uses all of them
 mod helpers;
+mod live;
