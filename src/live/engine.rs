@@ -10,12 +10,12 @@ use serde_json::{Value, json};
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::time::Instant;
 
-use super::events::{Ack, AnswerRequest, Event, Frame, PartView, QuestionView, StateView, TeamAnswer};
+use super::events::{Ack, AnswerRequest, Event, Frame, PartView, QuestionView, StateView, TeamAnswer, TeamResult};
 use super::scores::{Scores, part_scoring};
 use super::writer::{Committed, WriteReq};
 use crate::domain::part::{AnswerPolicy, Scoring};
 use crate::domain::question::Response;
-use crate::domain::ranking::{TieBreak, round2};
+use crate::domain::ranking::{Board, TieBreak, round2};
 use crate::domain::text::fold;
 use crate::error::{ApiError, ApiResult};
 use crate::now_ms;
@@ -83,6 +83,10 @@ pub enum Cmd {
     Subscribe {
         viewer: Viewer,
         reply: oneshot::Sender<Subscription>,
+    },
+    State {
+        viewer: Viewer,
+        reply: oneshot::Sender<StateView>,
     },
     Snapshot {
         viewer: Viewer,
@@ -309,6 +313,9 @@ impl Engine {
                 };
                 let _ = reply.send(sub);
             }
+            Cmd::State { viewer, reply } => {
+                let _ = reply.send(self.state(viewer));
+            }
             Cmd::Snapshot { viewer, reply } => {
                 let _ = reply.send(self.snapshot(viewer));
             }
@@ -420,20 +427,12 @@ impl Engine {
             Viewer::Staff => vec![Event::Scoreboard { board: self.scores.board(true) }.frame()],
             Viewer::Team(t) => {
                 let board = self.scores.board(false);
-                let mut v = vec![Event::PublicScoreboard { rows: Scores::public_rows(&board) }.frame()];
-                v.push(self.team_score(&board, t).frame());
-                v
+                let results = self.scores.team_results(false);
+                vec![
+                    Event::PublicScoreboard { rows: Scores::public_rows(&board) }.frame(),
+                    team_score(&TeamIndex::new(&board), &results, t).frame(),
+                ]
             }
-        }
-    }
-
-    fn team_score(&self, board: &crate::domain::ranking::Board, team_id: i32) -> Event {
-        let row = board.rows.iter().find(|r| r.team_id == team_id);
-        Event::TeamScore {
-            team_id,
-            total: row.map_or(0.0, |r| r.total),
-            rank: row.map_or(0, |r| r.rank),
-            results: self.scores.team_results(team_id, false),
         }
     }
 
@@ -442,7 +441,8 @@ impl Engine {
             Viewer::Staff => json!({ "board": self.scores.board(true) }),
             Viewer::Team(t) => {
                 let board = self.scores.board(false);
-                json!({ "rows": Scores::public_rows(&board), "team": self.team_score(&board, t) })
+                let results = self.scores.team_results(false);
+                json!({ "rows": Scores::public_rows(&board), "team": team_score(&TeamIndex::new(&board), &results, t) })
             }
         }
     }
@@ -482,8 +482,12 @@ impl Engine {
                 let _ = self.public.send(Event::PublicScoreboard { rows: Scores::public_rows(&board) }.frame());
             }
             self.team_tx.retain(|_, tx| tx.receiver_count() > 0);
-            for (team, tx) in &self.team_tx {
-                let _ = tx.send(self.team_score(&board, *team).frame());
+            if !self.team_tx.is_empty() {
+                let index = TeamIndex::new(&board);
+                let results = self.scores.team_results(false);
+                for (team, tx) in &self.team_tx {
+                    let _ = tx.send(team_score(&index, &results, *team).frame());
+                }
             }
         }
     }
@@ -1064,6 +1068,20 @@ impl Engine {
             self.score_ready().await;
         }
     }
+}
+
+/// Rank and total of each team on a board.
+struct TeamIndex(HashMap<i32, (u32, f64)>);
+
+impl TeamIndex {
+    fn new(board: &Board) -> Self {
+        TeamIndex(board.rows.iter().map(|r| (r.team_id, (r.rank, r.total))).collect())
+    }
+}
+
+fn team_score(index: &TeamIndex, results: &HashMap<i32, Vec<TeamResult>>, team_id: i32) -> Event {
+    let (rank, total) = index.0.get(&team_id).copied().unwrap_or((0, 0.0));
+    Event::TeamScore { team_id, total, rank, results: results.get(&team_id).cloned().unwrap_or_default() }
 }
 
 /// How an answer shows in the reveal's distribution.

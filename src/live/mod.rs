@@ -53,6 +53,10 @@ impl Handle {
         self.call(|reply| Cmd::Subscribe { viewer, reply }).await
     }
 
+    pub async fn state(&self, viewer: Viewer) -> ApiResult<StateView> {
+        self.call(|reply| Cmd::State { viewer, reply }).await
+    }
+
     pub async fn snapshot(&self, viewer: Viewer) -> ApiResult<Vec<Frame>> {
         self.call(|reply| Cmd::Snapshot { viewer, reply }).await
     }
@@ -83,17 +87,26 @@ pub struct Hub {
     engines: Mutex<HashMap<i32, (Handle, JoinHandle<()>)>>,
     writer: std::sync::Mutex<Option<mpsc::Sender<writer::WriteReq>>>,
     writer_task: Mutex<Option<JoinHandle<()>>>,
+    stats: Arc<writer::Stats>,
 }
 
 impl Hub {
     pub fn new(db: DatabaseConnection) -> Arc<Self> {
-        let (tx, task) = writer::spawn(db.clone());
+        let stats = Arc::new(writer::Stats::default());
+        let (tx, task) = writer::spawn(db.clone(), stats.clone());
         Arc::new(Hub {
+            stats,
             db,
             engines: Mutex::new(HashMap::new()),
             writer: std::sync::Mutex::new(Some(tx)),
             writer_task: Mutex::new(Some(task)),
         })
+    }
+
+    /// (commits, answers) the group-commit writer has stored since start.
+    pub fn writer_stats(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (self.stats.batches.load(Relaxed), self.stats.answers.load(Relaxed))
     }
 
     /// Starts the engine of every running contest, with the deadlines it had.

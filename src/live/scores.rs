@@ -155,28 +155,27 @@ impl Scores {
             .collect()
     }
 
-    /// A team's own results on the questions its audience may see.
-    pub fn team_results(&self, team_id: i32, staff: bool) -> Vec<TeamResult> {
-        let mut out: Vec<(i32, i32, TeamResult)> = self
+    /// Every team's own results on the questions its audience may see, in question
+    /// order, built in one pass (a flush serves thousands of teams).
+    pub fn team_results(&self, staff: bool) -> HashMap<i32, Vec<TeamResult>> {
+        let mut qs: Vec<(i32, i32, i32)> = self
             .results
-            .iter()
-            .filter(|(pq, _)| self.visible(**pq, staff))
-            .filter_map(|(pq, rs)| {
-                let r = rs.iter().find(|r| r.team_id == team_id)?;
-                let q = self.questions.get(pq)?;
-                Some((
-                    q.row.part_id,
-                    q.row.position,
-                    TeamResult {
-                        question_id: *pq,
-                        points: ranking::round2(r.points),
-                        correct: r.is_correct(),
-                        star: r.star,
-                    },
-                ))
-            })
+            .keys()
+            .filter(|pq| self.visible(**pq, staff))
+            .filter_map(|pq| self.questions.get(pq).map(|q| (q.row.part_id, q.row.position, *pq)))
             .collect();
-        out.sort_by_key(|(p, pos, _)| (*p, *pos));
-        out.into_iter().map(|(_, _, r)| r).collect()
+        qs.sort_unstable();
+        let mut out: HashMap<i32, Vec<TeamResult>> = HashMap::new();
+        for (_, _, pq) in qs {
+            for r in self.results.get(&pq).map(Vec::as_slice).unwrap_or_default() {
+                out.entry(r.team_id).or_default().push(TeamResult {
+                    question_id: pq,
+                    points: ranking::round2(r.points),
+                    correct: r.is_correct(),
+                    star: r.star,
+                });
+            }
+        }
+        out
     }
 }

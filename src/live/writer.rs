@@ -4,6 +4,8 @@
 //! acknowledged answer is durable, and a burst of thousands of answers costs a handful
 //! of commits instead of thousands.
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use sea_orm::{DatabaseConnection, TransactionTrait};
 use tokio::sync::mpsc;
@@ -30,7 +32,14 @@ pub struct Committed {
     pub result: Result<answers::Model, String>,
 }
 
-pub fn spawn(db: DatabaseConnection) -> (mpsc::Sender<WriteReq>, JoinHandle<()>) {
+/// Commits and answers stored so far (for monitoring and the tests of batching).
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub batches: AtomicU64,
+    pub answers: AtomicU64,
+}
+
+pub fn spawn(db: DatabaseConnection, stats: Arc<Stats>) -> (mpsc::Sender<WriteReq>, JoinHandle<()>) {
     let (tx, mut rx) = mpsc::channel::<WriteReq>(QUEUE);
     let task = tokio::spawn(async move {
         let mut batch = Vec::with_capacity(64);
@@ -42,6 +51,8 @@ pub fn spawn(db: DatabaseConnection) -> (mpsc::Sender<WriteReq>, JoinHandle<()>)
                     Err(_) => break,
                 }
             }
+            stats.batches.fetch_add(1, Ordering::Relaxed);
+            stats.answers.fetch_add(batch.len() as u64, Ordering::Relaxed);
             commit(&db, &mut batch).await;
         }
     });

@@ -149,10 +149,7 @@ async fn live_state(state: web::Data<AppState>, caller: Caller, path: web::Path<
     let cid = path.into_inner();
     let v = viewer(&state, &caller, cid).await?;
     let h = state.hub.handle(cid).await?;
-    let frames = h.snapshot(v).await?;
-    let first = frames.first().map(|f| f.to_string()).unwrap_or_default();
-    let mut value: serde_json::Value = serde_json::from_str(&first).map_err(ApiError::internal)?;
-    Ok(HttpResponse::Ok().json(value["state"].take()))
+    Ok(HttpResponse::Ok().json(h.state(v).await?))
 }
 
 /// Answer the open question over HTTP (when the WebSocket is down). The same

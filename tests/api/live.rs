@@ -641,3 +641,50 @@ async fn the_live_board_equals_a_recomputation_after_a_long_random_sequence() {
     assert_eq!(live, f.board(&app, true).await);
     assert!(totals(&live).iter().any(|r| r.1 != 0.0), "the sequence scored something: {live}");
 }
+
+#[tokio::test]
+async fn a_burst_of_answers_is_committed_in_groups_and_each_counted_once() {
+    let app = spawn_app().await;
+    let qs = vec![question(1, Solution::Single { option: 0 }, 60)];
+    let f = seed(&app, 30, 2, json!({}), "last_answer", qs).await;
+    let q = f.questions[0];
+    let mut sockets = vec![];
+    for t in 0..f.teams.len() {
+        for m in 0..2 {
+            let mut ws = app.ws(&f.member(t, m).token).await;
+            ws_until(&mut ws, 5, |v| v["type"] == "state").await;
+            sockets.push((t, m, ws));
+        }
+    }
+    f.control(&app, "start").await;
+    f.control(&app, "next").await;
+    let (batches0, answers0) = app.state.hub.writer_stats();
+    // Everyone sends at once; every tenth phone sends its answer twice.
+    for (t, m, ws) in sockets.iter_mut() {
+        let msg = json!({"type": "answer", "submission_id": format!("b-{t}-{m}"), "question_id": q, "response": {"choice": *t % 4}});
+        ws_send(ws, msg.clone()).await;
+        if *t % 10 == 0 {
+            ws_send(ws, msg).await;
+        }
+    }
+    for (t, m, ws) in sockets.iter_mut() {
+        let sid = format!("b-{t}-{m}");
+        let is_ack = |v: &Value| v["type"] == "ack" && v["ack"]["submission_id"] == sid.as_str();
+        let first = ws_until(ws, 10, is_ack).await;
+        if *t % 10 == 0 {
+            let second = ws_until(ws, 10, is_ack).await;
+            assert_eq!(first["ack"], second["ack"], "a duplicate gets the same ack");
+        }
+    }
+    let (batches, answers) = app.state.hub.writer_stats();
+    assert_eq!(answers - answers0, 60, "each submission is written once");
+    assert!(batches - batches0 < 60, "{} commits for 60 answers: no group commit", batches - batches0);
+    let (_, st) = app.get(&format!("/api/contests/{}/live", f.cid), Some(&f.admin)).await;
+    assert_eq!(st["question"]["answered_teams"], 30);
+    f.control(&app, "close").await;
+    // Both members of a team chose t % 4: option A (right) for t = 0, 4, 8, …
+    let board = f.board(&app, false).await;
+    let scored = totals(&board).iter().filter(|r| r.1 == 10.0).count();
+    assert_eq!(scored, (0..30).filter(|t| t % 4 == 0).count(), "{board}");
+    assert_eq!(board, f.board(&app, true).await);
+}
