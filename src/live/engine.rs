@@ -596,6 +596,9 @@ impl Engine {
                 let mut row = q.clone();
                 row.paused_at = None;
                 row.deadline_at = row.deadline_at.map(|d| d + (now - paused_at));
+                // The opening moves too, so the time taken (measured from the opening)
+                // leaves the pause out and stays within the time limit.
+                row.opened_at = row.opened_at.map(|o| o + (now - paused_at));
                 let deadline_at = row.deadline_at.unwrap_or(now);
                 self.commit_question(
                     row.clone(),

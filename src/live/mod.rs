@@ -112,7 +112,11 @@ impl Hub {
     /// Starts the engine of every running contest, with the deadlines it had.
     pub async fn resume(&self) -> anyhow::Result<()> {
         for id in crate::store::live::running_contest_ids(&self.db).await? {
-            self.handle(id).await.map_err(|e| anyhow::anyhow!("cannot resume contest {id}: {e}"))?;
+            // One broken contest must not keep the others (or the server) down; its
+            // engine is tried again on the next request that needs it.
+            if let Err(e) = self.handle(id).await {
+                tracing::error!(contest = id, error = ?e, "cannot resume the contest's live engine");
+            }
         }
         Ok(())
     }
