@@ -28,6 +28,8 @@ pub struct AppState {
     pub openapi: Arc<String>,
     /// The live engines of the contests and their shared answer writer.
     pub hub: Arc<crate::live::Hub>,
+    /// Failed sign-ins and joins per IP address.
+    pub limiter: Arc<crate::auth::ratelimit::FailureLimiter>,
 }
 
 pub struct Application {
@@ -72,6 +74,7 @@ impl Application {
             keys: Arc::new(Keys::new(&secret)),
             settings: Arc::new(settings),
             openapi: Arc::new(doc.to_json().context("cannot serialize the OpenAPI document")?),
+            limiter: Arc::default(),
         };
         let data = web::Data::new(state.clone());
         let workers =

@@ -3,6 +3,7 @@
 //! signature, who may call it.
 mod extract;
 pub mod password;
+pub mod ratelimit;
 pub mod token;
 
 pub use extract::{Caller, Contestant, Judge, Organiser, Staff, bearer_token, resolve};

@@ -143,25 +143,57 @@ impl Keys {
     /// Verifies signature, algorithm, `exp`, `nbf`, `iss` and `aud`; the error code says
     /// which check failed.
     pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
-        decode::<Claims>(token, &self.decoding, &self.validation).map(|d| d.claims).map_err(|e| {
+        // Decoded as plain JSON first: jsonwebtoken deserializes the target type before
+        // its own checks, so a typed decode would hide which check failed.
+        let value = decode::<serde_json::Value>(token, &self.decoding, &self.validation).map_err(|e| {
+            let claim_present = |c: &str| segment_json(token, 1).is_some_and(|v| v.get(c).is_some());
             let (code, message) = match e.kind() {
-                ErrorKind::ExpiredSignature => ("token_expired", "the token has expired; sign in again"),
-                ErrorKind::ImmatureSignature => ("token_not_yet_valid", "the token is not valid yet (nbf)"),
-                ErrorKind::InvalidSignature => ("token_bad_signature", "the token's signature does not match"),
+                ErrorKind::ExpiredSignature => ("token_expired", "the token has expired; sign in again".into()),
+                ErrorKind::ImmatureSignature => ("token_not_yet_valid", "the token is not valid yet (nbf)".into()),
+                ErrorKind::InvalidSignature => ("token_bad_signature", "the token's signature does not match".into()),
                 ErrorKind::InvalidAlgorithm | ErrorKind::InvalidAlgorithmName | ErrorKind::UnsupportedAlgorithm => {
-                    ("token_bad_algorithm", "the token must be signed with HS256")
+                    ("token_bad_algorithm", "the token must be signed with HS256".into())
                 }
-                ErrorKind::InvalidIssuer => ("token_wrong_issuer", "the token was issued by someone else"),
-                ErrorKind::InvalidAudience => ("token_wrong_audience", "the token is meant for another audience"),
-                ErrorKind::MissingRequiredClaim(_) => {
-                    ("token_missing_claim", "the token lacks a required claim (exp, nbf, iss, aud)")
+                ErrorKind::InvalidIssuer => ("token_wrong_issuer", "the token was issued by someone else".into()),
+                ErrorKind::InvalidAudience => {
+                    ("token_wrong_audience", "the token is meant for another audience".into())
                 }
-                ErrorKind::InvalidClaimFormat(_) => ("token_bad_claim", "a claim of the token has the wrong type"),
-                _ => ("token_malformed", "the token is not a well-formed JWT"),
+                // A claim that is there but unreadable (e.g. `exp` as a string) counts as
+                // missing for jsonwebtoken; tell the two apart.
+                ErrorKind::MissingRequiredClaim(c) if claim_present(c) => {
+                    ("token_bad_claim", format!("the claim `{c}` of the token has the wrong type"))
+                }
+                ErrorKind::MissingRequiredClaim(c) => {
+                    ("token_missing_claim", format!("the token lacks the required claim `{c}`"))
+                }
+                ErrorKind::InvalidClaimFormat(c) => {
+                    ("token_bad_claim", format!("the claim `{c}` of the token has the wrong type"))
+                }
+                // `alg: none` and other names jsonwebtoken does not know fail as a
+                // malformed header; say what is actually wrong.
+                _ if header_alg(token).is_some_and(|a| a != "HS256") => {
+                    ("token_bad_algorithm", "the token must be signed with HS256".into())
+                }
+                _ => ("token_malformed", "the token is not a well-formed JWT".into()),
             };
             ApiError::unauthorized(code, message)
-        })
+        })?;
+        serde_json::from_value::<Claims>(value.claims)
+            .map_err(|e| ApiError::unauthorized("token_bad_claim", format!("the token's claims do not fit: {e}")))
     }
+}
+
+/// The `alg` of a token's header, read without trusting anything else in it.
+fn header_alg(token: &str) -> Option<String> {
+    segment_json(token, 0)?.get("alg")?.as_str().map(str::to_owned)
+}
+
+/// Segment `i` of a JWT (0 header, 1 payload) as JSON, if it is JSON.
+fn segment_json(token: &str, i: usize) -> Option<serde_json::Value> {
+    use base64::Engine;
+    let seg = token.split('.').nth(i)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(seg.trim_end_matches('=')).ok()?;
+    serde_json::from_slice(&bytes).ok()
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
 //! Pure domain logic: no I/O, no HTTP, no SQL.
+pub mod contest;
 pub mod part;
 pub mod question;
 pub mod ranking;

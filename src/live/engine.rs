@@ -627,6 +627,9 @@ impl Engine {
     }
 
     async fn start_part(&mut self, actor: &str, part_id: i32, now: i64) -> ApiResult<()> {
+        if let Some(c) = store::live::contest(&self.db, self.contest_id).await? {
+            self.contest_status = c.status;
+        }
         if self.contest_status == "closed" {
             return Err(self.illegal("the contest is closed"));
         }

@@ -1,5 +1,5 @@
 //! Signing in (organisers and judges with an account), refreshing, and `GET /api/me`.
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -37,8 +37,15 @@ pub struct TokenResponse {
     (status = 429, description = "too many failed attempts")))]
 #[post("/api/auth/login")]
 #[tracing::instrument(skip_all, fields(username = %body.username))]
-async fn login(state: web::Data<AppState>, body: Json<LoginRequest>) -> ApiResult<HttpResponse> {
-    let wrong = || ApiError::unauthorized("wrong_credentials", "wrong username or password");
+async fn login(state: web::Data<AppState>, req: HttpRequest, body: Json<LoginRequest>) -> ApiResult<HttpResponse> {
+    // Failed sign-ins are limited per address; the check comes first so that a guesser
+    // learns nothing once limited.
+    let ip = req.peer_addr().map(|a| a.ip());
+    state.limiter.check(ip)?;
+    let wrong = || {
+        state.limiter.fail(ip);
+        ApiError::unauthorized("wrong_credentials", "wrong username or password")
+    };
     let user = store::accounts::user_by_name(&state.db, &body.username).await?;
     // Verify against a dummy hash when the user is unknown, so timing does not tell.
     let phc = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| DUMMY_HASH.clone());

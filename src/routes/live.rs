@@ -63,7 +63,7 @@ async fn control(state: &AppState, o: &Organiser, contest_id: i32, op: Control) 
 
 /// Start a part: it becomes the contest's running part (the contest starts running).
 #[utoipa::path(tag = "live", params(("cid" = i32, Path), ("pid" = i32, Path)), responses(
-    (status = 200, body = StateView), (status = 409, description = "illegal transition; carries the current state")))]
+    (status = 200, body = StateView), (status = 409, description = "illegal transition; carries the current state")), security(("bearer" = [])))]
 #[post("/api/contests/{cid}/parts/{pid}/start")]
 async fn start_part(state: web::Data<AppState>, o: Organiser, path: web::Path<(i32, i32)>) -> ApiResult<HttpResponse> {
     let (cid, pid) = path.into_inner();
@@ -72,7 +72,7 @@ async fn start_part(state: web::Data<AppState>, o: Organiser, path: web::Path<(i
 
 /// Finish the running part (no question may be open).
 #[utoipa::path(tag = "live", params(("cid" = i32, Path), ("pid" = i32, Path)), responses(
-    (status = 200, body = StateView), (status = 409, description = "illegal transition; carries the current state")))]
+    (status = 200, body = StateView), (status = 409, description = "illegal transition; carries the current state")), security(("bearer" = [])))]
 #[post("/api/contests/{cid}/parts/{pid}/finish")]
 async fn finish_part(state: web::Data<AppState>, o: Organiser, path: web::Path<(i32, i32)>) -> ApiResult<HttpResponse> {
     let (cid, pid) = path.into_inner();
@@ -81,7 +81,7 @@ async fn finish_part(state: web::Data<AppState>, o: Organiser, path: web::Path<(
 
 /// Open the next question of the running part (after the part's "get ready" countdown).
 #[utoipa::path(tag = "live", params(("cid" = i32, Path)), responses(
-    (status = 200, body = StateView), (status = 409, description = "illegal transition; carries the current state")))]
+    (status = 200, body = StateView), (status = 409, description = "illegal transition; carries the current state")), security(("bearer" = [])))]
 #[post("/api/contests/{cid}/live/next")]
 async fn next(state: web::Data<AppState>, o: Organiser, path: web::Path<i32>) -> ApiResult<HttpResponse> {
     control(&state, &o, path.into_inner(), Control::Next).await
@@ -89,7 +89,7 @@ async fn next(state: web::Data<AppState>, o: Organiser, path: web::Path<i32>) ->
 
 /// Pause the open question; its deadline moves by the length of the pause.
 #[utoipa::path(tag = "live", params(("cid" = i32, Path)), responses(
-    (status = 200, body = StateView), (status = 409, description = "illegal transition; carries the current state")))]
+    (status = 200, body = StateView), (status = 409, description = "illegal transition; carries the current state")), security(("bearer" = [])))]
 #[post("/api/contests/{cid}/live/pause")]
 async fn pause(state: web::Data<AppState>, o: Organiser, path: web::Path<i32>) -> ApiResult<HttpResponse> {
     control(&state, &o, path.into_inner(), Control::Pause).await
@@ -97,7 +97,7 @@ async fn pause(state: web::Data<AppState>, o: Organiser, path: web::Path<i32>) -
 
 /// Resume the paused question.
 #[utoipa::path(tag = "live", params(("cid" = i32, Path)), responses(
-    (status = 200, body = StateView), (status = 409, description = "illegal transition; carries the current state")))]
+    (status = 200, body = StateView), (status = 409, description = "illegal transition; carries the current state")), security(("bearer" = [])))]
 #[post("/api/contests/{cid}/live/resume")]
 async fn resume(state: web::Data<AppState>, o: Organiser, path: web::Path<i32>) -> ApiResult<HttpResponse> {
     control(&state, &o, path.into_inner(), Control::Resume).await
@@ -105,7 +105,7 @@ async fn resume(state: web::Data<AppState>, o: Organiser, path: web::Path<i32>) 
 
 /// Close the open question before its deadline.
 #[utoipa::path(tag = "live", params(("cid" = i32, Path)), responses(
-    (status = 200, body = StateView), (status = 409, description = "illegal transition; carries the current state")))]
+    (status = 200, body = StateView), (status = 409, description = "illegal transition; carries the current state")), security(("bearer" = [])))]
 #[post("/api/contests/{cid}/live/close")]
 async fn close(state: web::Data<AppState>, o: Organiser, path: web::Path<i32>) -> ApiResult<HttpResponse> {
     control(&state, &o, path.into_inner(), Control::Close).await
@@ -113,7 +113,7 @@ async fn close(state: web::Data<AppState>, o: Organiser, path: web::Path<i32>) -
 
 /// Reveal the closed question's answer and the distribution of answers.
 #[utoipa::path(tag = "live", params(("cid" = i32, Path)), responses(
-    (status = 200, body = StateView), (status = 409, description = "illegal transition; carries the current state")))]
+    (status = 200, body = StateView), (status = 409, description = "illegal transition; carries the current state")), security(("bearer" = [])))]
 #[post("/api/contests/{cid}/live/reveal")]
 async fn reveal(state: web::Data<AppState>, o: Organiser, path: web::Path<i32>) -> ApiResult<HttpResponse> {
     control(&state, &o, path.into_inner(), Control::Reveal).await
@@ -130,7 +130,7 @@ pub struct VoidRequest {
 
 /// Void an asked question with a reason; it no longer counts and the scores are recomputed.
 #[utoipa::path(tag = "live", params(("cid" = i32, Path)), request_body = VoidRequest, responses(
-    (status = 200, body = StateView), (status = 409, description = "illegal transition; carries the current state")))]
+    (status = 200, body = StateView), (status = 409, description = "illegal transition; carries the current state")), security(("bearer" = [])))]
 #[post("/api/contests/{cid}/live/void")]
 async fn void(
     state: web::Data<AppState>,
@@ -143,7 +143,7 @@ async fn void(
 }
 
 /// The live state as the caller may see it (contestants also get their team's answer).
-#[utoipa::path(tag = "live", params(("cid" = i32, Path)), responses((status = 200, body = StateView)))]
+#[utoipa::path(tag = "live", params(("cid" = i32, Path)), responses((status = 200, body = StateView)), security(("bearer" = [])))]
 #[get("/api/contests/{cid}/live")]
 async fn live_state(state: web::Data<AppState>, caller: Caller, path: web::Path<i32>) -> ApiResult<HttpResponse> {
     let cid = path.into_inner();
@@ -156,7 +156,7 @@ async fn live_state(state: web::Data<AppState>, caller: Caller, path: web::Path<
 /// `submission_id` sent again is counted once and gets the same ack.
 #[utoipa::path(tag = "live", params(("cid" = i32, Path)), request_body = AnswerRequest, responses(
     (status = 200, body = Ack, description = "stored durably"),
-    (status = 409, description = "deadline_passed, no_open_question, question_not_open, paused, star_used …")))]
+    (status = 409, description = "deadline_passed, no_open_question, question_not_open, paused, star_used …")), security(("bearer" = [])))]
 #[post("/api/contests/{cid}/answers")]
 async fn answer(
     state: web::Data<AppState>,
@@ -181,7 +181,7 @@ pub struct BoardQuery {
 
 /// The scoreboard: full for organisers and judges; ranks, totals and the own team's
 /// details for contestants.
-#[utoipa::path(tag = "live", params(("cid" = i32, Path), BoardQuery), responses((status = 200, description = "{board} for staff, {rows, team} for contestants")))]
+#[utoipa::path(tag = "live", params(("cid" = i32, Path), BoardQuery), responses((status = 200, description = "{board} for staff, {rows, team} for contestants")), security(("bearer" = [])))]
 #[get("/api/contests/{cid}/scoreboard")]
 async fn scoreboard(
     state: web::Data<AppState>,
@@ -231,7 +231,7 @@ pub struct AdjustResponse {
 
 /// Correct a team's score with a reason; the audit log keeps who, when, why, old and new.
 #[utoipa::path(tag = "live", params(("cid" = i32, Path)), request_body = AdjustRequest, responses(
-    (status = 200, body = AdjustResponse), (status = 400, description = "bad team, part, delta or reason")))]
+    (status = 200, body = AdjustResponse), (status = 400, description = "bad team, part, delta or reason")), security(("bearer" = [])))]
 #[post("/api/contests/{cid}/adjustments")]
 async fn adjust(
     state: web::Data<AppState>,
@@ -255,7 +255,7 @@ pub struct AuditEntry {
 }
 
 /// The contest's audit log, oldest first.
-#[utoipa::path(tag = "live", params(("cid" = i32, Path)), responses((status = 200, body = Vec<AuditEntry>)))]
+#[utoipa::path(tag = "live", params(("cid" = i32, Path)), responses((status = 200, body = Vec<AuditEntry>)), security(("bearer" = [])))]
 #[get("/api/contests/{cid}/audit")]
 async fn audit(state: web::Data<AppState>, _o: Organiser, path: web::Path<i32>) -> ApiResult<HttpResponse> {
     let cid = path.into_inner();
@@ -283,7 +283,7 @@ pub struct TieBreakersRequest {
 }
 
 /// Set the tie-breakers of the contest's ranking (default: total answer time).
-#[utoipa::path(tag = "live", params(("cid" = i32, Path)), request_body = TieBreakersRequest, responses((status = 204)))]
+#[utoipa::path(tag = "live", params(("cid" = i32, Path)), request_body = TieBreakersRequest, responses((status = 204)), security(("bearer" = [])))]
 #[put("/api/contests/{cid}/tie-breakers")]
 async fn tie_breakers(
     state: web::Data<AppState>,
@@ -310,7 +310,7 @@ pub struct LiveQuery {
 /// The live WebSocket. Contestants and invited judges follow their own contest;
 /// organisers and judge accounts name it with `?contest_id=`.
 #[utoipa::path(tag = "live", params(LiveQuery), responses(
-    (status = 101, description = "switching to the WebSocket protocol"), (status = 401)))]
+    (status = 101, description = "switching to the WebSocket protocol"), (status = 401)), security(("bearer" = [])))]
 #[get("/api/live")]
 async fn live_ws(
     req: HttpRequest,

@@ -4,10 +4,15 @@
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub mod auth;
+pub mod contests;
 pub mod health;
+pub mod join;
 pub mod json;
+pub mod judges;
 pub mod live;
 pub mod openapi;
+pub mod parts;
+pub mod teams;
 
 pub use json::Json;
 
@@ -17,4 +22,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(openapi::document);
     auth::configure(cfg);
     live::configure(cfg);
+    contests::configure(cfg);
+    teams::configure(cfg);
+    parts::configure(cfg);
+    join::configure(cfg);
+    judges::configure(cfg);
 }

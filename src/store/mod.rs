@@ -1,5 +1,9 @@
 //! Queries and writes. Every function takes `&impl ConnectionTrait`, so it works on the
 //! pool or inside a transaction; none knows about HTTP.
 pub mod accounts;
+pub mod contests;
+pub mod judges;
 pub mod live;
+pub mod parts;
 pub mod settings;
+pub mod teams;

@@ -4,7 +4,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod auth;
+mod contests;
+#[allow(dead_code)] // shared by the contest tests
+mod fixtures;
 mod health;
 #[allow(dead_code)] // shared helpers; not every test module uses all of them
 mod helpers;
+mod judges;
 mod live;
+mod openapi;
+mod role_matrix;
+mod teams;
+mod tokens;

@@ -1,0 +1,241 @@
+//! Contests, teams, parts and joining, through the API alone.
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::fixtures::{create_contest, create_part, create_team, four_parts, join, world};
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn a_contest_with_teams_and_four_parts_is_set_up_through_the_api() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let (s, c) = app.get(&format!("/api/contests/{}", w.contest), Some(&w.admin)).await;
+    assert_eq!(s, StatusCode::OK, "{c}");
+    assert_eq!(c["status"], "setup");
+    assert_eq!(c["captain_policy"], "first_join");
+    assert_eq!(c["prize_scheme"].as_array().unwrap().len(), 4);
+    assert_eq!(c["prize_scheme"][2], json!({"name": "Giải ba", "count": 2}));
+
+    let (s, teams) = app.get(&format!("/api/contests/{}/teams", w.contest), Some(&w.admin)).await;
+    assert_eq!(s, StatusCode::OK);
+    let teams = teams.as_array().unwrap();
+    assert_eq!(teams.len(), 2);
+    for t in teams {
+        let code = t["code"].as_str().unwrap();
+        assert_eq!(code.len(), 6);
+        assert!(code.chars().all(|c| "ABCDEFGHJKMNPQRSTUVWXYZ23456789".contains(c)), "{code}");
+    }
+    assert_ne!(w.code_a, w.code_b);
+
+    let (s, parts) = app.get(&format!("/api/contests/{}/parts", w.contest), Some(&w.admin)).await;
+    assert_eq!(s, StatusCode::OK);
+    let kinds: Vec<_> = parts.as_array().unwrap().iter().map(|p| p["kind"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(kinds, ["quiz", "buzzer", "judged", "elimination"]);
+    let positions: Vec<_> = parts.as_array().unwrap().iter().map(|p| p["position"].as_i64().unwrap()).collect();
+    assert_eq!(positions, [1, 2, 3, 4]);
+    assert_eq!(parts[0]["answer_policy"], "captain_only");
+    assert_eq!(parts[0]["scoring"]["speed_bonus"]["kind"], "kahoot");
+    assert_eq!(parts[2]["rubric"]["criteria"].as_array().unwrap().len(), 3);
+    assert_eq!(parts[2]["weight"], 2.0);
+    assert_eq!(parts[3]["status"], "pending");
+}
+
+#[tokio::test]
+async fn joining_gives_a_token_bound_to_contest_team_and_contestant() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let contest = create_contest(&app, &admin, "Hội thi").await;
+    let (team, code) = create_team(&app, &admin, contest, "Đội Ngã Sáu").await;
+    // Case, spaces and dashes do not matter when typing the code.
+    let typed = format!("{}-{}", &code[..3], &code[3..]).to_lowercase();
+    let first = join(&app, &typed, "  Nguyễn   Văn An ").await;
+    assert_eq!(first["contest_id"], contest);
+    assert_eq!(first["team_id"], team);
+    assert_eq!(first["is_captain"], true, "first to join is captain by default");
+    let second = join(&app, &code, "Lê Bình").await;
+    assert_eq!(second["is_captain"], false);
+
+    let (s, me) = app.get("/api/me", first["token"].as_str()).await;
+    assert_eq!(s, StatusCode::OK, "{me}");
+    assert_eq!(me["role"], "contestant");
+    assert_eq!(me["name"], "Nguyễn Văn An");
+    assert_eq!(me["team_id"], team);
+    assert_eq!(me["contestant_id"], first["contestant_id"]);
+    assert_eq!(me["is_captain"], true);
+
+    let (s, landing) = app.get(&format!("/api/join/{code}"), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(landing["team_name"], "Đội Ngã Sáu");
+    assert_eq!(landing["contest_name"], "Hội thi");
+
+    let (s, list) = app.get(&format!("/api/contests/{contest}/contestants"), Some(&admin)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(list.as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn join_refuses_bad_input_and_unknown_codes() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let contest = create_contest(&app, &admin, "Hội thi").await;
+    let (_, code) = create_team(&app, &admin, contest, "Đội A").await;
+    let (s, b) = app.post("/api/join", None, json!({"code": code, "name": "  "})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(b["error"]["field"], "name");
+    let (s, b) = app.post("/api/join", None, json!({"code": code})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(b["error"]["field"], "name");
+    let (s, b) = app.post("/api/join", None, json!({"code": code, "name": "An", "team": 1})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(b["error"]["field"], "team");
+    let wrong = if code == "AAAAAA" { "BBBBBB" } else { "AAAAAA" };
+    let (s, b) = app.post("/api/join", None, json!({"code": wrong, "name": "An"})).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{b}");
+    let (s, _) = app.post("/api/join", None, json!({"code": "0OO1IL", "name": "An"})).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (_, list) = app.get(&format!("/api/contests/{contest}/contestants"), Some(&admin)).await;
+    assert_eq!(list, json!([]), "nothing was created by refused joins");
+}
+
+#[tokio::test]
+async fn duplicate_team_names_are_409_and_change_nothing() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let contest = create_contest(&app, &admin, "Hội thi").await;
+    create_team(&app, &admin, contest, "Đội Ngã Sáu").await;
+    let (s, b) =
+        app.post(&format!("/api/contests/{contest}/teams"), Some(&admin), json!({"name": "đội ngã  sáu"})).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{b}");
+    assert_eq!(b["error"]["code"], "already_exists");
+    assert!(b["error"]["message"].as_str().unwrap().contains("ngã sáu"), "{b}");
+    let (_, teams) = app.get(&format!("/api/contests/{contest}/teams"), Some(&admin)).await;
+    assert_eq!(teams.as_array().unwrap().len(), 1);
+    // The same name in another contest is fine.
+    let other = create_contest(&app, &admin, "Hội thi khác").await;
+    create_team(&app, &admin, other, "Đội Ngã Sáu").await;
+}
+
+#[tokio::test]
+async fn teams_and_parts_name_the_bad_field() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let contest = create_contest(&app, &admin, "Hội thi").await;
+    let teams = format!("/api/contests/{contest}/teams");
+    let (s, b) = app.post(&teams, Some(&admin), json!({"name": "A", "members": ["An"], "captain": "Chi"})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(b["error"]["field"], "captain");
+    let (s, b) = app.post(&teams, Some(&admin), json!({"name": "A", "members": "An"})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(b["error"]["field"], "members");
+    let parts = format!("/api/contests/{contest}/parts");
+    let cases = [
+        (json!({"kind": "quiz", "title": "Q", "max_points": -1}), "max_points"),
+        (json!({"kind": "karaoke", "title": "Q", "max_points": 10}), "kind"),
+        (json!({"kind": "quiz", "title": " ", "max_points": 10}), "title"),
+        (
+            json!({"kind": "quiz", "title": "Q", "max_points": 10, "scoring": {"wrong_penalty": -2}}),
+            "scoring.wrong_penalty",
+        ),
+        (json!({"kind": "quiz", "title": "Q", "max_points": 10, "scoring": {"bonus": 1}}), "scoring.bonus"),
+        (json!({"kind": "judged", "title": "J", "max_points": 10}), "rubric.criteria"),
+        (
+            json!({"kind": "judged", "title": "J", "max_points": 10, "rubric": {"criteria": [{"name": "", "max_points": 5}]}}),
+            "rubric.criteria[0].name",
+        ),
+        (json!({"kind": "quiz", "title": "Q", "max_points": 10, "time_per_question_s": 0}), "time_per_question_s"),
+    ];
+    for (body, field) in cases {
+        let (s, b) = app.post(&parts, Some(&admin), body.clone()).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{body} → {b}");
+        assert_eq!(b["error"]["field"], field, "{body} → {b}");
+    }
+    let (_, list) = app.get(&parts, Some(&admin)).await;
+    assert_eq!(list, json!([]));
+    let (s, b) = app.post("/api/contests", Some(&admin), json!({"name": "X", "held_on": "15/05/2025"})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(b["error"]["field"], "held_on");
+    let (s, b) = app.post("/api/contests", Some(&admin), json!({"name": "X", "bank_ids": [424242]})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(b["error"]["field"], "bank_ids[0]");
+    let (s, b) = app
+        .post("/api/contests", Some(&admin), json!({"name": "X", "prize_scheme": [{"name": "Nhất", "count": 0}]}))
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(b["error"]["field"], "prize_scheme[0].count");
+    let (_, all) = app.get("/api/contests", Some(&admin)).await;
+    assert_eq!(all.as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn contest_and_part_changes() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let contest = create_contest(&app, &admin, "Hội thi").await;
+    let (s, c) = app
+        .request(
+            Method::PATCH,
+            &format!("/api/contests/{contest}"),
+            Some(&admin),
+            Some(json!({"venue": "Nhà văn hóa", "captain_policy": "organiser",
+                        "prize_scheme": [{"name": "Giải nhất", "count": 1}, {"name": "Giải nhì", "count": 2}]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{c}");
+    assert_eq!(c["venue"], "Nhà văn hóa");
+    assert_eq!(c["captain_policy"], "organiser");
+    assert_eq!(c["prize_scheme"][1]["count"], 2);
+    assert_eq!(c["name"], "Hội thi");
+    let quiz = four_parts().remove(0);
+    let part = create_part(&app, &admin, contest, quiz).await;
+    let path = format!("/api/contests/{contest}/parts/{part}");
+    let (s, p) =
+        app.request(Method::PATCH, &path, Some(&admin), Some(json!({"max_points": 80, "title": "Trắc nghiệm"}))).await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    assert_eq!(p["max_points"], 80.0);
+    assert_eq!(p["title"], "Trắc nghiệm");
+    let (s, _) = app.request(Method::DELETE, &path, Some(&admin), None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _) = app.get(&path, Some(&admin)).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_started_part_refuses_score_altering_changes_naming_the_setting() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let contest = create_contest(&app, &admin, "Hội thi").await;
+    let quiz = four_parts().remove(0);
+    let part = create_part(&app, &admin, contest, quiz).await;
+    // The live engine starts parts; here the row is moved directly.
+    use sea_orm::ConnectionTrait;
+    app.state
+        .db
+        .execute_unprepared(&format!("UPDATE parts SET status = 'running', started_at = 1 WHERE id = {part}"))
+        .await
+        .unwrap();
+    let path = format!("/api/contests/{contest}/parts/{part}");
+    for (body, field) in [
+        (json!({"max_points": 50}), "max_points"),
+        (json!({"weight": 3}), "weight"),
+        (json!({"scoring": {"wrong_penalty": 5}}), "scoring"),
+        (json!({"answer_policy": "last_answer"}), "answer_policy"),
+        (json!({"kind": "buzzer"}), "kind"),
+        (json!({"time_per_question_s": 60}), "time_per_question_s"),
+    ] {
+        let (s, b) = app.request(Method::PATCH, &path, Some(&admin), Some(body.clone())).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{body} → {b}");
+        assert_eq!(b["error"]["code"], "part_started");
+        assert!(b["error"]["message"].as_str().unwrap().contains(field), "{b}");
+    }
+    let (_, p) = app.get(&path, Some(&admin)).await;
+    assert_eq!(p["max_points"], 100.0, "nothing changed");
+    // The same values, the title and the order may still be sent.
+    let (s, p) = app
+        .request(Method::PATCH, &path, Some(&admin), Some(json!({"title": "Phần 1", "max_points": 100, "position": 2})))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    assert_eq!(p["title"], "Phần 1");
+    let (s, b) = app.request(Method::DELETE, &path, Some(&admin), None).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert_eq!(b["error"]["code"], "part_started");
+}
