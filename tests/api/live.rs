@@ -1,21 +1,20 @@
 //! The live quiz engine through the real server: organiser controls over HTTP, phones over
 //! WebSocket and HTTP, restarts on the same database, and the scoreboard.
 //!
-//! Contests, teams, contestants and part questions are written straight into the test's
-//! database: the endpoints that create them belong to other modules; everything the live
-//! engine does is exercised through its API.
+//! Contests, teams, parts and contestants are set up through the contests API; only the
+//! part's questions are written into the database directly (see `seed`).
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use hoithi::auth::Claims;
 use hoithi::domain::question::{Question, Solution, Source};
-use hoithi::entities::{contestants, contests, part_questions, parts, teams};
+use hoithi::entities::part_questions;
 use rand::{Rng, SeedableRng};
 use reqwest::{Method, StatusCode};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::fixtures::{create_contest, create_part, create_team, join};
 use crate::helpers::{TestApp, Ws, spawn_app, ws_send, ws_until};
 
 struct Member {
@@ -59,8 +58,10 @@ fn question(i: usize, solution: Solution, time_limit_s: u32) -> Question {
     }
 }
 
-/// A contest with `n_teams` teams of `members` contestants (the first is captain) and one
-/// quiz part holding `questions`.
+/// A contest with `n_teams` teams of `members` contestants (the first to join is captain)
+/// and one quiz part holding `questions`, built through the contests API. The part's
+/// questions are written into the database directly: the endpoint that assigns bank
+/// questions to a part lives on another branch.
 async fn seed(
     app: &TestApp,
     n_teams: usize,
@@ -69,44 +70,20 @@ async fn seed(
     policy: &str,
     qs: Vec<Question>,
 ) -> Fixture {
-    let db = &app.state.db;
-    let now = hoithi::now_ms();
-    let contest = contests::ActiveModel {
-        name: Set("Hội thi tìm hiểu chuyên đề".into()),
-        unit: Set("Huyện Phụng Hiệp".into()),
-        held_on: Set("2026-11-26".into()),
-        venue: Set("Hội trường".into()),
-        prize_scheme: Set("{}".into()),
-        captain_policy: Set("first".into()),
-        status: Set("draft".into()),
-        token_version: Set(0),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
-    .await
-    .unwrap();
-    let part = parts::ActiveModel {
-        contest_id: Set(contest.id),
-        kind: Set("quiz".into()),
-        title: Set("Khởi động".into()),
-        position: Set(1),
-        max_points: Set(100.0),
-        weight: Set(1.0),
-        time_per_question_s: Set(20),
-        scoring: Set(scoring.to_string()),
-        answer_policy: Set(policy.into()),
-        rubric: Set("{}".into()),
-        status: Set("pending".into()),
-        ..Default::default()
-    }
-    .insert(db)
-    .await
-    .unwrap();
+    let admin = app.admin_token().await;
+    let cid = create_contest(app, &admin, "Hội thi tìm hiểu chuyên đề").await;
+    let pid = create_part(
+        app,
+        &admin,
+        cid,
+        json!({"kind": "quiz", "title": "Khởi động", "max_points": 100, "weight": 1, "time_per_question_s": 20,
+               "answer_policy": policy, "scoring": scoring}),
+    )
+    .await;
     let mut questions = vec![];
     for (i, q) in qs.into_iter().enumerate() {
         let row = part_questions::ActiveModel {
-            part_id: Set(part.id),
+            part_id: Set(pid as i32),
             position: Set(i as i32 + 1),
             snapshot: Set(serde_json::to_string(&q).unwrap()),
             points: Set(q.points),
@@ -114,45 +91,23 @@ async fn seed(
             status: Set("pending".into()),
             ..Default::default()
         }
-        .insert(db)
+        .insert(&app.state.db)
         .await
         .unwrap();
         questions.push(row.id);
     }
     let mut out = vec![];
     for t in 0..n_teams {
-        let team = teams::ActiveModel {
-            contest_id: Set(contest.id),
-            name: Set(format!("Đội {}", t + 1)),
-            unit: Set(format!("Xã {}", t + 1)),
-            code: Set(format!("C{}T{}", contest.id, t + 1)),
-            members: Set("[]".into()),
-            created_at: Set(now),
-            ..Default::default()
-        }
-        .insert(db)
-        .await
-        .unwrap();
+        let (team_id, code) = create_team(app, &admin, cid, &format!("Đội {}", t + 1)).await;
         let mut ms = vec![];
         for m in 0..members {
-            let c = contestants::ActiveModel {
-                contest_id: Set(contest.id),
-                team_id: Set(team.id),
-                name: Set(format!("Thí sinh {}-{}", t + 1, m + 1)),
-                is_captain: Set(m == 0),
-                revoked: Set(false),
-                joined_at: Set(now),
-                ..Default::default()
-            }
-            .insert(db)
-            .await
-            .unwrap();
-            let token = app.state.keys.sign(&Claims::contestant(c.id, team.id, contest.id, 0)).unwrap();
-            ms.push(Member { token });
+            let j = join(app, &code, &format!("Thí sinh {}-{}", t + 1, m + 1)).await;
+            assert_eq!(j["is_captain"], m == 0, "{j}");
+            ms.push(Member { token: j["token"].as_str().unwrap().to_owned() });
         }
-        out.push(Team { id: team.id, members: ms });
+        out.push(Team { id: team_id as i32, members: ms });
     }
-    Fixture { cid: contest.id, pid: part.id, admin: app.admin_token().await, teams: out, questions }
+    Fixture { cid: cid as i32, pid: pid as i32, admin, teams: out, questions }
 }
 
 impl Fixture {
