@@ -183,7 +183,7 @@ async fn list_banks(state: web::Data<AppState>, _o: Organiser) -> ApiResult<Http
 }
 
 /// A bank with its sections and documents (without their text).
-#[utoipa::path(tag = "banks", params(("id" = i32, Path)), responses((status = 200, body = BankDetail), (status = 404)))]
+#[utoipa::path(tag = "banks", params(("id" = i32, Path)), responses((status = 200, body = BankDetail), (status = 404)), security(("bearer" = [])))]
 #[get("/api/banks/{id}")]
 async fn get_bank(state: web::Data<AppState>, _o: Organiser, id: web::Path<i32>) -> ApiResult<HttpResponse> {
     let b = bank_or_404(&state, *id).await?;
@@ -223,7 +223,7 @@ pub struct QuestionQuery {
 
 /// A bank's questions with their answers; `q` searches prompts and options without
 /// regard to case and diacritics.
-#[utoipa::path(tag = "banks", params(("id" = i32, Path), QuestionQuery), responses((status = 200, body = Vec<QuestionView>)))]
+#[utoipa::path(tag = "banks", params(("id" = i32, Path), QuestionQuery), responses((status = 200, body = Vec<QuestionView>)), security(("bearer" = [])))]
 #[get("/api/banks/{id}/questions")]
 async fn list_questions(
     state: web::Data<AppState>,
@@ -275,7 +275,7 @@ async fn question_in_bank(state: &AppState, bank_id: i32, qid: i32) -> ApiResult
 }
 
 /// One question with every version it had.
-#[utoipa::path(tag = "banks", params(("id" = i32, Path), ("question_id" = i32, Path)), responses((status = 200, body = QuestionDetail), (status = 404)))]
+#[utoipa::path(tag = "banks", params(("id" = i32, Path), ("question_id" = i32, Path)), responses((status = 200, body = QuestionDetail), (status = 404)), security(("bearer" = [])))]
 #[get("/api/banks/{id}/questions/{question_id}")]
 async fn get_question(
     state: web::Data<AppState>,
@@ -382,7 +382,7 @@ async fn validate(state: &AppState, b: &banks::Model, qid: &str, input: &Questio
 
 /// Add a question to a bank (version 1).
 #[utoipa::path(tag = "banks", params(("id" = i32, Path)), request_body = QuestionInput,
-    responses((status = 201, body = QuestionView), (status = 400), (status = 409, description = "the id is taken")))]
+    responses((status = 201, body = QuestionView), (status = 400), (status = 409, description = "the id is taken")), security(("bearer" = [])))]
 #[post("/api/banks/{id}/questions")]
 async fn create_question(
     state: web::Data<AppState>,
@@ -404,7 +404,7 @@ async fn create_question(
 
 /// Edit a question: a new version; contests keep the version they asked.
 #[utoipa::path(tag = "banks", params(("id" = i32, Path), ("question_id" = i32, Path)), request_body = QuestionInput,
-    responses((status = 200, body = QuestionView), (status = 400), (status = 404)))]
+    responses((status = 200, body = QuestionView), (status = 400), (status = 404)), security(("bearer" = [])))]
 #[put("/api/banks/{id}/questions/{question_id}")]
 async fn edit_question(
     state: web::Data<AppState>,
@@ -431,7 +431,7 @@ async fn edit_question(
 }
 
 /// Retire a question: it stays in the contests that asked it but is never drawn again.
-#[utoipa::path(tag = "banks", params(("id" = i32, Path), ("question_id" = i32, Path)), responses((status = 200, body = QuestionView), (status = 404)))]
+#[utoipa::path(tag = "banks", params(("id" = i32, Path), ("question_id" = i32, Path)), responses((status = 200, body = QuestionView), (status = 404)), security(("bearer" = [])))]
 #[post("/api/banks/{id}/questions/{question_id}/retire")]
 async fn retire_question(
     state: web::Data<AppState>,
@@ -442,7 +442,7 @@ async fn retire_question(
 }
 
 /// Bring a retired question back.
-#[utoipa::path(tag = "banks", params(("id" = i32, Path), ("question_id" = i32, Path)), responses((status = 200, body = QuestionView), (status = 404)))]
+#[utoipa::path(tag = "banks", params(("id" = i32, Path), ("question_id" = i32, Path)), responses((status = 200, body = QuestionView), (status = 404)), security(("bearer" = [])))]
 #[post("/api/banks/{id}/questions/{question_id}/restore")]
 async fn restore_question(
     state: web::Data<AppState>,
@@ -461,7 +461,7 @@ async fn set_retired(state: &AppState, (bid, qid): (i32, i32), retired: bool) ->
 }
 
 /// Study mode: a bank's documents (never its questions).
-#[utoipa::path(tag = "banks", params(("id" = i32, Path)), responses((status = 200, body = Vec<DocumentMeta>), (status = 404)))]
+#[utoipa::path(tag = "banks", params(("id" = i32, Path)), responses((status = 200, body = Vec<DocumentMeta>), (status = 404)), security(("bearer" = [])))]
 #[get("/api/banks/{id}/documents")]
 async fn list_documents(state: web::Data<AppState>, _c: Caller, id: web::Path<i32>) -> ApiResult<HttpResponse> {
     let b = bank_or_404(&state, *id).await?;
@@ -470,7 +470,7 @@ async fn list_documents(state: web::Data<AppState>, _c: Caller, id: web::Path<i3
 }
 
 /// Study mode: one document with its text.
-#[utoipa::path(tag = "banks", params(("id" = i32, Path), ("doc" = String, Path)), responses((status = 200, body = DocumentView), (status = 404)))]
+#[utoipa::path(tag = "banks", params(("id" = i32, Path), ("doc" = String, Path)), responses((status = 200, body = DocumentView), (status = 404)), security(("bearer" = [])))]
 #[get("/api/banks/{id}/documents/{doc}")]
 async fn get_document(
     state: web::Data<AppState>,
@@ -495,14 +495,14 @@ fn xlsx_response(bytes: Vec<u8>, filename: &str) -> HttpResponse {
 }
 
 /// The XLSX import template (a "Câu hỏi" sheet with an example row and a "Hướng dẫn" sheet).
-#[utoipa::path(tag = "banks", responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))]
+#[utoipa::path(tag = "banks", responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")), security(("bearer" = [])))]
 #[get("/api/banks/template.xlsx")]
 async fn template(_o: Organiser) -> ApiResult<HttpResponse> {
     Ok(xlsx_response(export::template().map_err(ApiError::internal)?, "mau-ngan-hang-cau-hoi.xlsx"))
 }
 
 /// A bank's questions as XLSX in the template's columns (re-importable).
-#[utoipa::path(tag = "banks", params(("id" = i32, Path)), responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 404)))]
+#[utoipa::path(tag = "banks", params(("id" = i32, Path)), responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 404)), security(("bearer" = [])))]
 #[get("/api/banks/{id}/export.xlsx")]
 async fn export_bank(state: web::Data<AppState>, _o: Organiser, id: web::Path<i32>) -> ApiResult<HttpResponse> {
     let b = bank_or_404(&state, *id).await?;
@@ -527,7 +527,7 @@ pub struct ImportQuery {
 /// Import questions from the raw file in the body (≤ 5 MB): all or nothing. Errors are
 /// 400 `import_invalid` with `error.errors = [{sheet, row, column, message}]`.
 #[utoipa::path(tag = "banks", params(ImportQuery), request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 201, body = import::ImportReport), (status = 400, description = "import_invalid: every problem, nothing imported"), (status = 413)))]
+    responses((status = 201, body = import::ImportReport), (status = 400, description = "import_invalid: every problem, nothing imported"), (status = 413)), security(("bearer" = [])))]
 #[post("/api/banks/import")]
 async fn import_file(
     state: web::Data<AppState>,
@@ -692,7 +692,7 @@ fn part_view(part_id: i32, seed: Option<i64>, rows: Vec<crate::entities::part_qu
 
 /// A part's questions in order, each as the version it asks (with its answer).
 #[utoipa::path(tag = "banks", params(("cid" = i32, Path), ("pid" = i32, Path)),
-    responses((status = 200, body = PartQuestionsView), (status = 404)))]
+    responses((status = 200, body = PartQuestionsView), (status = 404)), security(("bearer" = [])))]
 #[get("/api/contests/{cid}/parts/{pid}/questions")]
 async fn get_part_questions(
     state: web::Data<AppState>,
@@ -710,7 +710,7 @@ async fn get_part_questions(
 /// Choose a pending part's questions explicitly (replaces its pending questions). A
 /// question already used in another part of the contest is refused.
 #[utoipa::path(tag = "banks", params(("cid" = i32, Path), ("pid" = i32, Path)), request_body = PartQuestionsInput,
-    responses((status = 200, body = PartQuestionsView), (status = 404), (status = 409, description = "part_started or question_reused")))]
+    responses((status = 200, body = PartQuestionsView), (status = 404), (status = 409, description = "part_started or question_reused")), security(("bearer" = [])))]
 #[put("/api/contests/{cid}/parts/{pid}/questions")]
 async fn set_part_questions(
     state: web::Data<AppState>,
@@ -758,7 +758,7 @@ pub struct DrawInput {
 /// gives the same questions in the same order. Questions used in other parts of the
 /// contest are never drawn. An unsatisfiable quota names the short bucket.
 #[utoipa::path(tag = "banks", params(("cid" = i32, Path), ("pid" = i32, Path)), request_body = DrawInput,
-    responses((status = 200, body = PartQuestionsView), (status = 404), (status = 409, description = "part_started or quota_short")))]
+    responses((status = 200, body = PartQuestionsView), (status = 404), (status = 409, description = "part_started or quota_short")), security(("bearer" = [])))]
 #[post("/api/contests/{cid}/parts/{pid}/draw")]
 async fn draw_part_questions(
     state: web::Data<AppState>,
@@ -845,7 +845,7 @@ pub struct DrawRecord {
 
 /// Every draw made for a part, oldest first: the recorded seeds and quotas.
 #[utoipa::path(tag = "banks", params(("cid" = i32, Path), ("pid" = i32, Path)),
-    responses((status = 200, body = Vec<DrawRecord>), (status = 404)))]
+    responses((status = 200, body = Vec<DrawRecord>), (status = 404)), security(("bearer" = [])))]
 #[get("/api/contests/{cid}/parts/{pid}/draws")]
 async fn list_draws(state: web::Data<AppState>, _o: Organiser, path: web::Path<(i32, i32)>) -> ApiResult<HttpResponse> {
     let (cid, pid) = path.into_inner();
