@@ -57,6 +57,7 @@ impl Application {
         settings: ServeSettings,
     ) -> anyhow::Result<(Self, Option<Bootstrap>)> {
         db::migrate(&db).await?;
+        crate::bank::load::load(&db, &settings.banks).await?;
         let boot = bootstrap_admin(&db, &settings).await?;
         let secret = jwt_secret(&db, &settings).await?;
         let listener = TcpListener::bind(settings.bind).map_err(|e| {

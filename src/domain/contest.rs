@@ -147,11 +147,12 @@ pub fn parse_team_line(line: &str) -> Result<TeamLine, String> {
     Ok(TeamLine { name, unit, members, captain })
 }
 
-/// Splits `An, Bình*, Chi` into members; the one ending in `*` is the captain.
+/// Splits `An, Bình*, Chi` (or one name per line, as in a spreadsheet cell) into members;
+/// the one ending in `*` is the captain.
 pub fn parse_members(s: &str) -> Result<(Vec<String>, Option<String>), String> {
     let mut members = Vec::new();
     let mut captain = None;
-    for raw in s.split(',').map(str::trim).filter(|m| !m.is_empty()) {
+    for raw in s.split([',', '\n']).map(str::trim).filter(|m| !m.is_empty()) {
         let (name, is_captain) = match raw.strip_suffix('*') {
             Some(n) => (clean(n), true),
             None => (clean(raw), false),
@@ -200,6 +201,10 @@ mod tests {
         assert!(parse_team_line(" | x").is_err());
         assert!(parse_team_line("a|b|c|d").is_err());
         assert!(parse_team_line("a|b|An*, Bình*").is_err());
+        assert_eq!(
+            parse_members("An\nBình*\r\nChi").unwrap(),
+            (vec!["An".into(), "Bình".into(), "Chi".into()], Some("Bình".into()))
+        );
     }
 
     #[test]

@@ -10,7 +10,9 @@ use utoipa::ToSchema;
 
 use super::contests::{contest_or_404, ensure_member_of, ensure_open, ensure_staff_of};
 use crate::auth::{Caller, Organiser, Staff};
-use crate::domain::contest::{Member, TeamLine, clean, parse_members, parse_team_line, roster};
+use crate::domain::contest::{
+    CODE_ALPHABET, CODE_LEN, Member, TeamLine, clean, normalize_join_code, parse_members, parse_team_line, roster,
+};
 use crate::domain::text::fold;
 use crate::entities::{contestants, contests, teams};
 use crate::error::{ApiError, ApiResult};
@@ -26,6 +28,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(read)
         .service(change)
         .service(remove)
+        .service(new_code)
         .service(qr)
         .service(cards)
         .service(list_contestants)
@@ -61,6 +64,9 @@ pub struct NewTeam {
     /// Name of the captain; must be one of `members`.
     #[serde(default)]
     pub captain: Option<String>,
+    /// A join code of your choosing (6 of `ABCDEFGHJKMNPQRSTUVWXYZ23456789`); default: a fresh random one.
+    #[serde(default)]
+    pub code: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema, Default)]
@@ -71,6 +77,8 @@ pub struct TeamChange {
     pub members: Option<Vec<String>>,
     /// Name of the captain among the members; `""` clears it.
     pub captain: Option<String>,
+    /// A new join code of your choosing (the old one stops working).
+    pub code: Option<String>,
 }
 
 /// Pasted team lines: `name <tab|;|"|"> unit <sep> member, member*, …` (`*` marks the captain).
@@ -131,14 +139,43 @@ fn check_team(prefix: &str, line: TeamLine) -> ApiResult<TeamInput> {
 
 /// Inserts all teams or none: a name already used in the contest, or twice in the
 /// input, refuses the whole batch with 409 naming it.
+/// A join code given by the organiser, normalised; 400 naming the field when it cannot be one.
+fn given_code(field: &str, raw: Option<&str>) -> ApiResult<Option<String>> {
+    match raw {
+        None => Ok(None),
+        Some(r) => normalize_join_code(r).map(Some).ok_or_else(|| {
+            let alphabet = String::from_utf8_lossy(CODE_ALPHABET);
+            ApiError::invalid(field, format!("{r:?} is not a join code: {CODE_LEN} characters of {alphabet}"))
+        }),
+    }
+}
+
+/// 409 when another team (in any contest) already has `code`.
+async fn ensure_code_free(db: &impl ConnectionTrait, code: &str, except: Option<i32>) -> ApiResult<()> {
+    if let Some((t, _)) = store::teams::by_code(db, code).await?
+        && Some(t.id) != except
+    {
+        return Err(ApiError::conflict(
+            "already_exists",
+            format!("the join code {code} is already used by another team"),
+        ));
+    }
+    Ok(())
+}
+
 async fn insert_teams(
     db: &impl ConnectionTrait,
     contest_id: i32,
-    inputs: Vec<(String, TeamInput)>,
+    inputs: Vec<(String, TeamInput, Option<String>)>,
 ) -> ApiResult<Vec<teams::Model>> {
+    // Two lists added at once must not both pass the name check.
+    store::contests::lock(db, contest_id).await?;
     let existing = store::teams::list(db, contest_id).await?;
     let mut seen: HashMap<String, String> = existing.iter().map(|t| (fold(&t.name), String::new())).collect();
-    for (label, t) in &inputs {
+    for (label, t, code) in &inputs {
+        if let Some(code) = code {
+            ensure_code_free(db, code, None).await?;
+        }
         if let Some(first) = seen.get(&fold(&t.name)) {
             let at = if label.is_empty() { String::new() } else { format!("{label}: ") };
             let msg = if first.is_empty() {
@@ -151,8 +188,8 @@ async fn insert_teams(
         seen.insert(fold(&t.name), if label.is_empty() { "the input".into() } else { label.clone() });
     }
     let mut out = Vec::with_capacity(inputs.len());
-    for (_, t) in inputs {
-        out.push(store::teams::insert(db, contest_id, &t.name, &t.unit, &t.members_json).await?);
+    for (_, t, code) in inputs {
+        out.push(store::teams::insert(db, contest_id, &t.name, &t.unit, &t.members_json, code.as_deref()).await?);
     }
     Ok(out)
 }
@@ -184,9 +221,10 @@ async fn create(
     let c = contest_or_404(&state, id.into_inner()).await?;
     ensure_open(&c)?;
     let b = body.0;
+    let code = given_code("code", b.code.as_deref())?;
     let input = check_team("", TeamLine { name: b.name, unit: b.unit, members: b.members, captain: b.captain })?;
     let txn = state.db.begin().await?;
-    let mut made = insert_teams(&txn, c.id, vec![(String::new(), input)]).await?;
+    let mut made = insert_teams(&txn, c.id, vec![(String::new(), input, code)]).await?;
     txn.commit().await?;
     let t = made.pop().ok_or_else(|| ApiError::internal(anyhow::anyhow!("no team inserted")))?;
     Ok(HttpResponse::Created().json(team_view(t, true)))
@@ -240,7 +278,7 @@ async fn bulk(
         // JSON lines are named by index, pasted text by line number as people count.
         let label = if is_json { format!("{field}[{i}]") } else { format!("{field} {}", i + 1) };
         let parsed = parse_team_line(line).map_err(|m| ApiError::invalid(label.clone(), m))?;
-        inputs.push((label.clone(), check_team(&label, parsed)?));
+        inputs.push((label.clone(), check_team(&label, parsed)?, None));
     }
     if inputs.is_empty() {
         return Err(ApiError::invalid(if is_json { "lines" } else { "body" }, "no team given"));
@@ -318,7 +356,7 @@ async fn import(
     let lines = tokio::task::spawn_blocking(move || teams_from_xlsx(bytes)).await.map_err(ApiError::internal)??;
     let mut inputs = Vec::with_capacity(lines.len());
     for (label, line) in lines {
-        inputs.push((label.clone(), check_team(&label, line)?));
+        inputs.push((label.clone(), check_team(&label, line)?, None));
     }
     if inputs.is_empty() {
         return Err(ApiError::invalid("file", "the sheet lists no team"));
@@ -374,6 +412,10 @@ async fn change(
         captain,
     };
     let input = check_team("", line)?;
+    let code = given_code("code", b.code.as_deref())?;
+    if let Some(code) = &code {
+        ensure_code_free(&state.db, code, Some(tid)).await?;
+    }
     if store::teams::list(&state.db, cid).await?.iter().any(|o| o.id != tid && fold(&o.name) == fold(&input.name)) {
         return Err(ApiError::conflict(
             "already_exists",
@@ -384,6 +426,9 @@ async fn change(
     m.name = Set(input.name);
     m.unit = Set(input.unit);
     m.members = Set(input.members_json);
+    if let Some(code) = code {
+        m.code = Set(code);
+    }
     let t = store::teams::update(&state.db, m).await?;
     Ok(HttpResponse::Ok().json(team_view(t, true)))
 }
@@ -406,6 +451,23 @@ async fn remove(state: web::Data<AppState>, _o: Organiser, path: web::Path<(i32,
     store::teams::delete(&txn, t.id).await?;
     txn.commit().await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Give the team a fresh random join code (e.g. when the old one leaked); the old code
+/// stops working for new joins, members who joined stay in.
+#[utoipa::path(tag = "teams", responses((status = 200, body = TeamView), (status = 401), (status = 403), (status = 404), (status = 409)),
+    security(("bearer" = [])))]
+#[post("/api/contests/{id}/teams/{team_id}/code")]
+async fn new_code(state: web::Data<AppState>, _o: Organiser, path: web::Path<(i32, i32)>) -> ApiResult<HttpResponse> {
+    let (cid, tid) = path.into_inner();
+    let c = contest_or_404(&state, cid).await?;
+    ensure_open(&c)?;
+    let t = team_or_404(&state, cid, tid).await?;
+    let txn = state.db.begin().await?;
+    store::teams::lock(&txn, t.id).await?;
+    store::teams::new_code(&txn, t.id).await?;
+    txn.commit().await?;
+    Ok(HttpResponse::Ok().json(team_view(team_or_404(&state, cid, tid).await?, true)))
 }
 
 /// The public base URL as the browser sees this server, from the request.

@@ -103,6 +103,16 @@ pub async fn set_banks(db: &impl ConnectionTrait, contest_id: i32, ids: &[i32]) 
     Ok(())
 }
 
+/// Locks the contest for the rest of the transaction (see `teams::lock` for why a write).
+pub async fn lock(db: &impl ConnectionTrait, id: i32) -> Result<(), DbErr> {
+    contests::Entity::update_many()
+        .col_expr(contests::Column::Name, Expr::col(contests::Column::Name))
+        .filter(contests::Column::Id.eq(id))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
 /// Closes a contest: its contestants' tokens and its invited judges' tokens stop working.
 pub async fn close(db: &impl ConnectionTrait, id: i32) -> Result<(), DbErr> {
     contests::Entity::update_many()

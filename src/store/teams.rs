@@ -57,8 +57,12 @@ pub async fn insert(
     name: &str,
     unit: &str,
     members_json: &str,
+    code: Option<&str>,
 ) -> Result<teams::Model, DbErr> {
-    let code = free_code(db).await?;
+    let code = match code {
+        Some(c) => c.to_owned(),
+        None => free_code(db).await?,
+    };
     teams::ActiveModel {
         contest_id: Set(contest_id),
         name: Set(name.to_owned()),
@@ -81,10 +85,29 @@ pub async fn delete(db: &impl ConnectionTrait, id: i32) -> Result<(), DbErr> {
     teams::Entity::delete_by_id(id).exec(db).await.map(|_| ())
 }
 
-/// Locks the team row for the rest of the transaction (PostgreSQL; SQLite serialises
-/// writers anyway), so two members joining at once cannot both become captain.
-pub async fn lock(db: &impl ConnectionTrait, id: i32) -> Result<Option<teams::Model>, DbErr> {
-    teams::Entity::find_by_id(id).lock_exclusive().one(db).await
+/// Locks the team for the rest of the transaction, so two members joining at once cannot
+/// both become captain. A no-op write rather than `SELECT … FOR UPDATE`: on SQLite a
+/// transaction that starts with a read cannot later write once another writer committed
+/// (SQLITE_BUSY_SNAPSHOT), while one that starts with a write waits its turn; on
+/// PostgreSQL the write takes the row lock.
+pub async fn lock(db: &impl ConnectionTrait, id: i32) -> Result<(), DbErr> {
+    teams::Entity::update_many()
+        .col_expr(teams::Column::Code, Expr::col(teams::Column::Code))
+        .filter(teams::Column::Id.eq(id))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// Gives the team a fresh join code; the old one stops working.
+pub async fn new_code(db: &impl ConnectionTrait, id: i32) -> Result<(), DbErr> {
+    let code = free_code(db).await?;
+    teams::Entity::update_many()
+        .col_expr(teams::Column::Code, Expr::value(code))
+        .filter(teams::Column::Id.eq(id))
+        .exec(db)
+        .await
+        .map(|_| ())
 }
 
 // ---- contestants

@@ -200,6 +200,47 @@ async fn contest_and_part_changes() {
 }
 
 #[tokio::test]
+async fn a_contest_draws_from_the_banks_it_names() {
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    for slug in ["bank-test-1", "bank-test-2"] {
+        app.state
+            .db
+            .execute_unprepared(&format!(
+                "INSERT INTO banks (slug, title, campaign, year, origin, created_at) \
+                 VALUES ('{slug}', 'Ngân hàng', 'Chuyên đề', '2025', 'test', 0)"
+            ))
+            .await
+            .unwrap();
+    }
+    let ids: Vec<i64> = {
+        let rows = app
+            .state
+            .db
+            .query_all_raw(sea_orm::Statement::from_string(
+                app.state.db.get_database_backend(),
+                "SELECT id FROM banks WHERE slug LIKE 'bank-test-%' ORDER BY id",
+            ))
+            .await
+            .unwrap();
+        rows.iter().map(|r| r.try_get::<i32>("", "id").unwrap() as i64).collect()
+    };
+    let (s, c) =
+        app.post("/api/contests", Some(&admin), json!({"name": "Hội thi", "bank_ids": [ids[1], ids[0], ids[1]]})).await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    assert_eq!(c["bank_ids"], json!([ids[0], ids[1]]));
+    let path = format!("/api/contests/{}", c["id"]);
+    let (s, c) = app.request(Method::PATCH, &path, Some(&admin), Some(json!({"bank_ids": [ids[1]]}))).await;
+    assert_eq!(s, StatusCode::OK, "{c}");
+    assert_eq!(c["bank_ids"], json!([ids[1]]));
+    let (s, _) = app.request(Method::PATCH, &path, Some(&admin), Some(json!({"bank_ids": [ids[0], 999999]}))).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (_, c) = app.get(&path, Some(&admin)).await;
+    assert_eq!(c["bank_ids"], json!([ids[1]]), "a refused change changes nothing");
+}
+
+#[tokio::test]
 async fn a_started_part_refuses_score_altering_changes_naming_the_setting() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
@@ -238,4 +279,35 @@ async fn a_started_part_refuses_score_altering_changes_naming_the_setting() {
     let (s, b) = app.request(Method::DELETE, &path, Some(&admin), None).await;
     assert_eq!(s, StatusCode::CONFLICT);
     assert_eq!(b["error"]["code"], "part_started");
+}
+
+#[tokio::test]
+async fn a_hall_joining_at_once_gets_one_captain_per_team() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let contest = create_contest(&app, &admin, "Hội thi").await;
+    let (_, code_a) = create_team(&app, &admin, contest, "Đội A").await;
+    let (_, code_b) = create_team(&app, &admin, contest, "Đội B").await;
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let code = if i % 2 == 0 { code_a.clone() } else { code_b.clone() };
+        let client = app.client.clone();
+        let url = format!("{}/api/join", app.addr);
+        tasks.push(tokio::spawn(async move {
+            let res =
+                client.post(url).json(&json!({"code": code, "name": format!("Thí sinh {i}")})).send().await.unwrap();
+            (res.status(), res.text().await.unwrap())
+        }));
+    }
+    for t in tasks {
+        let (s, b) = t.await.unwrap();
+        assert_eq!(s, StatusCode::OK, "{b}");
+    }
+    let (_, list) = app.get(&format!("/api/contests/{contest}/contestants"), Some(&admin)).await;
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 40);
+    for team in list.iter().map(|x| x["team_id"].as_i64().unwrap()).collect::<std::collections::BTreeSet<_>>() {
+        let captains = list.iter().filter(|x| x["team_id"] == team && x["is_captain"] == true).count();
+        assert_eq!(captains, 1, "team {team}");
+    }
 }

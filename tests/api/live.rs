@@ -643,3 +643,72 @@ async fn a_burst_of_answers_is_committed_in_groups_and_each_counted_once() {
     assert_eq!(scored, (0..30).filter(|t| t % 4 == 0).count(), "{board}");
     assert_eq!(board, f.board(&app, true).await);
 }
+
+/// The whole way through the API: contest, teams and part from the contests API, the
+/// part's questions chosen from the shipped bank, phones joining with the team codes.
+#[tokio::test]
+async fn a_quiz_part_runs_on_questions_from_the_shipped_bank() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (_, banks) = app.get("/api/banks", Some(&admin)).await;
+    let bank = banks.as_array().unwrap().iter().find(|b| b["origin"] == "shipped").expect("shipped bank").clone();
+    let (s, qs) = app.get(&format!("/api/banks/{}/questions?type=single", bank["id"]), Some(&admin)).await;
+    assert_eq!(s, StatusCode::OK, "{qs}");
+    let picked: Vec<Value> = qs.as_array().unwrap().iter().take(2).cloned().collect();
+    let cid = create_contest(&app, &admin, "Hội thi cấp huyện").await;
+    let pid = create_part(
+        &app,
+        &admin,
+        cid,
+        json!({"kind": "quiz", "title": "Trắc nghiệm", "max_points": 100, "time_per_question_s": 30,
+               "scoring": {"speed_bonus": {"kind": "ranked", "points": [5, 3]}}}),
+    )
+    .await;
+    let ids: Vec<i64> = picked.iter().map(|q| q["id"].as_i64().unwrap()).collect();
+    let (s, b) = app
+        .request(
+            Method::PUT,
+            &format!("/api/contests/{cid}/parts/{pid}/questions"),
+            Some(&admin),
+            Some(json!({"question_ids": ids})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let mut phones = vec![];
+    for name in ["Đội Ngã Sáu", "Đội Phú Hữu"] {
+        let (tid, code) = create_team(&app, &admin, cid, name).await;
+        let j = join(&app, &code, "Đội trưởng").await;
+        let mut ws = app.ws(j["token"].as_str().unwrap()).await;
+        ws_until(&mut ws, 5, |v| v["type"] == "state").await;
+        phones.push((tid, ws));
+    }
+    let start = format!("/api/contests/{cid}/parts/{pid}/start");
+    let (s, b) = app.request(Method::POST, &start, Some(&admin), None).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    for q in &picked {
+        let right = q["solution"]["option"].as_u64().unwrap();
+        let (s, st) = app.request(Method::POST, &format!("/api/contests/{cid}/live/next"), Some(&admin), None).await;
+        assert_eq!(s, StatusCode::OK, "{st}");
+        let qid = st["question"]["id"].as_i64().unwrap() as i32;
+        for (i, (_, ws)) in phones.iter_mut().enumerate() {
+            let opened = ws_until(ws, 5, |v| v["type"] == "question_opened").await;
+            assert_eq!(opened["question"]["prompt"], q["prompt"]);
+            assert_no_answer(&opened, "");
+            // Team 1 is right, team 2 wrong.
+            let choice = if i == 0 { right } else { (right + 1) % 4 };
+            let a = answer_ws(ws, qid, &format!("{qid}-{i}"), json!({"choice": choice}), false).await;
+            assert_eq!(a["type"], "ack", "{a}");
+        }
+        for what in ["close", "reveal"] {
+            let (s, b) =
+                app.request(Method::POST, &format!("/api/contests/{cid}/live/{what}"), Some(&admin), None).await;
+            assert_eq!(s, StatusCode::OK, "{b}");
+        }
+    }
+    let (s, b) =
+        app.request(Method::POST, &format!("/api/contests/{cid}/parts/{pid}/finish"), Some(&admin), None).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (_, board) = app.get(&format!("/api/contests/{cid}/scoreboard"), Some(&admin)).await;
+    let points: f64 = picked.iter().map(|q| q["points"].as_f64().unwrap() + 5.0).sum();
+    assert_eq!(totals(&board["board"]), vec![(phones[0].0, points, 1), (phones[1].0, 0.0, 2)]);
+}

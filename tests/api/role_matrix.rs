@@ -74,6 +74,7 @@ pub fn rows() -> Vec<Row> {
         row(M::GET, "/api/contests/{c}/teams/{tb}", None, [401, 403, 200, 200, 200]),
         row(M::PATCH, "/api/contests/{c}/teams/{ta}", Json(json!({"unit": "Đảng ủy mới"})), ORG_ONLY),
         row(M::GET, "/api/contests/{c}/teams/{ta}/qr.svg", None, ORG_ONLY),
+        row(M::POST, "/api/contests/{c}/teams/{t_spare}/code", None, ORG_ONLY),
         row(M::GET, "/api/contests/{c}/cards", None, ORG_ONLY),
         // contestants
         row(M::GET, "/api/contests/{c}/contestants", None, STAFF),
@@ -130,6 +131,16 @@ pub fn rows() -> Vec<Row> {
         // deletions of spare objects
         row(M::DELETE, "/api/contests/{c}/judges/{j_spare}", None, ORG_DELETES),
         row(M::DELETE, "/api/contests/{c}/parts/{p_spare}", None, ORG_DELETES),
+        // a part's questions (banks)
+        row(M::GET, "/api/contests/{c}/parts/{p}/questions", None, ORG_ONLY),
+        row(M::PUT, "/api/contests/{c}/parts/{p}/questions", Json(json!({"question_ids": []})), ORG_ONLY),
+        row(
+            M::POST,
+            "/api/contests/{c}/parts/{p}/draw",
+            Json(json!({"seed": 1, "quotas": [{"section": "phan-1", "count": 1}]})),
+            ORG_ONLY,
+        ),
+        row(M::GET, "/api/contests/{c}/parts/{p}/draws", None, ORG_ONLY),
         row(M::DELETE, "/api/contests/{c}/contestants/{x_spare}", None, ORG_DELETES),
         row(M::DELETE, "/api/contests/{c}/teams/{t_spare}", None, ORG_DELETES),
         row(M::DELETE, "/api/contests/{c_spare}", None, ORG_DELETES),

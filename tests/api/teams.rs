@@ -250,3 +250,38 @@ async fn failed_sign_ins_are_limited_per_ip() {
     let (s, _) = app.post("/api/judges/accept", None, json!({"token": "doan-bua"})).await;
     assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
 }
+
+#[tokio::test]
+async fn organisers_may_choose_or_renew_join_codes_and_duplicates_are_409() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let contest = create_contest(&app, &admin, "Hội thi").await;
+    let teams = format!("/api/contests/{contest}/teams");
+    let (s, a) = app.post(&teams, Some(&admin), json!({"name": "Đội A", "code": "ngs-234"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    assert_eq!(a["code"], "NGS234");
+    let other = create_contest(&app, &admin, "Hội thi khác").await;
+    let (s, b) = app
+        .post(&format!("/api/contests/{other}/teams"), Some(&admin), json!({"name": "Đội B", "code": "NGS234"}))
+        .await;
+    assert_eq!((s, b["error"]["code"].as_str().unwrap()), (StatusCode::CONFLICT, "already_exists"), "{b}");
+    assert!(b["error"]["message"].as_str().unwrap().contains("NGS234"));
+    let (s, b) = app.post(&teams, Some(&admin), json!({"name": "Đội C", "code": "ABC0O1"})).await;
+    assert_eq!((s, b["error"]["field"].as_str().unwrap()), (StatusCode::BAD_REQUEST, "code"));
+    let (_, c) = app.post(&teams, Some(&admin), json!({"name": "Đội C"})).await;
+    let (s, b) = app
+        .request(Method::PATCH, &format!("{teams}/{}", c["id"]), Some(&admin), Some(json!({"code": "NGS234"})))
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{b}");
+
+    let joined = join(&app, "NGS234", "An").await;
+    let (s, renewed) = app.post(&format!("{teams}/{}/code", a["id"]), Some(&admin), json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{renewed}");
+    let fresh = renewed["code"].as_str().unwrap();
+    assert_ne!(fresh, "NGS234");
+    let (s, _) = app.post("/api/join", None, json!({"code": "NGS234", "name": "Bình"})).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "the old code no longer works");
+    join(&app, fresh, "Bình").await;
+    let (s, _) = app.get("/api/me", joined["token"].as_str()).await;
+    assert_eq!(s, StatusCode::OK, "members who joined stay in");
+}
