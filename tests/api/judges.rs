@@ -45,7 +45,7 @@ async fn organisers_add_accounts_and_judges_see_only_their_contests() {
     assert_eq!(s, StatusCode::FORBIDDEN);
     let (s, jv) = app.post(&format!("/api/contests/{c1}/judges"), Some(&admin), json!({"user_id": j["id"]})).await;
     assert_eq!(s, StatusCode::CREATED, "{jv}");
-    assert_eq!(jv["display_name"], "giamkhao1");
+    assert_eq!(jv["name"], "giamkhao1");
     let (s, _) = app.post(&format!("/api/contests/{c1}/judges"), Some(&admin), json!({"user_id": j["id"]})).await;
     assert_eq!(s, StatusCode::CONFLICT);
     let (s, b) = app.post(&format!("/api/contests/{c1}/judges"), Some(&admin), json!({"user_id": u["id"]})).await;
@@ -78,14 +78,10 @@ async fn an_invitation_signs_a_judge_in_once() {
     let admin = app.admin_token().await;
     let contest = create_contest(&app, &admin, "Hội thi").await;
     let (s, inv) = app
-        .post(
-            &format!("/api/contests/{contest}/judges/invite"),
-            Some(&admin),
-            json!({"display_name": "Bà Nguyễn Thị Hoa"}),
-        )
+        .post(&format!("/api/contests/{contest}/judges/invite"), Some(&admin), json!({"name": "Bà Nguyễn Thị Hoa"}))
         .await;
     assert_eq!(s, StatusCode::CREATED, "{inv}");
-    let token = inv["invite_token"].as_str().unwrap();
+    let token = inv["token"].as_str().unwrap();
     assert!(inv["url"].as_str().unwrap().ends_with(&format!("/judge?invite={token}")));
     // Only a hash is stored.
     let (_, judges) = app.get(&format!("/api/contests/{contest}/judges"), Some(&admin)).await;
