@@ -311,3 +311,67 @@ async fn a_hall_joining_at_once_gets_one_captain_per_team() {
         assert_eq!(captains, 1, "team {team}");
     }
 }
+
+#[tokio::test]
+async fn oversized_malformed_and_unknown_input_is_refused_and_changes_nothing() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let contest = create_contest(&app, &admin, "Hội thi").await;
+    let big = "x".repeat(70 * 1024);
+    let cases = [
+        ("/api/contests", json!({"name": big}), StatusCode::PAYLOAD_TOO_LARGE, None),
+        ("/api/contests", json!({"name": "X", "organiser": "me"}), StatusCode::BAD_REQUEST, Some("organiser")),
+        ("/api/contests", json!({"name": 5}), StatusCode::BAD_REQUEST, Some("name")),
+        (
+            "/api/contests",
+            json!({"name": "X", "captain_policy": "oldest"}),
+            StatusCode::BAD_REQUEST,
+            Some("captain_policy"),
+        ),
+        (
+            &*format!("/api/contests/{contest}/teams"),
+            json!({"name": "A", "members": [big]}),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            None,
+        ),
+        (
+            &*format!("/api/contests/{contest}/teams"),
+            json!({"name": "A", "color": "red"}),
+            StatusCode::BAD_REQUEST,
+            Some("color"),
+        ),
+        (
+            &*format!("/api/contests/{contest}/parts"),
+            json!({"kind": "quiz", "title": "Q", "max_points": 1, "rubric": {"criteria": [{"name": "a", "max_points": "x"}]}}),
+            StatusCode::BAD_REQUEST,
+            Some("rubric.criteria[0].max_points"),
+        ),
+        ("/api/join", json!({"code": "ABCDEF", "name": big}), StatusCode::PAYLOAD_TOO_LARGE, None),
+    ];
+    for (path, body, status, field) in cases {
+        let (s, b) = app.post(path, Some(&admin), body).await;
+        assert_eq!(s, status, "{path}: {b}");
+        if let Some(f) = field {
+            assert_eq!(b["error"]["field"], f, "{path}: {b}");
+        }
+    }
+    // Not JSON at all.
+    let res = app
+        .client
+        .post(format!("{}/api/contests", app.addr))
+        .bearer_auth(&admin)
+        .header("content-type", "application/json")
+        .body("{\"name\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let b: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(b["error"]["code"], "malformed_json");
+    let (_, all) = app.get("/api/contests", Some(&admin)).await;
+    assert_eq!(all.as_array().unwrap().len(), 1);
+    for area in ["teams", "parts", "contestants"] {
+        let (_, list) = app.get(&format!("/api/contests/{contest}/{area}"), Some(&admin)).await;
+        assert_eq!(list, json!([]), "{area}");
+    }
+}
