@@ -375,3 +375,44 @@ async fn oversized_malformed_and_unknown_input_is_refused_and_changes_nothing() 
         assert_eq!(list, json!([]), "{area}");
     }
 }
+
+#[tokio::test]
+async fn only_a_contest_being_set_up_can_be_deleted_and_a_closed_one_stays_closed() {
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let path = format!("/api/contests/{}", w.contest);
+    app.state
+        .db
+        .execute_unprepared(&format!("UPDATE contests SET status = 'running' WHERE id = {}", w.contest))
+        .await
+        .unwrap();
+    let (s, b) = app.request(Method::DELETE, &path, Some(&w.admin), None).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{b}");
+    assert_eq!(b["error"]["state"]["status"], "running");
+    let (s, b) = app.request(Method::DELETE, &format!("{path}/teams/{}", w.team_a), Some(&w.admin), None).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{b}");
+    let (s, _) = app.post(&format!("{path}/close"), Some(&w.admin), json!({})).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, b) = app.post(&format!("{path}/close"), Some(&w.admin), json!({})).await;
+    assert_eq!((s, b["error"]["code"].as_str().unwrap()), (StatusCode::CONFLICT, "contest_closed"));
+    let (s, b) = app.request(Method::PATCH, &path, Some(&w.admin), Some(json!({"name": "Khác"}))).await;
+    assert_eq!((s, b["error"]["code"].as_str().unwrap()), (StatusCode::CONFLICT, "contest_closed"));
+    let (s, b) = app
+        .request(Method::PATCH, &format!("{path}/parts/{}", w.parts[0]), Some(&w.admin), Some(json!({"title": "X"})))
+        .await;
+    assert_eq!((s, b["error"]["code"].as_str().unwrap()), (StatusCode::CONFLICT, "contest_closed"));
+    // A fresh contest with everything in it can be deleted.
+    let (s, _) = app.post("/api/contests", Some(&w.admin), json!({"name": "Nháp"})).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let other = create_contest(&app, &w.admin, "Nháp 2").await;
+    let (_, code) = create_team(&app, &w.admin, other, "Đội").await;
+    let joined = join(&app, &code, "An").await;
+    create_part(&app, &w.admin, other, four_parts().remove(2)).await;
+    let (s, _) = app.request(Method::DELETE, &format!("/api/contests/{other}"), Some(&w.admin), None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _) = app.get(&format!("/api/contests/{other}"), Some(&w.admin)).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, b) = app.get("/api/me", joined["token"].as_str()).await;
+    assert_eq!((s, b["error"]["code"].as_str().unwrap()), (StatusCode::UNAUTHORIZED, "token_revoked"));
+}
