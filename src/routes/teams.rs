@@ -407,9 +407,14 @@ async fn change(
     let b = body.0;
     let old = members_of(&t);
     let members = b.members.unwrap_or_else(|| old.iter().map(|m| m.name.clone()).collect());
+    // The named captain stays when the members change, as long as they are still a member.
     let captain = match b.captain {
         Some(c) => Some(c),
-        None => old.iter().find(|m| m.captain).map(|m| m.name.clone()),
+        None => old
+            .iter()
+            .find(|m| m.captain)
+            .map(|m| m.name.clone())
+            .filter(|c| members.iter().any(|m| fold(m) == fold(c))),
     };
     let line = TeamLine {
         name: b.name.unwrap_or_else(|| t.name.clone()),
