@@ -100,3 +100,30 @@ async fn an_invitation_signs_a_judge_in_once() {
     let (s, b) = app.post("/api/judges/accept", None, json!({"token": "khong-dung"})).await;
     assert_eq!((s, b["error"]["code"].as_str().unwrap()), (StatusCode::UNAUTHORIZED, "invite_unknown"));
 }
+
+#[tokio::test]
+async fn resetting_a_judge_account_signs_it_out() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let contest = create_contest(&app, &admin, "Hội thi").await;
+    let (_, u) = app
+        .post("/api/users", Some(&admin), json!({"username": "gk", "password": "mat-khau-gk", "role": "judge"}))
+        .await;
+    let (_, j) = app
+        .post(
+            &format!("/api/contests/{contest}/judges"),
+            Some(&admin),
+            json!({"user_id": u["id"], "name": "Ông Lê Văn Tám"}),
+        )
+        .await;
+    assert_eq!(j["name"], "Ông Lê Văn Tám");
+    let old = app.login("gk", "mat-khau-gk").await;
+    let (s, r) = app.post(&format!("/api/contests/{contest}/judges/{}/reset", j["id"]), Some(&admin), json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(r["token"], serde_json::Value::Null, "an account judge gets no invitation");
+    let (s, b) = app.get("/api/me", Some(&old)).await;
+    assert_eq!((s, b["error"]["code"].as_str().unwrap()), (StatusCode::UNAUTHORIZED, "token_revoked"));
+    let fresh = app.login("gk", "mat-khau-gk").await;
+    let (s, _) = app.get(&format!("/api/contests/{contest}/parts"), Some(&fresh)).await;
+    assert_eq!(s, StatusCode::OK);
+}
