@@ -5,7 +5,8 @@
 //! To add an endpoint, add a row to `rows()`: method, path template, body, and the five
 //! statuses `[anonymous, team A, team B, judge, organiser]`. Placeholders in paths and
 //! bodies: {c} contest, {ta}/{tb} teams A and B, {xa}/{xb} their contestants, {p} a part,
-//! {j} the judge caller's row, {code_a} team A's join code, {judge_user} a judge account;
+//! {j} the judge caller's row, {code_a} team A's join code, {judge_user} a judge account,
+//! {asset} an embedded file;
 //! and `*_spare` objects that rows may delete: {c_spare}, {t_spare}, {x_spare}, {p_spare},
 //! {j_spare}. Rows run in order, the organiser last in each row; closing the contest (which
 //! revokes tokens) comes last.
@@ -47,6 +48,9 @@ pub fn rows() -> Vec<Row> {
     use Method as M;
     vec![
         row(M::GET, "/healthz", None, ANYONE),
+        row(M::GET, "/", None, ANYONE),
+        row(M::GET, "/join", None, ANYONE),
+        row(M::GET, "/assets/{asset}", None, ANYONE),
         row(M::GET, "/readyz", None, ANYONE),
         row(M::GET, "/api/openapi.json", None, ANYONE),
         row(M::GET, "/api/me", None, [401, 200, 200, 200, 200]),
@@ -92,7 +96,7 @@ pub fn rows() -> Vec<Row> {
         // judges
         row(M::GET, "/api/contests/{c}/judges", None, ORG_ONLY),
         row(M::POST, "/api/contests/{c}/judges", Json(json!({"user_id": "{judge_user}"})), ORG_CREATES),
-        row(M::POST, "/api/contests/{c}/judges/invite", Json(json!({"display_name": "GK 3"})), ORG_CREATES),
+        row(M::POST, "/api/contests/{c}/judges/invite", Json(json!({"name": "GK 3"})), ORG_CREATES),
         row(M::POST, "/api/contests/{c}/judges/{j_spare}/reset", None, ORG_ONLY),
         row(M::POST, "/api/judges/accept", Json(json!({"token": "khong-dung"})), [401; 5]),
         // joining (public)
@@ -225,14 +229,12 @@ async fn every_endpoint_answers_each_role_exactly_as_designed() {
     let w = world(&app).await;
     let admin = w.admin.clone();
     // The judge caller: invited to this contest.
-    let (_, inv) = app
-        .post(&format!("/api/contests/{}/judges/invite", w.contest), Some(&admin), json!({"display_name": "GK 1"}))
-        .await;
-    let (_, judge) = app.post("/api/judges/accept", None, json!({"token": inv["invite_token"]})).await;
+    let (_, inv) =
+        app.post(&format!("/api/contests/{}/judges/invite", w.contest), Some(&admin), json!({"name": "GK 1"})).await;
+    let (_, judge) = app.post("/api/judges/accept", None, json!({"token": inv["token"]})).await;
     let judge_token = judge["token"].as_str().unwrap().to_owned();
-    let (_, spare_inv) = app
-        .post(&format!("/api/contests/{}/judges/invite", w.contest), Some(&admin), json!({"display_name": "GK 2"}))
-        .await;
+    let (_, spare_inv) =
+        app.post(&format!("/api/contests/{}/judges/invite", w.contest), Some(&admin), json!({"name": "GK 2"})).await;
     let (_, judge_user) = app
         .post("/api/users", Some(&admin), json!({"username": "giamkhao", "password": "mat-khau-gk", "role": "judge"}))
         .await;
@@ -250,6 +252,7 @@ async fn every_endpoint_answers_each_role_exactly_as_designed() {
         ("j_spare", spare_inv["judge"]["id"].to_string()),
         ("judge_user", judge_user["id"].to_string()),
         ("code_a", w.code_a.clone()),
+        ("asset", "style.css".to_owned()),
         ("c", w.contest.to_string()),
         ("ta", w.team_a.to_string()),
         ("tb", w.team_b.to_string()),
