@@ -48,6 +48,7 @@ pub struct Config {
 /// The one JSON line printed at the end.
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct Report {
+    pub contest_id: i64,
     pub phones: usize,
     pub teams: usize,
     pub questions: usize,
@@ -71,6 +72,8 @@ pub struct Report {
     pub rss_per_idle_phone_kb: f64,
     pub server_cpu_s: f64,
     pub errors: u64,
+    /// Refusals other than the expected `deadline_passed` of late answers, by code.
+    pub error_codes: std::collections::BTreeMap<String, u64>,
     /// Acknowledged on-time submissions missing from the server's record.
     pub acked_not_stored: u64,
 }
@@ -83,6 +86,16 @@ struct Counters {
     late_acked: AtomicU64,
     late_refused: AtomicU64,
     errors: AtomicU64,
+    error_codes: std::sync::Mutex<std::collections::BTreeMap<String, u64>>,
+}
+
+impl Counters {
+    fn error(&self, code: &str) {
+        self.errors.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut m) = self.error_codes.lock() {
+            *m.entry(code.to_owned()).or_default() += 1;
+        }
+    }
 }
 
 /// What one phone learned, gathered at the end.
@@ -123,6 +136,7 @@ pub async fn run(cfg: Config) -> anyhow::Result<Report> {
 
     let api = Api::new(&cfg.url, &cfg.admin_user, &cfg.admin_password).await?;
     let contest = api.create_contest(cfg.teams, cfg.questions, cfg.window_ms).await?;
+    report.contest_id = contest.id;
     progress(&cfg, format!("contest {} with {} teams and {} questions set up", contest.id, cfg.teams, cfg.questions));
 
     // ---- join every phone (HTTP), then open its socket
@@ -157,6 +171,7 @@ pub async fn run(cfg: Config) -> anyhow::Result<Report> {
 
     let ws_base = cfg.url.replacen("http", "ws", 1);
     let (start_tx, _) = broadcast::channel::<()>(1);
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let logs = Arc::new(Mutex::new(Vec::<PhoneLog>::with_capacity(cfg.phones)));
     let mut phones = Vec::with_capacity(cfg.phones);
     let mut rng = rand::rng();
@@ -173,6 +188,7 @@ pub async fn run(cfg: Config) -> anyhow::Result<Report> {
             counters.clone(),
             logs.clone(),
             start_tx.subscribe(),
+            stop_rx.clone(),
         )));
         if (i + 1) % 1000 == 0 {
             progress(&cfg, format!("{} sockets open", i + 1));
@@ -180,12 +196,12 @@ pub async fn run(cfg: Config) -> anyhow::Result<Report> {
     }
     // Judges and projector watch the scoreboard.
     let watcher_tokens = api.watcher_tokens(contest.id, cfg.watchers).await?;
-    let (close_tx, _) = broadcast::channel::<Instant>(4);
     let board_lat = Arc::new(Mutex::new(Samples::default()));
     let mut watchers = Vec::new();
     for token in watcher_tokens {
-        let (ws, _) = connect_retry(&format!("{ws_base}/api/live?token={token}")).await?;
-        watchers.push(tokio::spawn(watcher(ws, close_tx.subscribe(), board_lat.clone())));
+        let url = format!("{ws_base}/api/live?token={token}&contest_id={}", contest.id);
+        let (ws, _) = connect_retry(&url).await?;
+        watchers.push(tokio::spawn(watcher(ws, board_lat.clone())));
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     report.server_rss_idle_mb = rss_mb(pid);
@@ -199,11 +215,11 @@ pub async fn run(cfg: Config) -> anyhow::Result<Report> {
     for k in 0..cfg.questions {
         let opened = api.next(contest.id).await?;
         progress(&cfg, format!("question {} of {} open", k + 1, cfg.questions));
-        let deadline = opened.deadline_at;
-        // Wait for the deadline plus the late answers' margin, then close and reveal.
-        let wait = (deadline - opened.server_time).max(0) as u64 + LATE_AFTER_MS + 300;
+        // Wait for the deadline plus the late answers' margin, then close and reveal. The
+        // generator runs on the server's machine, so both read the same clock.
+        let wait = (opened.deadline_at - now_ms()).max(0) as u64 + LATE_AFTER_MS + 500;
         tokio::time::sleep(Duration::from_millis(wait)).await;
-        let _ = close_tx.send(Instant::now());
+        // The server closes the question at its deadline by itself; closing is then a no-op.
         api.close(contest.id).await?;
         api.reveal(contest.id).await?;
         progress(
@@ -214,8 +230,9 @@ pub async fn run(cfg: Config) -> anyhow::Result<Report> {
     }
     api.finish_part(contest.id, contest.part_id).await?;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    for p in &phones {
-        p.abort();
+    let _ = stop_tx.send(true);
+    for p in phones {
+        let _ = p.await;
     }
     for w in &watchers {
         w.abort();
@@ -253,6 +270,7 @@ pub async fn run(cfg: Config) -> anyhow::Result<Report> {
     report.late_refused = counters.late_refused.load(Ordering::Relaxed);
     report.late_accepted += counters.late_acked.load(Ordering::Relaxed);
     report.errors = counters.errors.load(Ordering::Relaxed);
+    report.error_codes = counters.error_codes.lock().map(|m| m.clone()).unwrap_or_default();
     report.ack_p50_ms = ack.percentile(50.0);
     report.ack_p99_ms = ack.percentile(99.0);
     report.ack_max_ms = ack.max();
@@ -305,6 +323,7 @@ async fn phone(
     counters: Arc<Counters>,
     logs: Arc<Mutex<Vec<PhoneLog>>>,
     mut start: broadcast::Receiver<()>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
     let _ = start.recv().await;
     let (mut tx, mut rx) = ws.split();
@@ -314,6 +333,7 @@ async fn phone(
     let mut clock_offset: Option<i64> = None;
     loop {
         tokio::select! {
+            _ = stop.changed() => break,
             msg = rx.next() => {
                 let Some(Ok(msg)) = msg else { break };
                 let Message::Text(text) = msg else { continue };
@@ -367,9 +387,7 @@ async fn phone(
                             Some((_, _, true)) if code == "deadline_passed" => {
                                 counters.late_refused.fetch_add(1, Ordering::Relaxed);
                             }
-                            _ => {
-                                counters.errors.fetch_add(1, Ordering::Relaxed);
-                            }
+                            _ => counters.error(code),
                         }
                     }
                     _ => {}
@@ -386,7 +404,7 @@ async fn phone(
                     pending.insert(sub, (Instant::now(), qid, late));
                 }
                 if tx.send(Message::Text(msg.to_string().into())).await.is_err() {
-                    counters.errors.fetch_add(1, Ordering::Relaxed);
+                    counters.error("socket_closed");
                     break;
                 }
             }
@@ -395,26 +413,32 @@ async fn phone(
     logs.lock().await.push(log);
 }
 
-/// A judge's or the projector's socket: times the scoreboard after each close.
-async fn watcher(ws: Ws, mut closes: broadcast::Receiver<Instant>, lat: Arc<Mutex<Samples>>) {
+/// A judge's or the projector's socket: times the scoreboard after each close, from the
+/// server's `closed_at` to the first scoreboard that follows it.
+async fn watcher(ws: Ws, lat: Arc<Mutex<Samples>>) {
     let (_tx, mut rx) = ws.split();
-    let mut waiting: Option<Instant> = None;
-    loop {
-        tokio::select! {
-            c = closes.recv() => match c {
-                Ok(t) => waiting = Some(t),
-                Err(_) => break,
-            },
-            msg = rx.next() => {
-                let Some(Ok(Message::Text(text))) = msg else {
-                    if msg.is_none() { break } else { continue }
-                };
-                if (text.contains("\"type\":\"scoreboard\"") || text.contains("\"type\":\"public_scoreboard\""))
-                    && let Some(t0) = waiting.take()
-                {
-                    lat.lock().await.push(t0.elapsed());
+    let mut closed_at: Option<i64> = None;
+    let mut offset: Option<i64> = None;
+    while let Some(msg) = rx.next().await {
+        let Ok(Message::Text(text)) = msg else {
+            if msg.is_err() {
+                break;
+            }
+            continue;
+        };
+        let Ok(v) = serde_json::from_str::<Value>(&text) else { continue };
+        let now = now_ms();
+        if let Some(st) = v["server_time"].as_i64() {
+            offset.get_or_insert(st - now);
+        }
+        match v["type"].as_str() {
+            Some("closed") => closed_at = v["closed_at"].as_i64(),
+            Some("scoreboard" | "public_scoreboard") => {
+                if let Some(t) = closed_at.take() {
+                    lat.lock().await.push_ms((now + offset.unwrap_or(0) - t).max(0) as f64);
                 }
             }
+            _ => {}
         }
     }
 }

@@ -24,7 +24,6 @@ pub struct Contest {
 
 pub struct Opened {
     pub deadline_at: i64,
-    pub server_time: i64,
 }
 
 #[derive(Deserialize)]
@@ -183,14 +182,16 @@ impl Api {
     pub async fn next(&self, contest: i64) -> anyhow::Result<Opened> {
         let s = self.call(Method::POST, &format!("/api/contests/{contest}/live/next"), None).await?;
         let q = &s["question"];
-        Ok(Opened {
-            deadline_at: q["deadline_at"].as_i64().ok_or_else(|| anyhow!("no deadline: {s}"))?,
-            server_time: q["deadline_at"].as_i64().unwrap_or(0) - q["remaining_ms"].as_i64().unwrap_or(0),
-        })
+        Ok(Opened { deadline_at: q["deadline_at"].as_i64().ok_or_else(|| anyhow!("no deadline: {s}"))? })
     }
 
+    /// Closes the open question; a question the server already closed at its deadline is fine.
     pub async fn close(&self, contest: i64) -> anyhow::Result<()> {
-        self.call(Method::POST, &format!("/api/contests/{contest}/live/close"), None).await.map(|_| ())
+        match self.call(Method::POST, &format!("/api/contests/{contest}/live/close"), None).await {
+            Ok(_) => Ok(()),
+            Err(e) if e.to_string().contains("no question is open") => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 
     pub async fn reveal(&self, contest: i64) -> anyhow::Result<()> {

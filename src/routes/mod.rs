@@ -13,6 +13,7 @@ pub mod judges;
 pub mod live;
 pub mod openapi;
 pub mod parts;
+pub mod records;
 pub mod teams;
 
 pub use json::Json;
@@ -23,6 +24,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(openapi::document);
     auth::configure(cfg);
     live::configure(cfg);
+    records::configure(cfg);
     banks::configure(cfg);
     contests::configure(cfg);
     teams::configure(cfg);

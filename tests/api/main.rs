@@ -13,6 +13,7 @@ mod health;
 mod helpers;
 mod judges;
 mod live;
+mod load;
 mod openapi;
 mod role_matrix;
 mod teams;

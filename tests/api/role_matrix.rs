@@ -179,6 +179,7 @@ pub fn rows() -> Vec<Row> {
             [401, 403, 403, 403, 204],
         ),
         row(M::GET, "/api/contests/{c}/audit", None, ORG_ONLY),
+        row(M::GET, "/api/contests/{c}/answers", None, STAFF),
         // deletions of spare objects
         row(M::DELETE, "/api/contests/{c}/judges/{j_spare}", None, ORG_DELETES),
         row(M::DELETE, "/api/contests/{c}/parts/{p_spare}", None, ORG_DELETES),

@@ -1,0 +1,58 @@
+//! The load generator's own correctness on a small contest: every count it prints
+//! matches what the server stored. (Its figures belong in BENCHMARKS.md, not here.)
+use std::collections::HashSet;
+
+use crate::helpers::{ADMIN_PASSWORD, ADMIN_USER, spawn_app};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn generator_counts_match_what_the_server_stored() {
+    let app = spawn_app().await;
+    let cfg = hoithi_load::Config {
+        url: app.addr.clone(),
+        phones: 50,
+        teams: 10,
+        questions: 3,
+        window_ms: 400,
+        watchers: 2,
+        admin_user: ADMIN_USER.into(),
+        admin_password: ADMIN_PASSWORD.into(),
+        server_pid: None,
+        resend_ratio: 0.2,
+        late_ratio: 0.1,
+        join_concurrency: 8,
+        progress: false,
+    };
+    let r = hoithi_load::run(cfg).await.expect("load run");
+
+    let admin = app.admin_token().await;
+    let (_, record) = app.get(&format!("/api/contests/{}/answers", r.contest_id), Some(&admin)).await;
+    let stored = record["answers"].as_array().unwrap();
+    let keys: HashSet<(i64, String)> = stored
+        .iter()
+        .map(|a| (a["contestant_id"].as_i64().unwrap(), a["submission_id"].as_str().unwrap().to_owned()))
+        .collect();
+    let late = stored
+        .iter()
+        .filter(|a| {
+            let q = record["questions"].as_array().unwrap().iter().find(|q| q["id"] == a["question_id"]).unwrap();
+            a["received_at"].as_i64().unwrap() > q["deadline_at"].as_i64().unwrap()
+        })
+        .count() as u64;
+
+    assert_eq!(r.phones, 50);
+    assert_eq!(r.questions, 3);
+    assert_eq!(r.answers_stored, stored.len() as u64, "{r:?}");
+    assert_eq!(r.duplicates_counted, (stored.len() - keys.len()) as u64);
+    assert_eq!(r.duplicates_counted, 0);
+    assert_eq!(r.late_accepted, late);
+    assert_eq!(r.late_accepted, 0);
+    // Every on-time answer was acknowledged and stored, once.
+    assert_eq!(r.answers_acked, r.answers_sent, "{r:?}");
+    assert_eq!(r.answers_stored, r.answers_acked, "{r:?}");
+    assert_eq!(r.acked_not_stored, 0);
+    assert_eq!(r.answers_sent + r.late_sent, 50 * 3, "each phone answers each question once");
+    assert_eq!(r.late_refused, r.late_sent, "late answers are refused with deadline_passed: {r:?}");
+    assert_eq!(r.errors, 0, "{r:?}");
+    assert!(r.ack_p99_ms > 0.0 && r.join_p99_ms > 0.0);
+    assert!(r.scoreboard_after_close_p99_ms > 0.0, "watchers saw the scoreboard after each close");
+}
