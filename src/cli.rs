@@ -37,6 +37,9 @@ pub enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Question banks: check, template, import, export.
+    #[command(subcommand)]
+    Bank(crate::bank::cli::BankCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -62,6 +65,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("migrations applied to {}", db::redact(&cli.global.db.url()));
             Ok(ExitCode::SUCCESS)
         }
+        Command::Bank(cmd) => crate::bank::cli::run(&cli.global.db, cmd).await,
         Command::User(UserCommand::Add { username, role, password: pw }) => {
             let conn = db::connect(&cli.global.db).await?;
             db::migrate(&conn).await?;

@@ -70,6 +70,7 @@ impl Application {
     ) -> anyhow::Result<(Self, Option<Bootstrap>)> {
         let port = listener.local_addr()?.port();
         db::migrate(&db).await?;
+        crate::bank::load::load(&db, &settings.banks).await?;
         let boot = bootstrap_admin(&db, &settings).await?;
         let secret = jwt_secret(&db, &settings).await?;
 

@@ -4,6 +4,7 @@
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub mod auth;
+pub mod banks;
 pub mod contests;
 pub mod health;
 pub mod join;
@@ -20,6 +21,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     health::configure(cfg);
     cfg.service(openapi::document);
     auth::configure(cfg);
+    banks::configure(cfg);
     contests::configure(cfg);
     teams::configure(cfg);
     parts::configure(cfg);

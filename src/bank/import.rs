@@ -1,0 +1,778 @@
+//! Organisers' own questions from XLSX, CSV (the template's columns) or Moodle's Aiken
+//! format. Reading is pure: a file becomes drafts or a list of errors naming sheet, row
+//! and column. `apply` then writes everything in one transaction, or nothing.
+//!
+//! Sections: a new bank takes its sections from the "Phần" column (in order of first
+//! appearance); an existing bank accepts only its own sections. Sources: see
+//! `format::check_source` — questions of a bank without documents may omit them.
+use std::io::Cursor;
+
+use calamine::{Data, Reader, Xlsx};
+use sea_orm::{DatabaseConnection, TransactionTrait};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::format::{self, AnswerValue, Draft, SectionMeta};
+use crate::domain::question::{Question, QuestionKind, Source};
+use crate::domain::text::fold;
+use crate::store;
+
+/// Largest file accepted.
+pub const MAX_IMPORT_BYTES: usize = 5 * 1024 * 1024;
+/// Most question rows in one file.
+pub const MAX_ROWS: usize = 5000;
+/// Name of the template's question sheet.
+pub const SHEET: &str = "Câu hỏi";
+
+/// One problem of an import, as precise as the file allows.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct ImportError {
+    pub sheet: String,
+    /// 1-based row (line of a CSV or Aiken file).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row: Option<usize>,
+    /// Column letter and header, e.g. `N (Đáp án)`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
+    pub message: String,
+}
+
+impl std::fmt::Display for ImportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.sheet)?;
+        if let Some(r) = self.row {
+            write!(f, ", row {r}")?;
+        }
+        if let Some(c) = &self.column {
+            write!(f, ", column {c}")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Xlsx,
+    Csv,
+    Aiken,
+}
+
+impl Format {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "xlsx" => Some(Self::Xlsx),
+            "csv" => Some(Self::Csv),
+            "aiken" | "txt" => Some(Self::Aiken),
+            _ => None,
+        }
+    }
+}
+
+/// The template's columns, in order: (header, field of the draft, required).
+pub const COLUMNS: [(&str, &str, bool); 20] = [
+    ("Mã câu hỏi", "id", true),
+    ("Phần", "section", true),
+    ("Loại", "type", true),
+    ("Độ khó", "difficulty", false),
+    ("Điểm", "points", false),
+    ("Thời gian (giây)", "time_limit", false),
+    ("Câu hỏi", "prompt", true),
+    ("Phương án A", "options", false),
+    ("Phương án B", "options", false),
+    ("Phương án C", "options", false),
+    ("Phương án D", "options", false),
+    ("Phương án E", "options", false),
+    ("Phương án F", "options", false),
+    ("Đáp án", "answer", true),
+    ("Sai số", "tolerance", false),
+    ("Đơn vị", "unit", false),
+    ("Giải thích", "explanation", false),
+    ("Thẻ", "tags", false),
+    ("Tài liệu", "document", false),
+    ("Trích dẫn", "quote", false),
+];
+
+/// What a person explains in the template's "Hướng dẫn" sheet, one line per column.
+pub const GUIDE: [(&str, &str); 20] = [
+    ("Mã câu hỏi", "Mã riêng, không trùng trong ngân hàng, không có dấu cách (ví dụ: bt-001)."),
+    ("Phần", "Mã phần của chuyên đề (ví dụ: phan-1)."),
+    (
+        "Loại",
+        "single (một đáp án), multiple (nhiều đáp án), true_false (đúng/sai), short_text (trả lời ngắn), number (số).",
+    ),
+    ("Độ khó", "1 dễ, 2 trung bình, 3 khó (mặc định 1)."),
+    ("Điểm", "Điểm mặc định của câu hỏi (mặc định 10)."),
+    ("Thời gian (giây)", "Thời gian trả lời (mặc định 20)."),
+    ("Câu hỏi", "Nội dung câu hỏi."),
+    ("Phương án A", "Các phương án A–F cho câu single và multiple; để trống với các loại khác."),
+    ("Phương án B", ""),
+    ("Phương án C", ""),
+    ("Phương án D", ""),
+    ("Phương án E", ""),
+    ("Phương án F", ""),
+    (
+        "Đáp án",
+        "single: một chữ cái (B); multiple: các chữ cái cách nhau bởi dấu phẩy (A, C); true_false: Đúng hoặc Sai; number: một số; short_text: các đáp án chấp nhận cách nhau bởi dấu |.",
+    ),
+    ("Sai số", "Câu number: sai số cho phép (mặc định 0)."),
+    ("Đơn vị", "Câu number: đơn vị (không bắt buộc)."),
+    ("Giải thích", "Giải thích đáp án (không bắt buộc)."),
+    ("Thẻ", "Các thẻ cách nhau bởi dấu chấm phẩy ; (không bắt buộc)."),
+    ("Tài liệu", "Mã tài liệu nguồn trong ngân hàng (bắt buộc khi ngân hàng có tài liệu)."),
+    ("Trích dẫn", "Câu trích nguyên văn từ tài liệu, chứng minh đáp án."),
+];
+
+/// A cell as read from a spreadsheet or CSV.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Empty,
+    Text(String),
+    Number(f64),
+    Bool(bool),
+}
+
+impl Cell {
+    fn text(&self) -> String {
+        match self {
+            Cell::Empty => String::new(),
+            Cell::Text(s) => s.trim().to_owned(),
+            Cell::Number(n) => fmt_number(*n),
+            Cell::Bool(b) => if *b { "Đúng" } else { "Sai" }.to_owned(),
+        }
+    }
+    fn is_empty(&self) -> bool {
+        match self {
+            Cell::Empty => true,
+            Cell::Text(s) => s.trim().is_empty(),
+            _ => false,
+        }
+    }
+}
+
+pub fn fmt_number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 { format!("{}", n as i64) } else { format!("{n}") }
+}
+
+/// A question read from a file: where it came from and what it says.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub row: usize,
+    pub section: String,
+    pub draft: Draft,
+    /// Cells that could not be read; the row is not validated further.
+    pub errors: Vec<ImportError>,
+}
+
+/// The questions a file holds, before the bank is consulted.
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    pub sheet: String,
+    pub rows: Vec<Row>,
+    /// Draft field → the file's column that holds it, e.g. ("answer", "G (Đáp án)").
+    pub columns: Vec<(&'static str, String)>,
+}
+
+fn col_letter(i: usize) -> String {
+    let mut n = i + 1;
+    let mut s = Vec::new();
+    while n > 0 {
+        let r = (n - 1) % 26;
+        s.push(b'A' + r as u8);
+        n = (n - 1) / 26;
+    }
+    s.reverse();
+    String::from_utf8_lossy(&s).into_owned()
+}
+
+/// Reads a file of the given format.
+pub fn parse(format: Format, bytes: &[u8], default_section: &str) -> Result<Parsed, Vec<ImportError>> {
+    if bytes.len() > MAX_IMPORT_BYTES {
+        return Err(vec![ImportError {
+            sheet: "file".into(),
+            row: None,
+            column: None,
+            message: format!("the file is larger than {} MB", MAX_IMPORT_BYTES / 1024 / 1024),
+        }]);
+    }
+    match format {
+        Format::Xlsx => parse_xlsx(bytes),
+        Format::Csv => parse_csv(bytes),
+        Format::Aiken => parse_aiken(bytes, default_section),
+    }
+}
+
+fn whole(sheet: &str, message: impl Into<String>) -> Vec<ImportError> {
+    vec![ImportError { sheet: sheet.into(), row: None, column: None, message: message.into() }]
+}
+
+fn parse_xlsx(bytes: &[u8]) -> Result<Parsed, Vec<ImportError>> {
+    let mut wb: Xlsx<_> =
+        Xlsx::new(Cursor::new(bytes)).map_err(|e| whole("file", format!("not a readable XLSX workbook: {e}")))?;
+    let names = wb.sheet_names();
+    let sheet = names
+        .iter()
+        .find(|n| fold(n) == fold(SHEET))
+        .or_else(|| names.first())
+        .cloned()
+        .ok_or_else(|| whole("file", "the workbook has no sheet"))?;
+    let range = wb.worksheet_range(&sheet).map_err(|e| whole(&sheet, format!("cannot read the sheet: {e}")))?;
+    // Formulas are refused: their cached value may be stale and the organiser meant a value.
+    if let Ok(formulas) = wb.worksheet_formula(&sheet) {
+        let (r0, c0) = formulas.start().unwrap_or((0, 0));
+        let errs: Vec<ImportError> = formulas
+            .used_cells()
+            .filter(|(_, _, f)| !f.is_empty())
+            .take(20)
+            .map(|(r, c, f)| ImportError {
+                sheet: sheet.clone(),
+                row: Some(r0 as usize + r + 1),
+                column: Some(col_letter(c0 as usize + c)),
+                message: format!("formula cells are not accepted (={f}); paste the values instead"),
+            })
+            .collect();
+        if !errs.is_empty() {
+            return Err(errs);
+        }
+    }
+    let (r0, c0) = range.start().unwrap_or((0, 0));
+    let (h, w) = range.get_size();
+    if h > MAX_ROWS + 1 {
+        return Err(whole(&sheet, format!("the sheet has {h} rows; at most {MAX_ROWS} questions per file")));
+    }
+    let mut grid: Vec<Vec<Cell>> = vec![vec![Cell::Empty; c0 as usize + w]; r0 as usize + h];
+    for (r, c, d) in range.used_cells() {
+        let cell = match d {
+            Data::Int(i) => Cell::Number(*i as f64),
+            Data::Float(f) => Cell::Number(*f),
+            Data::String(s) => Cell::Text(s.clone()),
+            Data::Bool(b) => Cell::Bool(*b),
+            Data::DateTime(dt) => Cell::Text(dt.to_string()),
+            Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s.clone()),
+            Data::Error(e) => {
+                return Err(vec![ImportError {
+                    sheet: sheet.clone(),
+                    row: Some(r0 as usize + r + 1),
+                    column: Some(col_letter(c0 as usize + c)),
+                    message: format!("the cell holds an error value ({e})"),
+                }]);
+            }
+            Data::Empty => Cell::Empty,
+        };
+        if let Some(slot) = grid.get_mut(r0 as usize + r).and_then(|row| row.get_mut(c0 as usize + c)) {
+            *slot = cell;
+        }
+    }
+    rows_of(&sheet, grid)
+}
+
+fn parse_csv(bytes: &[u8]) -> Result<Parsed, Vec<ImportError>> {
+    let sheet = "CSV".to_owned();
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    if let Err(e) = std::str::from_utf8(bytes) {
+        let line = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
+        return Err(vec![ImportError {
+            sheet,
+            row: Some(line),
+            column: None,
+            message: "the file is not UTF-8 text; save it as \"CSV UTF-8\"".into(),
+        }]);
+    }
+    let first_line = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
+    let delim = if first_line.iter().filter(|b| **b == b';').count() > first_line.iter().filter(|b| **b == b',').count()
+    {
+        b';'
+    } else {
+        b','
+    };
+    let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delim).from_reader(bytes);
+    let mut grid = Vec::new();
+    for rec in rdr.records() {
+        match rec {
+            Ok(r) => grid.push(
+                r.iter().map(|s| if s.trim().is_empty() { Cell::Empty } else { Cell::Text(s.to_owned()) }).collect(),
+            ),
+            Err(e) => {
+                let row = e.position().map(|p| p.line() as usize);
+                return Err(vec![ImportError { sheet, row, column: None, message: format!("malformed CSV: {e}") }]);
+            }
+        }
+        if grid.len() > MAX_ROWS + 1 {
+            return Err(whole(&sheet, format!("more than {MAX_ROWS} rows; at most {MAX_ROWS} questions per file")));
+        }
+    }
+    rows_of(&sheet, grid)
+}
+
+/// Turns a grid (row 0 = headers) into drafts.
+fn rows_of(sheet: &str, grid: Vec<Vec<Cell>>) -> Result<Parsed, Vec<ImportError>> {
+    let mut errs = Vec::new();
+    let Some(header) = grid.first() else {
+        return Err(whole(sheet, "the sheet is empty: the first row must hold the template's headers"));
+    };
+    // column index of each template column
+    let mut idx: Vec<Option<usize>> = vec![None; COLUMNS.len()];
+    for (c, cell) in header.iter().enumerate() {
+        if cell.is_empty() {
+            continue;
+        }
+        let h = fold(&cell.text());
+        match COLUMNS.iter().position(|(name, _, _)| fold(name) == h) {
+            Some(k) if idx[k].is_some() => errs.push(ImportError {
+                sheet: sheet.into(),
+                row: Some(1),
+                column: Some(col_letter(c)),
+                message: format!("column {:?} appears twice", cell.text()),
+            }),
+            Some(k) => idx[k] = Some(c),
+            None => errs.push(ImportError {
+                sheet: sheet.into(),
+                row: Some(1),
+                column: Some(col_letter(c)),
+                message: format!("unknown column {:?}; use the template's headers", cell.text()),
+            }),
+        }
+    }
+    for (k, (name, _, required)) in COLUMNS.iter().enumerate() {
+        if *required && idx[k].is_none() {
+            errs.push(ImportError {
+                sheet: sheet.into(),
+                row: Some(1),
+                column: None,
+                message: format!("the required column {name:?} is missing"),
+            });
+        }
+    }
+    if !errs.is_empty() {
+        return Err(errs);
+    }
+    let last = grid.iter().rposition(|r| r.iter().any(|c| !c.is_empty())).unwrap_or(0);
+    let mut rows = Vec::new();
+    for (i, r) in grid.iter().enumerate().take(last + 1).skip(1) {
+        let rownum = i + 1;
+        if r.iter().all(Cell::is_empty) {
+            errs.push(ImportError {
+                sheet: sheet.into(),
+                row: Some(rownum),
+                column: None,
+                message: "empty row between questions; delete it".into(),
+            });
+            continue;
+        }
+        let get = |k: usize| idx[k].and_then(|c| r.get(c)).cloned().unwrap_or(Cell::Empty);
+        let colname = |k: usize| idx[k].map(|c| format!("{} ({})", col_letter(c), COLUMNS[k].0));
+        let mut row_errs: Vec<ImportError> = Vec::new();
+        let mut err = |k: usize, message: String| {
+            row_errs.push(ImportError { sheet: sheet.into(), row: Some(rownum), column: colname(k), message })
+        };
+        let int = |k: usize, default: i64, err: &mut dyn FnMut(usize, String)| -> i64 {
+            match get(k) {
+                Cell::Empty => default,
+                Cell::Number(n) if n.fract() == 0.0 => n as i64,
+                c => c.text().parse::<i64>().unwrap_or_else(|_| {
+                    err(k, format!("{:?} is not a whole number", c.text()));
+                    default
+                }),
+            }
+        };
+        let num = |k: usize, err: &mut dyn FnMut(usize, String)| -> Option<f64> {
+            match get(k) {
+                Cell::Empty => None,
+                Cell::Number(n) => Some(n),
+                c => {
+                    let t = c.text();
+                    let t2 = if t.contains('.') { t.clone() } else { t.replace(',', ".") };
+                    match t2.trim().parse::<f64>() {
+                        Ok(v) => Some(v),
+                        Err(_) => {
+                            err(k, format!("{t:?} is not a number"));
+                            None
+                        }
+                    }
+                }
+            }
+        };
+        let kind = get(2).text();
+        let difficulty = int(3, 1, &mut err);
+        let points = num(4, &mut err).unwrap_or(10.0);
+        let time_limit_s = int(5, 20, &mut err);
+        let mut options: Vec<String> = (7..13).map(|k| get(k).text()).collect();
+        while options.last().is_some_and(|o| o.is_empty()) {
+            options.pop();
+        }
+        let answer_cell = get(13);
+        let kind_p = QuestionKind::parse(kind.trim());
+        let (answer, accepted) = match kind_p {
+            Some(QuestionKind::ShortText) => (
+                None,
+                Some(answer_cell.text().split('|').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect()),
+            ),
+            Some(QuestionKind::TrueFalse) => match &answer_cell {
+                Cell::Bool(b) => (Some(AnswerValue::Bool(*b)), None),
+                c => match fold(&c.text()).as_str() {
+                    "dung" | "d" | "true" | "x" => (Some(AnswerValue::Bool(true)), None),
+                    "sai" | "s" | "false" => (Some(AnswerValue::Bool(false)), None),
+                    _ => {
+                        err(13, format!("{:?} is neither Đúng nor Sai", c.text()));
+                        (None, None)
+                    }
+                },
+            },
+            Some(QuestionKind::Number) => (num(13, &mut err).map(AnswerValue::Number), None),
+            Some(QuestionKind::Multiple) => (
+                Some(AnswerValue::List(
+                    answer_cell.text().split([',', ';', ' ']).filter(|s| !s.is_empty()).map(String::from).collect(),
+                )),
+                None,
+            ),
+            _ => (if answer_cell.is_empty() { None } else { Some(AnswerValue::Text(answer_cell.text())) }, None),
+        };
+        let tolerance = num(14, &mut err);
+        let unit = Some(get(15).text()).filter(|s| !s.is_empty());
+        let document = get(18).text();
+        let quote = get(19).text();
+        let draft = Draft {
+            qid: get(0).text(),
+            kind,
+            difficulty,
+            points,
+            time_limit_s,
+            prompt: get(6).text(),
+            options: if options.is_empty() { None } else { Some(options) },
+            answer,
+            accepted,
+            tolerance,
+            unit,
+            explanation: get(16).text(),
+            tags: get(17).text().split(';').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
+            source: if document.is_empty() && quote.is_empty() { None } else { Some(Source { document, quote }) },
+        };
+        let section = get(1).text();
+        if section.is_empty() {
+            err(1, "the section is empty".into());
+        }
+        rows.push(Row { row: rownum, section, draft, errors: row_errs });
+    }
+    if rows.is_empty() && errs.is_empty() {
+        errs.push(ImportError {
+            sheet: sheet.into(),
+            row: None,
+            column: None,
+            message: "no question rows below the headers".into(),
+        });
+    }
+    let mut columns: Vec<(&'static str, String)> = Vec::new();
+    for (k, (name, field, _)) in COLUMNS.iter().enumerate() {
+        if let Some(c) = idx[k]
+            && !columns.iter().any(|(f, _)| f == field)
+        {
+            columns.push((field, format!("{} ({name})", col_letter(c))));
+        }
+    }
+    if errs.is_empty() { Ok(Parsed { sheet: sheet.into(), rows, columns }) } else { Err(errs) }
+}
+
+/// Moodle's Aiken format: a prompt line, option lines `A. …` / `A) …`, then
+/// `ANSWER: B`; questions separated by blank lines. Ids derive from the prompt, so the
+/// same file imported twice is refused as a duplicate rather than doubled.
+fn parse_aiken(bytes: &[u8], section: &str) -> Result<Parsed, Vec<ImportError>> {
+    let sheet = "Aiken".to_owned();
+    let text = match std::str::from_utf8(bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes)) {
+        Ok(t) => t,
+        Err(e) => {
+            let line = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
+            return Err(vec![ImportError {
+                sheet,
+                row: Some(line),
+                column: None,
+                message: "the file is not UTF-8 text".into(),
+            }]);
+        }
+    };
+    let mut errs = Vec::new();
+    let mut rows = Vec::new();
+    let mut prompt: Option<(usize, String)> = None;
+    let mut options: Vec<String> = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        let n = i + 1;
+        if line.is_empty() {
+            continue;
+        }
+        let opt = {
+            let mut ch = line.chars();
+            match (ch.next(), ch.next(), ch.next()) {
+                (Some(l), Some('.' | ')'), Some(' ')) if l.is_ascii_uppercase() => Some(line[3..].trim().to_owned()),
+                _ => None,
+            }
+        };
+        if let Some(rest) = line.strip_prefix("ANSWER:") {
+            match prompt.take() {
+                Some((pline, p)) => {
+                    let mut h = Sha256::new();
+                    h.update(fold(&p).as_bytes());
+                    let digest = h.finalize();
+                    let qid = format!("ak-{}", digest.iter().take(4).map(|b| format!("{b:02x}")).collect::<String>());
+                    rows.push(Row {
+                        row: pline,
+                        section: section.to_owned(),
+                        draft: Draft {
+                            qid,
+                            kind: "single".into(),
+                            difficulty: 1,
+                            points: 10.0,
+                            time_limit_s: 20,
+                            prompt: p,
+                            options: Some(std::mem::take(&mut options)),
+                            answer: Some(AnswerValue::Text(rest.trim().to_owned())),
+                            ..Default::default()
+                        },
+                        errors: Vec::new(),
+                    });
+                }
+                None => errs.push(ImportError {
+                    sheet: sheet.clone(),
+                    row: Some(n),
+                    column: None,
+                    message: "ANSWER line without a question".into(),
+                }),
+            }
+        } else if let Some(o) = opt {
+            if prompt.is_none() {
+                errs.push(ImportError {
+                    sheet: sheet.clone(),
+                    row: Some(n),
+                    column: None,
+                    message: "option line without a question".into(),
+                });
+            }
+            options.push(o);
+        } else if let Some((pline, _)) = &prompt {
+            if options.is_empty() {
+                // a prompt continued on the next line
+                if let Some((_, p)) = prompt.as_mut() {
+                    p.push(' ');
+                    p.push_str(line);
+                }
+            } else {
+                errs.push(ImportError {
+                    sheet: sheet.clone(),
+                    row: Some(*pline),
+                    column: None,
+                    message: "question without an ANSWER: line".into(),
+                });
+                prompt = Some((n, line.to_owned()));
+                options.clear();
+            }
+        } else {
+            prompt = Some((n, line.to_owned()));
+        }
+    }
+    if let Some((pline, _)) = prompt {
+        errs.push(ImportError {
+            sheet: sheet.clone(),
+            row: Some(pline),
+            column: None,
+            message: "question without an ANSWER: line".into(),
+        });
+    }
+    if rows.is_empty() && errs.is_empty() {
+        errs.push(ImportError { sheet: sheet.clone(), row: None, column: None, message: "no question found".into() });
+    }
+    if errs.is_empty() { Ok(Parsed { sheet, rows, columns: Vec::new() }) } else { Err(errs) }
+}
+
+/// Field of a draft → the file's column (for errors of `format::build`).
+fn column_of(columns: &[(&'static str, String)], field: &str) -> Option<String> {
+    let f = match field {
+        "source" => "quote",
+        "accepted" => "answer",
+        f => f,
+    };
+    columns.iter().find(|(c, _)| *c == f).map(|(_, name)| name.clone())
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ImportReport {
+    pub bank_id: i32,
+    pub bank: String,
+    pub created_bank: bool,
+    pub imported: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportFailure {
+    #[error("{}", render(.0))]
+    Invalid(Vec<ImportError>),
+    #[error(transparent)]
+    Db(#[from] sea_orm::DbErr),
+}
+
+pub fn render(errs: &[ImportError]) -> String {
+    errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n")
+}
+
+/// Validates the parsed rows against the bank (new when `slug` is unknown) and writes
+/// them in one transaction. Any problem: nothing is written.
+pub async fn apply(
+    db: &DatabaseConnection,
+    slug: &str,
+    title: Option<&str>,
+    parsed: Parsed,
+) -> Result<ImportReport, ImportFailure> {
+    let sheet = parsed.sheet.clone();
+    let e = |row: Option<usize>, column: Option<String>, message: String| ImportError {
+        sheet: sheet.clone(),
+        row,
+        column,
+        message,
+    };
+    if slug.is_empty() || slug.len() > 80 || !slug.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        return Err(ImportFailure::Invalid(vec![e(
+            None,
+            None,
+            format!("bad bank id {slug:?}: use letters, digits and dashes"),
+        )]));
+    }
+    let txn = db.begin().await?;
+    let existing = store::banks::bank_by_slug(&txn, slug).await?;
+    let (sections, documents, taken): (Vec<String>, Vec<format::Document>, Vec<String>) = match &existing {
+        Some(b) => (
+            store::banks::sections(&txn, b.id).await?.into_iter().map(|s| s.slug).collect(),
+            store::banks::documents(&txn, b.id).await?.iter().map(store::banks::document_of).collect(),
+            store::banks::questions(
+                &txn,
+                b.id,
+                &store::banks::QuestionFilter { include_retired: true, ..Default::default() },
+            )
+            .await?
+            .into_iter()
+            .map(|q| q.qid)
+            .collect(),
+        ),
+        None => (Vec::new(), Vec::new(), Vec::new()),
+    };
+    let mut errs = Vec::new();
+    let mut questions: Vec<(usize, Question)> = Vec::new();
+    let mut new_sections: Vec<String> = Vec::new();
+    for r in &parsed.rows {
+        if existing.is_some() && !sections.contains(&r.section) {
+            errs.push(e(
+                Some(r.row),
+                column_of(&parsed.columns, "section"),
+                format!("unknown section {:?} (the bank has: {})", r.section, sections.join(", ")),
+            ));
+        } else if existing.is_none() && !r.section.is_empty() && !new_sections.contains(&r.section) {
+            if r.section.contains(char::is_whitespace) {
+                errs.push(e(
+                    Some(r.row),
+                    column_of(&parsed.columns, "section"),
+                    format!("bad section id {:?}: no spaces", r.section),
+                ));
+            }
+            new_sections.push(r.section.clone());
+        }
+        if !r.errors.is_empty() {
+            errs.extend(r.errors.iter().cloned());
+            continue;
+        }
+        match format::build(&r.draft, slug, &r.section) {
+            Ok(q) => {
+                if let Some((f, m)) = format::check_source(&q, &documents) {
+                    errs.push(e(Some(r.row), column_of(&parsed.columns, f), m));
+                }
+                if taken.contains(&q.qid) {
+                    errs.push(e(
+                        Some(r.row),
+                        column_of(&parsed.columns, "id"),
+                        format!("the bank already has a question {:?}", q.qid),
+                    ));
+                } else if let Some((first, _)) = questions.iter().find(|(_, o)| o.qid == q.qid) {
+                    errs.push(e(
+                        Some(r.row),
+                        column_of(&parsed.columns, "id"),
+                        format!("duplicate id {:?} (also on row {first})", q.qid),
+                    ));
+                }
+                questions.push((r.row, q));
+            }
+            Err(ps) => {
+                for (f, m) in ps {
+                    errs.push(e(Some(r.row), column_of(&parsed.columns, f), m));
+                }
+            }
+        }
+    }
+    if !errs.is_empty() {
+        return Err(ImportFailure::Invalid(errs));
+    }
+    let (bank, created) = match existing {
+        Some(b) => (b, false),
+        None => {
+            let b = store::banks::create_bank(&txn, slug, title.unwrap_or(slug), "", "", "organiser").await?;
+            for (i, s) in new_sections.iter().enumerate() {
+                store::banks::upsert_section(
+                    &txn,
+                    b.id,
+                    &SectionMeta { id: s.clone(), title: s.clone() },
+                    i as i32 + 1,
+                )
+                .await?;
+            }
+            (b, true)
+        }
+    };
+    for (_, q) in &questions {
+        store::banks::insert_question(&txn, bank.id, q).await?;
+    }
+    txn.commit().await?;
+    Ok(ImportReport { bank_id: bank.id, bank: bank.slug, created_bank: created, imported: questions.len() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn csv(s: &str) -> Result<Parsed, Vec<ImportError>> {
+        parse(Format::Csv, s.as_bytes(), "chung")
+    }
+
+    #[test]
+    fn reads_csv_rows() {
+        let p = csv("Mã câu hỏi,Phần,Loại,Câu hỏi,Phương án A,Phương án B,Đáp án\nq1,p1,single,Hỏi?,Một,Hai,B\nq2,p1,true_false,Đúng không?,,,Sai\n").unwrap();
+        assert_eq!(p.rows.len(), 2);
+        assert_eq!(p.rows[1].draft.answer, Some(AnswerValue::Bool(false)));
+        assert_eq!(p.rows[0].row, 2);
+    }
+
+    #[test]
+    fn names_missing_and_unknown_columns() {
+        let e = csv("Mã câu hỏi,Phần,Loại,Câu hỏi,Cột lạ\nq1,p1,single,Hỏi?,x\n").unwrap_err();
+        assert!(e.iter().any(|e| e.message.contains("unknown column") && e.column.as_deref() == Some("E")), "{e:?}");
+        assert!(e.iter().any(|e| e.message.contains("\"Đáp án\" is missing")), "{e:?}");
+    }
+
+    #[test]
+    fn refuses_empty_rows_and_non_utf8() {
+        let e = csv("Mã câu hỏi,Phần,Loại,Câu hỏi,Đáp án\nq1,p1,true_false,A?,Đúng\n,,,,\nq2,p1,true_false,B?,Sai\n")
+            .unwrap_err();
+        assert_eq!(e[0].row, Some(3));
+        let e = parse(Format::Csv, b"M\xe3 c\xe2u h\xe1i,Ph\xe2n\n", "x").unwrap_err();
+        assert!(e[0].message.contains("UTF-8"));
+    }
+
+    #[test]
+    fn reads_aiken() {
+        let p = parse(
+            Format::Aiken,
+            "Thủ đô?\nA. Hà Nội\nB. Huế\nANSWER: A\n\nSông?\nA) Hậu\nB) Tiền\nANSWER: B\n".as_bytes(),
+            "chung",
+        )
+        .unwrap();
+        assert_eq!(p.rows.len(), 2);
+        let q = format::build(&p.rows[1].draft, "b", "chung").unwrap();
+        assert_eq!(q.options, vec!["Hậu", "Tiền"]);
+        let e = parse(Format::Aiken, b"Q?\nA. x\nB. y\n", "c").unwrap_err();
+        assert!(e[0].message.contains("ANSWER"));
+    }
+}
