@@ -2,13 +2,16 @@
 use std::net::TcpListener;
 use std::sync::Arc;
 
+use actix_web::HttpMessage;
 use actix_web::dev::Server;
+use actix_web::dev::Service;
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use anyhow::{Context, anyhow};
 use base64::Engine;
 use rand::RngCore;
 use sea_orm::DatabaseConnection;
-use tracing_actix_web::TracingLogger;
+use tracing_actix_web::{RequestId, TracingLogger};
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 
@@ -46,22 +49,30 @@ pub struct Bootstrap {
 
 impl Application {
     pub async fn build(dbs: &DbSettings, settings: ServeSettings) -> anyhow::Result<(Self, Option<Bootstrap>)> {
+        // Claim the port first: a port in use should stop the start before anything is written.
+        let listener = bind(&settings)?;
         let db = db::connect(dbs).await?;
-        Self::build_with_db(db, settings).await
+        Self::serve_on(listener, db, settings).await
     }
 
     pub async fn build_with_db(
         db: DatabaseConnection,
         settings: ServeSettings,
     ) -> anyhow::Result<(Self, Option<Bootstrap>)> {
+        let listener = bind(&settings)?;
+        Self::serve_on(listener, db, settings).await
+    }
+
+    async fn serve_on(
+        listener: TcpListener,
+        db: DatabaseConnection,
+        settings: ServeSettings,
+    ) -> anyhow::Result<(Self, Option<Bootstrap>)> {
+        let port = listener.local_addr()?.port();
         db::migrate(&db).await?;
         crate::bank::load::load(&db, &settings.banks).await?;
         let boot = bootstrap_admin(&db, &settings).await?;
         let secret = jwt_secret(&db, &settings).await?;
-        let listener = TcpListener::bind(settings.bind).map_err(|e| {
-            anyhow!("cannot listen on {}: {e} (is another server using that port? choose another with --bind or HOITHI_BIND)", settings.bind)
-        })?;
-        let port = listener.local_addr()?.port();
 
         let (_, doc) =
             App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(routes::configure).split_for_parts();
@@ -86,6 +97,19 @@ impl Application {
                 )
                 .app_data(web::JsonConfig::default().limit(routes::json::MAX_JSON_BYTES))
                 .default_service(web::to(no_route))
+                .wrap_fn(|req, srv| {
+                    // Echo the request id that TracingLogger put on the span, so a person
+                    // reporting a problem can quote it and we can find it in the log.
+                    let id = req.extensions().get::<RequestId>().map(|id| id.to_string());
+                    let fut = srv.call(req);
+                    async move {
+                        let mut res = fut.await?;
+                        if let Some(v) = id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+                            res.headers_mut().insert(HeaderName::from_static("x-request-id"), v);
+                        }
+                        Ok(res)
+                    }
+                })
                 .wrap(TracingLogger::default())
         })
         .workers(workers)
@@ -108,6 +132,15 @@ impl Application {
     pub fn server_handle(&self) -> actix_web::dev::ServerHandle {
         self.server.handle()
     }
+}
+
+fn bind(settings: &ServeSettings) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(settings.bind).map_err(|e| {
+        anyhow!(
+            "cannot listen on {}: {e} (is another server using that port? choose another with --bind or HOITHI_BIND)",
+            settings.bind
+        )
+    })
 }
 
 /// Unknown routes answer in the API's error shape too.

@@ -4,6 +4,7 @@
 //! Wrong codes count as failures for the per-IP limit; successful joins never do, since
 //! a whole hall joins through one Wi-Fi address.
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -15,7 +16,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::routes::Json;
 use crate::startup::AppState;
 use crate::store;
-use sea_orm::TransactionTrait;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(join).service(landing);

@@ -99,7 +99,8 @@ pub struct JudgeView {
     pub contest_id: i32,
     /// The judge's account, when they sign in with a password.
     pub user_id: Option<i32>,
-    pub display_name: String,
+    /// Name shown on score sheets.
+    pub name: String,
     /// Signs in by invitation link.
     pub invited: bool,
     /// When the invitation was used (it works once).
@@ -113,7 +114,7 @@ impl From<judges::Model> for JudgeView {
             id: j.id,
             contest_id: j.contest_id,
             user_id: j.user_id,
-            display_name: j.display_name,
+            name: j.display_name,
             invited: j.invite_hash.is_some(),
             invite_used_at: j.invite_used_at,
             created_at: j.created_at,
@@ -137,17 +138,17 @@ pub struct AssignJudge {
     /// A judge account.
     pub user_id: i32,
     /// Name shown on score sheets; default: the username.
-    #[serde(default)]
-    pub display_name: Option<String>,
+    #[serde(default, alias = "display_name")]
+    pub name: Option<String>,
 }
 
 fn display_name(v: &str) -> ApiResult<String> {
     let v = crate::domain::contest::clean(v);
     if v.is_empty() {
-        return Err(ApiError::invalid("display_name", "must not be empty"));
+        return Err(ApiError::invalid("name", "must not be empty"));
     }
     if v.chars().count() > 100 {
-        return Err(ApiError::invalid("display_name", "at most 100 characters"));
+        return Err(ApiError::invalid("name", "at most 100 characters"));
     }
     Ok(v)
 }
@@ -169,7 +170,7 @@ async fn assign(
         .await?
         .filter(|u| u.role == "judge")
         .ok_or_else(|| ApiError::invalid("user_id", format!("there is no judge account {}", body.user_id)))?;
-    let name = display_name(body.display_name.as_deref().unwrap_or(&user.username))?;
+    let name = display_name(body.name.as_deref().unwrap_or(&user.username))?;
     if store::judges::by_user(&state.db, c.id, user.id).await?.is_some() {
         return Err(ApiError::conflict(
             "already_exists",
@@ -183,14 +184,16 @@ async fn assign(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InviteJudge {
-    pub display_name: String,
+    /// Name shown on score sheets.
+    #[serde(alias = "display_name")]
+    pub name: String,
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct Invitation {
     pub judge: JudgeView,
-    /// One-time token: exchange it at `POST /api/judges/accept`. Shown only now.
-    pub invite_token: String,
+    /// One-time invitation token: exchange it at `POST /api/judges/accept`. Shown only now.
+    pub token: String,
     /// Link to send to the judge.
     pub url: String,
 }
@@ -227,10 +230,10 @@ async fn invite(
 ) -> ApiResult<HttpResponse> {
     let c = contest_or_404(&state, id.into_inner()).await?;
     ensure_open(&c)?;
-    let name = display_name(&body.display_name)?;
+    let name = display_name(&body.name)?;
     let (token, hash) = new_invite();
     let j = store::judges::insert(&state.db, c.id, None, &name, Some(hash)).await?;
-    Ok(HttpResponse::Created().json(Invitation { judge: j.into(), url: invite_url(&req, &token), invite_token: token }))
+    Ok(HttpResponse::Created().json(Invitation { judge: j.into(), url: invite_url(&req, &token), token }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -282,8 +285,8 @@ async fn accept(state: web::Data<AppState>, req: HttpRequest, body: Json<AcceptI
 #[derive(Serialize, ToSchema)]
 pub struct JudgeReset {
     pub judge: JudgeView,
-    /// For an invited judge: the new one-time token (the old link no longer works).
-    pub invite_token: Option<String>,
+    /// For an invited judge: the new one-time invitation token (the old link no longer works).
+    pub token: Option<String>,
     pub url: Option<String>,
 }
 
@@ -308,7 +311,7 @@ async fn reset(
     Ok(HttpResponse::Ok().json(JudgeReset {
         judge: j.into(),
         url: fresh.as_ref().map(|(t, _)| invite_url(&req, t)),
-        invite_token: fresh.map(|(t, _)| t),
+        token: fresh.map(|(t, _)| t),
     }))
 }
 

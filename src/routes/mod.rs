@@ -27,4 +27,5 @@ pub fn configure(cfg: &mut ServiceConfig) {
     parts::configure(cfg);
     join::configure(cfg);
     judges::configure(cfg);
+    crate::web::configure(cfg);
 }

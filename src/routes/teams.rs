@@ -123,6 +123,8 @@ struct TeamInput {
     name: String,
     unit: String,
     members_json: String,
+    /// Chosen by the organiser; otherwise a fresh random one.
+    code: Option<String>,
 }
 
 fn check_team(prefix: &str, line: TeamLine) -> ApiResult<TeamInput> {
@@ -134,11 +136,10 @@ fn check_team(prefix: &str, line: TeamLine) -> ApiResult<TeamInput> {
     let unit = limited(&f("unit"), &line.unit, 200)?;
     let members =
         roster(&line.members, line.captain.as_deref()).map_err(|(field, m)| ApiError::invalid(f(&field), m))?;
-    Ok(TeamInput { name, unit, members_json: serde_json::to_string(&members).map_err(ApiError::internal)? })
+    let members_json = serde_json::to_string(&members).map_err(ApiError::internal)?;
+    Ok(TeamInput { name, unit, members_json, code: None })
 }
 
-/// Inserts all teams or none: a name already used in the contest, or twice in the
-/// input, refuses the whole batch with 409 naming it.
 /// A join code given by the organiser, normalised; 400 naming the field when it cannot be one.
 fn given_code(field: &str, raw: Option<&str>) -> ApiResult<Option<String>> {
     match raw {
@@ -163,17 +164,19 @@ async fn ensure_code_free(db: &impl ConnectionTrait, code: &str, except: Option<
     Ok(())
 }
 
+/// Inserts all teams or none: a name already used in the contest, or twice in the
+/// input, or a join code already taken, refuses the whole batch with 409 naming it.
 async fn insert_teams(
     db: &impl ConnectionTrait,
     contest_id: i32,
-    inputs: Vec<(String, TeamInput, Option<String>)>,
+    inputs: Vec<(String, TeamInput)>,
 ) -> ApiResult<Vec<teams::Model>> {
     // Two lists added at once must not both pass the name check.
     store::contests::lock(db, contest_id).await?;
     let existing = store::teams::list(db, contest_id).await?;
     let mut seen: HashMap<String, String> = existing.iter().map(|t| (fold(&t.name), String::new())).collect();
-    for (label, t, code) in &inputs {
-        if let Some(code) = code {
+    for (label, t) in &inputs {
+        if let Some(code) = &t.code {
             ensure_code_free(db, code, None).await?;
         }
         if let Some(first) = seen.get(&fold(&t.name)) {
@@ -188,8 +191,8 @@ async fn insert_teams(
         seen.insert(fold(&t.name), if label.is_empty() { "the input".into() } else { label.clone() });
     }
     let mut out = Vec::with_capacity(inputs.len());
-    for (_, t, code) in inputs {
-        out.push(store::teams::insert(db, contest_id, &t.name, &t.unit, &t.members_json, code.as_deref()).await?);
+    for (_, t) in inputs {
+        out.push(store::teams::insert(db, contest_id, &t.name, &t.unit, &t.members_json, t.code.as_deref()).await?);
     }
     Ok(out)
 }
@@ -222,9 +225,12 @@ async fn create(
     ensure_open(&c)?;
     let b = body.0;
     let code = given_code("code", b.code.as_deref())?;
-    let input = check_team("", TeamLine { name: b.name, unit: b.unit, members: b.members, captain: b.captain })?;
+    let input = TeamInput {
+        code,
+        ..check_team("", TeamLine { name: b.name, unit: b.unit, members: b.members, captain: b.captain })?
+    };
     let txn = state.db.begin().await?;
-    let mut made = insert_teams(&txn, c.id, vec![(String::new(), input, code)]).await?;
+    let mut made = insert_teams(&txn, c.id, vec![(String::new(), input)]).await?;
     txn.commit().await?;
     let t = made.pop().ok_or_else(|| ApiError::internal(anyhow::anyhow!("no team inserted")))?;
     Ok(HttpResponse::Created().json(team_view(t, true)))
@@ -278,7 +284,7 @@ async fn bulk(
         // JSON lines are named by index, pasted text by line number as people count.
         let label = if is_json { format!("{field}[{i}]") } else { format!("{field} {}", i + 1) };
         let parsed = parse_team_line(line).map_err(|m| ApiError::invalid(label.clone(), m))?;
-        inputs.push((label.clone(), check_team(&label, parsed)?, None));
+        inputs.push((label.clone(), check_team(&label, parsed)?));
     }
     if inputs.is_empty() {
         return Err(ApiError::invalid(if is_json { "lines" } else { "body" }, "no team given"));
@@ -356,7 +362,7 @@ async fn import(
     let lines = tokio::task::spawn_blocking(move || teams_from_xlsx(bytes)).await.map_err(ApiError::internal)??;
     let mut inputs = Vec::with_capacity(lines.len());
     for (label, line) in lines {
-        inputs.push((label.clone(), check_team(&label, line)?, None));
+        inputs.push((label.clone(), check_team(&label, line)?));
     }
     if inputs.is_empty() {
         return Err(ApiError::invalid("file", "the sheet lists no team"));
@@ -401,9 +407,14 @@ async fn change(
     let b = body.0;
     let old = members_of(&t);
     let members = b.members.unwrap_or_else(|| old.iter().map(|m| m.name.clone()).collect());
+    // The named captain stays when the members change, as long as they are still a member.
     let captain = match b.captain {
         Some(c) => Some(c),
-        None => old.iter().find(|m| m.captain).map(|m| m.name.clone()),
+        None => old
+            .iter()
+            .find(|m| m.captain)
+            .map(|m| m.name.clone())
+            .filter(|c| members.iter().any(|m| fold(m) == fold(c))),
     };
     let line = TeamLine {
         name: b.name.unwrap_or_else(|| t.name.clone()),

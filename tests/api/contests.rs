@@ -311,3 +311,108 @@ async fn a_hall_joining_at_once_gets_one_captain_per_team() {
         assert_eq!(captains, 1, "team {team}");
     }
 }
+
+#[tokio::test]
+async fn oversized_malformed_and_unknown_input_is_refused_and_changes_nothing() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let contest = create_contest(&app, &admin, "Hội thi").await;
+    let big = "x".repeat(70 * 1024);
+    let cases = [
+        ("/api/contests", json!({"name": big}), StatusCode::PAYLOAD_TOO_LARGE, None),
+        ("/api/contests", json!({"name": "X", "organiser": "me"}), StatusCode::BAD_REQUEST, Some("organiser")),
+        ("/api/contests", json!({"name": 5}), StatusCode::BAD_REQUEST, Some("name")),
+        (
+            "/api/contests",
+            json!({"name": "X", "captain_policy": "oldest"}),
+            StatusCode::BAD_REQUEST,
+            Some("captain_policy"),
+        ),
+        (
+            &*format!("/api/contests/{contest}/teams"),
+            json!({"name": "A", "members": [big]}),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            None,
+        ),
+        (
+            &*format!("/api/contests/{contest}/teams"),
+            json!({"name": "A", "color": "red"}),
+            StatusCode::BAD_REQUEST,
+            Some("color"),
+        ),
+        (
+            &*format!("/api/contests/{contest}/parts"),
+            json!({"kind": "quiz", "title": "Q", "max_points": 1, "rubric": {"criteria": [{"name": "a", "max_points": "x"}]}}),
+            StatusCode::BAD_REQUEST,
+            Some("rubric.criteria[0].max_points"),
+        ),
+        ("/api/join", json!({"code": "ABCDEF", "name": big}), StatusCode::PAYLOAD_TOO_LARGE, None),
+    ];
+    for (path, body, status, field) in cases {
+        let (s, b) = app.post(path, Some(&admin), body).await;
+        assert_eq!(s, status, "{path}: {b}");
+        if let Some(f) = field {
+            assert_eq!(b["error"]["field"], f, "{path}: {b}");
+        }
+    }
+    // Not JSON at all.
+    let res = app
+        .client
+        .post(format!("{}/api/contests", app.addr))
+        .bearer_auth(&admin)
+        .header("content-type", "application/json")
+        .body("{\"name\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let b: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(b["error"]["code"], "malformed_json");
+    let (_, all) = app.get("/api/contests", Some(&admin)).await;
+    assert_eq!(all.as_array().unwrap().len(), 1);
+    for area in ["teams", "parts", "contestants"] {
+        let (_, list) = app.get(&format!("/api/contests/{contest}/{area}"), Some(&admin)).await;
+        assert_eq!(list, json!([]), "{area}");
+    }
+}
+
+#[tokio::test]
+async fn only_a_contest_being_set_up_can_be_deleted_and_a_closed_one_stays_closed() {
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let path = format!("/api/contests/{}", w.contest);
+    app.state
+        .db
+        .execute_unprepared(&format!("UPDATE contests SET status = 'running' WHERE id = {}", w.contest))
+        .await
+        .unwrap();
+    let (s, b) = app.request(Method::DELETE, &path, Some(&w.admin), None).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{b}");
+    assert_eq!(b["error"]["state"]["status"], "running");
+    let (s, b) = app.request(Method::DELETE, &format!("{path}/teams/{}", w.team_a), Some(&w.admin), None).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{b}");
+    let (s, _) = app.post(&format!("{path}/close"), Some(&w.admin), json!({})).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, b) = app.post(&format!("{path}/close"), Some(&w.admin), json!({})).await;
+    assert_eq!((s, b["error"]["code"].as_str().unwrap()), (StatusCode::CONFLICT, "contest_closed"));
+    let (s, b) = app.request(Method::PATCH, &path, Some(&w.admin), Some(json!({"name": "Khác"}))).await;
+    assert_eq!((s, b["error"]["code"].as_str().unwrap()), (StatusCode::CONFLICT, "contest_closed"));
+    let (s, b) = app
+        .request(Method::PATCH, &format!("{path}/parts/{}", w.parts[0]), Some(&w.admin), Some(json!({"title": "X"})))
+        .await;
+    assert_eq!((s, b["error"]["code"].as_str().unwrap()), (StatusCode::CONFLICT, "contest_closed"));
+    // A fresh contest with everything in it can be deleted.
+    let (s, _) = app.post("/api/contests", Some(&w.admin), json!({"name": "Nháp"})).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let other = create_contest(&app, &w.admin, "Nháp 2").await;
+    let (_, code) = create_team(&app, &w.admin, other, "Đội").await;
+    let joined = join(&app, &code, "An").await;
+    create_part(&app, &w.admin, other, four_parts().remove(2)).await;
+    let (s, _) = app.request(Method::DELETE, &format!("/api/contests/{other}"), Some(&w.admin), None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _) = app.get(&format!("/api/contests/{other}"), Some(&w.admin)).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, b) = app.get("/api/me", joined["token"].as_str()).await;
+    assert_eq!((s, b["error"]["code"].as_str().unwrap()), (StatusCode::UNAUTHORIZED, "token_revoked"));
+}

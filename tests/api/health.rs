@@ -28,3 +28,32 @@ async fn openapi_document_is_served() {
     assert!(b["paths"]["/healthz"]["get"].is_object(), "{b}");
     assert!(b["paths"]["/api/auth/login"]["post"].is_object());
 }
+
+#[tokio::test]
+async fn every_response_carries_a_request_id() {
+    let app = spawn_app().await;
+    let res = app.client.get(format!("{}/healthz", app.addr)).send().await.unwrap();
+    let id = res.headers().get("x-request-id").expect("x-request-id header").to_str().unwrap().to_owned();
+    assert!(id.len() >= 16, "{id}");
+    let res2 = app.client.get(format!("{}/nope", app.addr)).send().await.unwrap();
+    assert_ne!(res2.headers().get("x-request-id").unwrap().to_str().unwrap(), id);
+}
+
+#[tokio::test]
+async fn pages_are_embedded_and_in_vietnamese() {
+    let app = spawn_app().await;
+    for path in ["/", "/join?code=ABC234"] {
+        let res = app.client.get(format!("{}{path}", app.addr)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+        let html = res.text().await.unwrap();
+        assert!(html.contains("lang=\"vi\""));
+        assert!(html.contains("Vào đội"), "{path}");
+        assert!(!html.contains("http://") && !html.contains("https://"), "no external resources in {path}");
+    }
+    let res = app.client.get(format!("{}/assets/style.css", app.addr)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/css"));
+    let (s, _) = app.get("/assets/nothing.js", None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}

@@ -45,7 +45,7 @@ async fn organisers_add_accounts_and_judges_see_only_their_contests() {
     assert_eq!(s, StatusCode::FORBIDDEN);
     let (s, jv) = app.post(&format!("/api/contests/{c1}/judges"), Some(&admin), json!({"user_id": j["id"]})).await;
     assert_eq!(s, StatusCode::CREATED, "{jv}");
-    assert_eq!(jv["display_name"], "giamkhao1");
+    assert_eq!(jv["name"], "giamkhao1");
     let (s, _) = app.post(&format!("/api/contests/{c1}/judges"), Some(&admin), json!({"user_id": j["id"]})).await;
     assert_eq!(s, StatusCode::CONFLICT);
     let (s, b) = app.post(&format!("/api/contests/{c1}/judges"), Some(&admin), json!({"user_id": u["id"]})).await;
@@ -78,14 +78,10 @@ async fn an_invitation_signs_a_judge_in_once() {
     let admin = app.admin_token().await;
     let contest = create_contest(&app, &admin, "Hội thi").await;
     let (s, inv) = app
-        .post(
-            &format!("/api/contests/{contest}/judges/invite"),
-            Some(&admin),
-            json!({"display_name": "Bà Nguyễn Thị Hoa"}),
-        )
+        .post(&format!("/api/contests/{contest}/judges/invite"), Some(&admin), json!({"name": "Bà Nguyễn Thị Hoa"}))
         .await;
     assert_eq!(s, StatusCode::CREATED, "{inv}");
-    let token = inv["invite_token"].as_str().unwrap();
+    let token = inv["token"].as_str().unwrap();
     assert!(inv["url"].as_str().unwrap().ends_with(&format!("/judge?invite={token}")));
     // Only a hash is stored.
     let (_, judges) = app.get(&format!("/api/contests/{contest}/judges"), Some(&admin)).await;
@@ -103,4 +99,31 @@ async fn an_invitation_signs_a_judge_in_once() {
     assert_eq!((s, b["error"]["code"].as_str().unwrap()), (StatusCode::CONFLICT, "invite_used"));
     let (s, b) = app.post("/api/judges/accept", None, json!({"token": "khong-dung"})).await;
     assert_eq!((s, b["error"]["code"].as_str().unwrap()), (StatusCode::UNAUTHORIZED, "invite_unknown"));
+}
+
+#[tokio::test]
+async fn resetting_a_judge_account_signs_it_out() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let contest = create_contest(&app, &admin, "Hội thi").await;
+    let (_, u) = app
+        .post("/api/users", Some(&admin), json!({"username": "gk", "password": "mat-khau-gk", "role": "judge"}))
+        .await;
+    let (_, j) = app
+        .post(
+            &format!("/api/contests/{contest}/judges"),
+            Some(&admin),
+            json!({"user_id": u["id"], "name": "Ông Lê Văn Tám"}),
+        )
+        .await;
+    assert_eq!(j["name"], "Ông Lê Văn Tám");
+    let old = app.login("gk", "mat-khau-gk").await;
+    let (s, r) = app.post(&format!("/api/contests/{contest}/judges/{}/reset", j["id"]), Some(&admin), json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(r["token"], serde_json::Value::Null, "an account judge gets no invitation");
+    let (s, b) = app.get("/api/me", Some(&old)).await;
+    assert_eq!((s, b["error"]["code"].as_str().unwrap()), (StatusCode::UNAUTHORIZED, "token_revoked"));
+    let fresh = app.login("gk", "mat-khau-gk").await;
+    let (s, _) = app.get(&format!("/api/contests/{contest}/parts"), Some(&fresh)).await;
+    assert_eq!(s, StatusCode::OK);
 }

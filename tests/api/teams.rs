@@ -198,6 +198,13 @@ async fn team_changes_and_deletion() {
     assert_eq!(s, StatusCode::OK, "{t}");
     assert_eq!(t["unit"], "Xã Mới");
     assert_eq!(t["members"][2], json!({"name": "Chi", "captain": true}));
+    // New members: the captain stays if still a member, and is dropped quietly if not.
+    let (s, t) = app.request(Method::PATCH, &path, Some(&admin), Some(json!({"members": ["Chi", "Dũng"]}))).await;
+    assert_eq!(s, StatusCode::OK, "{t}");
+    assert_eq!(t["members"], json!([{"name": "Chi", "captain": true}, {"name": "Dũng", "captain": false}]));
+    let (s, t) = app.request(Method::PATCH, &path, Some(&admin), Some(json!({"members": ["An", "Dũng"]}))).await;
+    assert_eq!(s, StatusCode::OK, "{t}");
+    assert_eq!(t["members"], json!([{"name": "An", "captain": false}, {"name": "Dũng", "captain": false}]));
     let (s, e) = app.request(Method::PATCH, &path, Some(&admin), Some(json!({"name": "Đội B"}))).await;
     assert_eq!(s, StatusCode::CONFLICT, "{e}");
     let (s, _) = app.request(Method::DELETE, &format!("/api/contests/{contest}/teams/{b}"), Some(&admin), None).await;

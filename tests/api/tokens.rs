@@ -100,9 +100,9 @@ async fn a_token_of_another_contest_is_refused_on_this_contests_endpoints() {
 
     // An invited judge of the other contest.
     let (s, inv) =
-        app.post(&format!("/api/contests/{other}/judges/invite"), Some(&w.admin), json!({"display_name": "GK"})).await;
+        app.post(&format!("/api/contests/{other}/judges/invite"), Some(&w.admin), json!({"name": "GK"})).await;
     assert_eq!(s, StatusCode::CREATED, "{inv}");
-    let (s, judge) = app.post("/api/judges/accept", None, json!({"token": inv["invite_token"]})).await;
+    let (s, judge) = app.post("/api/judges/accept", None, json!({"token": inv["token"]})).await;
     assert_eq!(s, StatusCode::OK, "{judge}");
     let jt = judge["token"].as_str().unwrap();
     let (s, b) = app.get(&format!("/api/contests/{}/teams", w.contest), Some(jt)).await;
@@ -134,10 +134,9 @@ async fn removing_a_contestant_closing_a_contest_and_resetting_a_judge_revoke_to
     assert_eq!(me["is_captain"], true, "the next member becomes captain under first_join");
 
     // Resetting an invited judge: the old token and the old link stop working, the new link works.
-    let (_, inv) = app
-        .post(&format!("/api/contests/{}/judges/invite", w.contest), Some(&w.admin), json!({"display_name": "GK 1"}))
-        .await;
-    let (_, judge) = app.post("/api/judges/accept", None, json!({"token": inv["invite_token"]})).await;
+    let (_, inv) =
+        app.post(&format!("/api/contests/{}/judges/invite", w.contest), Some(&w.admin), json!({"name": "GK 1"})).await;
+    let (_, judge) = app.post("/api/judges/accept", None, json!({"token": inv["token"]})).await;
     let jt = judge["token"].as_str().unwrap().to_owned();
     let (s, _) = app.get("/api/me", Some(&jt)).await;
     assert_eq!(s, StatusCode::OK);
@@ -147,9 +146,9 @@ async fn removing_a_contestant_closing_a_contest_and_resetting_a_judge_revoke_to
     assert_eq!(s, StatusCode::OK, "{reset}");
     let (s, b) = app.get("/api/me", Some(&jt)).await;
     assert_eq!((s, b["error"]["code"].as_str().unwrap()), (StatusCode::UNAUTHORIZED, "token_revoked"));
-    let (s, _) = app.post("/api/judges/accept", None, json!({"token": inv["invite_token"]})).await;
+    let (s, _) = app.post("/api/judges/accept", None, json!({"token": inv["token"]})).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
-    let (s, judge) = app.post("/api/judges/accept", None, json!({"token": reset["invite_token"]})).await;
+    let (s, judge) = app.post("/api/judges/accept", None, json!({"token": reset["token"]})).await;
     assert_eq!(s, StatusCode::OK, "{judge}");
     let jt = judge["token"].as_str().unwrap().to_owned();
 

@@ -1,0 +1,424 @@
+//! `hoithi-load`: sets up a contest through the API, joins thousands of phones over
+//! WebSocket, runs a quiz part and measures what a contest organiser cares about: every
+//! answer acknowledged is stored, nothing is counted twice, nothing late is accepted,
+//! and how long acks, question delivery and scoreboard updates take.
+//!
+//! The generator is a library so that the test suite can run it on a small contest and
+//! compare its counts with what the server stored.
+pub mod setup;
+pub mod stats;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use rand::Rng;
+use serde::Serialize;
+use serde_json::{Value, json};
+use tokio::sync::{Mutex, broadcast};
+use tokio_tungstenite::tungstenite::Message;
+
+use setup::Api;
+use stats::Samples;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub url: String,
+    pub phones: usize,
+    pub teams: usize,
+    pub questions: usize,
+    pub window_ms: u64,
+    /// Extra sockets: judges and a projector.
+    pub watchers: usize,
+    pub admin_user: String,
+    pub admin_password: String,
+    pub server_pid: Option<u32>,
+    /// Share of phones that resend their answer with the same submission id.
+    pub resend_ratio: f64,
+    /// Share of phones that answer after the deadline.
+    pub late_ratio: f64,
+    /// Joins in flight at once.
+    pub join_concurrency: usize,
+    /// Print progress lines to stderr.
+    pub progress: bool,
+}
+
+/// The one JSON line printed at the end.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Report {
+    pub phones: usize,
+    pub teams: usize,
+    pub questions: usize,
+    pub answers_sent: u64,
+    pub answers_acked: u64,
+    pub answers_stored: u64,
+    pub duplicates_counted: u64,
+    pub late_accepted: u64,
+    pub late_sent: u64,
+    pub late_refused: u64,
+    pub join_p50_ms: f64,
+    pub join_p99_ms: f64,
+    pub ack_p50_ms: f64,
+    pub ack_p99_ms: f64,
+    pub ack_max_ms: f64,
+    pub open_spread_p99_ms: f64,
+    pub scoreboard_after_close_p99_ms: f64,
+    pub server_rss_start_mb: f64,
+    pub server_rss_idle_mb: f64,
+    pub server_rss_peak_mb: f64,
+    pub rss_per_idle_phone_kb: f64,
+    pub server_cpu_s: f64,
+    pub errors: u64,
+    /// Acknowledged on-time submissions missing from the server's record.
+    pub acked_not_stored: u64,
+}
+
+#[derive(Default)]
+struct Counters {
+    sent: AtomicU64,
+    acked: AtomicU64,
+    late_sent: AtomicU64,
+    late_acked: AtomicU64,
+    late_refused: AtomicU64,
+    errors: AtomicU64,
+}
+
+/// What one phone learned, gathered at the end.
+#[derive(Default)]
+struct PhoneLog {
+    ack: Samples,
+    open_spread: Samples,
+    /// (question id, submission id) of on-time answers that were acknowledged.
+    acked: Vec<(i32, String)>,
+}
+
+fn progress(cfg: &Config, msg: impl AsRef<str>) {
+    if cfg.progress {
+        eprintln!("[hoithi-load] {}", msg.as_ref());
+    }
+}
+
+pub async fn run(cfg: Config) -> anyhow::Result<Report> {
+    anyhow::ensure!(cfg.phones >= cfg.teams && cfg.teams > 0, "--phones must be ≥ --teams ≥ 1");
+    let mut report = Report { phones: cfg.phones, teams: cfg.teams, questions: cfg.questions, ..Report::default() };
+    let pid = cfg.server_pid;
+    let rss_mb =
+        |pid: Option<u32>| pid.and_then(stats::rss_kb).map(|kb| stats::round1(kb as f64 / 1024.0)).unwrap_or(0.0);
+    let cpu0 = pid.and_then(stats::cpu_s).unwrap_or(0.0);
+    report.server_rss_start_mb = rss_mb(pid);
+    let peak = Arc::new(AtomicU64::new(pid.and_then(stats::rss_kb).unwrap_or(0)));
+    let sampler = pid.map(|pid| {
+        let peak = peak.clone();
+        tokio::spawn(async move {
+            loop {
+                if let Some(kb) = stats::rss_kb(pid) {
+                    peak.fetch_max(kb, Ordering::Relaxed);
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+    });
+
+    let api = Api::new(&cfg.url, &cfg.admin_user, &cfg.admin_password).await?;
+    let contest = api.create_contest(cfg.teams, cfg.questions, cfg.window_ms).await?;
+    progress(&cfg, format!("contest {} with {} teams and {} questions set up", contest.id, cfg.teams, cfg.questions));
+
+    // ---- join every phone (HTTP), then open its socket
+    let counters = Arc::new(Counters::default());
+    let mut joins = Samples::default();
+    let mut tokens = Vec::with_capacity(cfg.phones);
+    {
+        let sem = Arc::new(tokio::sync::Semaphore::new(cfg.join_concurrency.max(1)));
+        let mut tasks = Vec::with_capacity(cfg.phones);
+        for i in 0..cfg.phones {
+            let code = contest.codes[i % cfg.teams].clone();
+            let api = api.clone();
+            let sem = sem.clone();
+            tasks.push(tokio::spawn(async move {
+                let _permit = sem.acquire_owned().await;
+                let t0 = Instant::now();
+                let token = api.join(&code, &format!("Thí sinh {}", i + 1)).await;
+                (t0.elapsed(), token)
+            }));
+        }
+        for (i, t) in tasks.into_iter().enumerate() {
+            let (d, token) = t.await?;
+            joins.push(d);
+            tokens.push(token?);
+            if (i + 1) % 1000 == 0 {
+                progress(&cfg, format!("{} phones joined", i + 1));
+            }
+        }
+    }
+    report.join_p50_ms = joins.percentile(50.0);
+    report.join_p99_ms = joins.percentile(99.0);
+
+    let ws_base = cfg.url.replacen("http", "ws", 1);
+    let (start_tx, _) = broadcast::channel::<()>(1);
+    let logs = Arc::new(Mutex::new(Vec::<PhoneLog>::with_capacity(cfg.phones)));
+    let mut phones = Vec::with_capacity(cfg.phones);
+    let mut rng = rand::rng();
+    for (i, token) in tokens.into_iter().enumerate() {
+        let url = format!("{ws_base}/api/live?token={token}");
+        let (ws, _) = connect_retry(&url).await?;
+        let late = rng.random_bool(cfg.late_ratio);
+        let resend = !late && rng.random_bool(cfg.resend_ratio);
+        phones.push(tokio::spawn(phone(
+            ws,
+            cfg.window_ms,
+            late,
+            resend,
+            counters.clone(),
+            logs.clone(),
+            start_tx.subscribe(),
+        )));
+        if (i + 1) % 1000 == 0 {
+            progress(&cfg, format!("{} sockets open", i + 1));
+        }
+    }
+    // Judges and projector watch the scoreboard.
+    let watcher_tokens = api.watcher_tokens(contest.id, cfg.watchers).await?;
+    let (close_tx, _) = broadcast::channel::<Instant>(4);
+    let board_lat = Arc::new(Mutex::new(Samples::default()));
+    let mut watchers = Vec::new();
+    for token in watcher_tokens {
+        let (ws, _) = connect_retry(&format!("{ws_base}/api/live?token={token}")).await?;
+        watchers.push(tokio::spawn(watcher(ws, close_tx.subscribe(), board_lat.clone())));
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    report.server_rss_idle_mb = rss_mb(pid);
+    report.rss_per_idle_phone_kb =
+        stats::round1((report.server_rss_idle_mb - report.server_rss_start_mb) * 1024.0 / cfg.phones as f64);
+    progress(&cfg, format!("{} phones connected; server RSS {} MB", cfg.phones, report.server_rss_idle_mb));
+
+    // ---- the quiz
+    let _ = start_tx.send(());
+    api.start_part(contest.id, contest.part_id).await?;
+    for k in 0..cfg.questions {
+        let opened = api.next(contest.id).await?;
+        progress(&cfg, format!("question {} of {} open", k + 1, cfg.questions));
+        let deadline = opened.deadline_at;
+        // Wait for the deadline plus the late answers' margin, then close and reveal.
+        let wait = (deadline - opened.server_time).max(0) as u64 + LATE_AFTER_MS + 300;
+        tokio::time::sleep(Duration::from_millis(wait)).await;
+        let _ = close_tx.send(Instant::now());
+        api.close(contest.id).await?;
+        api.reveal(contest.id).await?;
+        progress(
+            &cfg,
+            format!("question {} closed; answers acked so far {}", k + 1, counters.acked.load(Ordering::Relaxed)),
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    api.finish_part(contest.id, contest.part_id).await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for p in &phones {
+        p.abort();
+    }
+    for w in &watchers {
+        w.abort();
+    }
+    if let Some(s) = sampler {
+        s.abort();
+    }
+
+    // ---- compare with what the server stored
+    let stored = api.stored_answers(contest.id).await?;
+    let logs = std::mem::take(&mut *logs.lock().await);
+    let mut ack = Samples::default();
+    let mut spread = Samples::default();
+    let mut acked: HashSet<(i32, String)> = HashSet::new();
+    for l in logs {
+        ack.extend(l.ack);
+        spread.extend(l.open_spread);
+        acked.extend(l.acked);
+    }
+    let mut seen: HashMap<(i32, i32, String), u64> = HashMap::new();
+    let mut stored_subs: HashSet<(i32, String)> = HashSet::new();
+    for a in &stored.answers {
+        *seen.entry((a.contestant_id, a.question_id, a.submission_id.clone())).or_default() += 1;
+        stored_subs.insert((a.question_id, a.submission_id.clone()));
+        if a.received_at > *stored.deadlines.get(&a.question_id).unwrap_or(&i64::MAX) {
+            report.late_accepted += 1;
+        }
+    }
+    report.duplicates_counted = seen.values().map(|n| n - 1).sum();
+    report.answers_stored = stored.answers.len() as u64;
+    report.acked_not_stored = acked.iter().filter(|k| !stored_subs.contains(*k)).count() as u64;
+    report.answers_sent = counters.sent.load(Ordering::Relaxed);
+    report.answers_acked = counters.acked.load(Ordering::Relaxed);
+    report.late_sent = counters.late_sent.load(Ordering::Relaxed);
+    report.late_refused = counters.late_refused.load(Ordering::Relaxed);
+    report.late_accepted += counters.late_acked.load(Ordering::Relaxed);
+    report.errors = counters.errors.load(Ordering::Relaxed);
+    report.ack_p50_ms = ack.percentile(50.0);
+    report.ack_p99_ms = ack.percentile(99.0);
+    report.ack_max_ms = ack.max();
+    report.open_spread_p99_ms = spread.percentile(99.0);
+    report.scoreboard_after_close_p99_ms = board_lat.lock().await.percentile(99.0);
+    report.server_rss_peak_mb = stats::round1(peak.load(Ordering::Relaxed) as f64 / 1024.0);
+    report.server_cpu_s = stats::round1(pid.and_then(stats::cpu_s).unwrap_or(cpu0) - cpu0);
+    Ok(report)
+}
+
+/// Late phones answer this long after the deadline.
+const LATE_AFTER_MS: u64 = 400;
+
+type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn connect_retry(url: &str) -> anyhow::Result<(Ws, tokio_tungstenite::tungstenite::handshake::client::Response)> {
+    let mut last = None;
+    for attempt in 0..5u64 {
+        match tokio_tungstenite::connect_async(url).await {
+            Ok(x) => return Ok(x),
+            Err(e) => {
+                last = Some(e);
+                tokio::time::sleep(Duration::from_millis(100 * (attempt + 1))).await;
+            }
+        }
+    }
+    Err(anyhow::anyhow!("cannot open the live socket: {:?}", last))
+}
+
+/// Builds a plausible answer for the question's kind.
+fn response_for(question: &Value) -> Value {
+    let mut rng = rand::rng();
+    let n = question["options"].as_array().map_or(0, |o| o.len()).max(1);
+    match question["kind"].as_str().unwrap_or("single") {
+        "multiple" => json!({ "choices": [rng.random_range(0..n)] }),
+        "true_false" => json!({ "value": rng.random_bool(0.5) }),
+        "short_text" => json!({ "text": "Ngã Sáu" }),
+        "number" => json!({ "number": rng.random_range(1..200) }),
+        _ => json!({ "choice": rng.random_range(0..n) }),
+    }
+}
+
+/// One phone: waits for each question, answers once at a random moment of the window
+/// (or after the deadline when it is a late phone), maybe resends, and times the acks.
+async fn phone(
+    ws: Ws,
+    window_ms: u64,
+    late: bool,
+    resend: bool,
+    counters: Arc<Counters>,
+    logs: Arc<Mutex<Vec<PhoneLog>>>,
+    mut start: broadcast::Receiver<()>,
+) {
+    let _ = start.recv().await;
+    let (mut tx, mut rx) = ws.split();
+    let mut log = PhoneLog::default();
+    let (out_tx, mut out_rx) = tokio::sync::mpsc::channel::<(String, bool, Value)>(8);
+    let mut pending: HashMap<String, (Instant, i32, bool)> = HashMap::new();
+    let mut clock_offset: Option<i64> = None;
+    loop {
+        tokio::select! {
+            msg = rx.next() => {
+                let Some(Ok(msg)) = msg else { break };
+                let Message::Text(text) = msg else { continue };
+                let Ok(v) = serde_json::from_str::<Value>(&text) else { continue };
+                let now_local = now_ms();
+                if let Some(st) = v["server_time"].as_i64() {
+                    clock_offset.get_or_insert(st - now_local);
+                }
+                match v["type"].as_str() {
+                    Some("question_opened") => {
+                        let qid = v["question_id"].as_i64().unwrap_or_default() as i32;
+                        let opened = v["opened_at"].as_i64().unwrap_or_default();
+                        let deadline = v["deadline_at"].as_i64().unwrap_or_default();
+                        let server_now = now_local + clock_offset.unwrap_or(0);
+                        log.open_spread.push_ms((server_now - opened).max(0) as f64);
+                        let delay = if late {
+                            (deadline - server_now).max(0) as u64 + LATE_AFTER_MS
+                        } else {
+                            rand::rng().random_range(0..window_ms.max(1))
+                        };
+                        let body = response_for(&v["question"]);
+                        let sub = uuid::Uuid::new_v4().to_string();
+                        let out = out_tx.clone();
+                        tokio::spawn(async move {
+                            tokio::time::sleep(Duration::from_millis(delay)).await;
+                            let msg = json!({"type": "answer", "submission_id": sub, "question_id": qid, "response": body});
+                            let _ = out.send((sub.clone(), false, msg.clone())).await;
+                            if resend {
+                                tokio::time::sleep(Duration::from_millis(20)).await;
+                                let _ = out.send((sub, true, msg)).await;
+                            }
+                        });
+                        let _ = qid;
+                    }
+                    Some("ack") => {
+                        let sub = v["ack"]["submission_id"].as_str().unwrap_or_default().to_owned();
+                        if let Some((t0, qid, is_late)) = pending.remove(&sub) {
+                            if is_late {
+                                counters.late_acked.fetch_add(1, Ordering::Relaxed);
+                            } else {
+                                counters.acked.fetch_add(1, Ordering::Relaxed);
+                                log.ack.push(t0.elapsed());
+                                log.acked.push((qid, sub));
+                            }
+                        }
+                    }
+                    Some("error") => {
+                        let sub = v["error"]["submission_id"].as_str().unwrap_or_default().to_owned();
+                        let code = v["error"]["code"].as_str().unwrap_or_default();
+                        match pending.remove(&sub) {
+                            Some((_, _, true)) if code == "deadline_passed" => {
+                                counters.late_refused.fetch_add(1, Ordering::Relaxed);
+                            }
+                            _ => {
+                                counters.errors.fetch_add(1, Ordering::Relaxed);
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Some((sub, is_resend, msg)) = out_rx.recv() => {
+                let qid = msg["question_id"].as_i64().unwrap_or_default() as i32;
+                if !is_resend {
+                    if late {
+                        counters.late_sent.fetch_add(1, Ordering::Relaxed);
+                    } else {
+                        counters.sent.fetch_add(1, Ordering::Relaxed);
+                    }
+                    pending.insert(sub, (Instant::now(), qid, late));
+                }
+                if tx.send(Message::Text(msg.to_string().into())).await.is_err() {
+                    counters.errors.fetch_add(1, Ordering::Relaxed);
+                    break;
+                }
+            }
+        }
+    }
+    logs.lock().await.push(log);
+}
+
+/// A judge's or the projector's socket: times the scoreboard after each close.
+async fn watcher(ws: Ws, mut closes: broadcast::Receiver<Instant>, lat: Arc<Mutex<Samples>>) {
+    let (_tx, mut rx) = ws.split();
+    let mut waiting: Option<Instant> = None;
+    loop {
+        tokio::select! {
+            c = closes.recv() => match c {
+                Ok(t) => waiting = Some(t),
+                Err(_) => break,
+            },
+            msg = rx.next() => {
+                let Some(Ok(Message::Text(text))) = msg else {
+                    if msg.is_none() { break } else { continue }
+                };
+                if (text.contains("\"type\":\"scoreboard\"") || text.contains("\"type\":\"public_scoreboard\""))
+                    && let Some(t0) = waiting.take()
+                {
+                    lat.lock().await.push(t0.elapsed());
+                }
+            }
+        }
+    }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}

@@ -1,0 +1,74 @@
+//! `hoithi-load`: see BENCHMARKS.md for the command and what the numbers mean.
+use std::process::ExitCode;
+
+use clap::Parser;
+use hoithi_load::{Config, run};
+
+#[derive(Parser, Debug)]
+#[command(name = "hoithi-load", about = "Thousands of phones answering one live hoithi contest")]
+struct Args {
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    url: String,
+    #[arg(long, default_value_t = 1000)]
+    phones: usize,
+    #[arg(long, default_value_t = 200)]
+    teams: usize,
+    #[arg(long, default_value_t = 10)]
+    questions: usize,
+    /// Phones answer at a uniformly random moment within this window after the question reaches them.
+    #[arg(long, default_value_t = 1000)]
+    window_ms: u64,
+    /// Extra sockets watching the scoreboard: judges, plus one projector.
+    #[arg(long, default_value_t = 5)]
+    watchers: usize,
+    #[arg(long, env = "HOITHI_ADMIN_USER", default_value = "admin")]
+    admin_user: String,
+    #[arg(long, env = "HOITHI_ADMIN_PASSWORD", hide_env_values = true)]
+    admin_password: String,
+    /// The server's process id, to read its memory and CPU from /proc.
+    #[arg(long)]
+    server_pid: Option<u32>,
+    #[arg(long, default_value_t = 0.10)]
+    resend_ratio: f64,
+    #[arg(long, default_value_t = 0.05)]
+    late_ratio: f64,
+    #[arg(long, default_value_t = 64)]
+    join_concurrency: usize,
+}
+
+fn main() -> ExitCode {
+    let a = Args::parse();
+    let cfg = Config {
+        url: a.url,
+        phones: a.phones,
+        teams: a.teams,
+        questions: a.questions,
+        window_ms: a.window_ms,
+        watchers: a.watchers,
+        admin_user: a.admin_user,
+        admin_password: a.admin_password,
+        server_pid: a.server_pid,
+        resend_ratio: a.resend_ratio,
+        late_ratio: a.late_ratio,
+        join_concurrency: a.join_concurrency,
+        progress: true,
+    };
+    // One thread: the generator is pinned to its own core (see BENCHMARKS.md).
+    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("hoithi-load: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cfg)) {
+        Ok(report) => {
+            println!("{}", serde_json::to_string(&report).unwrap_or_default());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("hoithi-load: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

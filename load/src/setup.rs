@@ -1,0 +1,210 @@
+//! The organiser's side, over the public API: sign in, create the contest, its teams and
+//! a quiz part with questions from the shipped bank, run the part, read back the answers.
+use std::collections::HashMap;
+use std::time::Duration;
+
+use anyhow::{Context, anyhow};
+use reqwest::{Client, Method};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+#[derive(Clone)]
+pub struct Api {
+    base: String,
+    http: Client,
+    token: String,
+}
+
+pub struct Contest {
+    pub id: i64,
+    pub part_id: i64,
+    /// Join code of each team.
+    pub codes: Vec<String>,
+}
+
+pub struct Opened {
+    pub deadline_at: i64,
+    pub server_time: i64,
+}
+
+#[derive(Deserialize)]
+pub struct StoredAnswer {
+    pub question_id: i32,
+    pub contestant_id: i32,
+    pub submission_id: String,
+    pub received_at: i64,
+}
+
+pub struct Stored {
+    pub answers: Vec<StoredAnswer>,
+    pub deadlines: HashMap<i32, i64>,
+}
+
+impl Api {
+    pub async fn new(base: &str, user: &str, password: &str) -> anyhow::Result<Self> {
+        let http = Client::builder().timeout(Duration::from_secs(60)).pool_max_idle_per_host(256).build()?;
+        let mut api = Self { base: base.trim_end_matches('/').to_owned(), http, token: String::new() };
+        let login = api
+            .call(Method::POST, "/api/auth/login", Some(json!({"username": user, "password": password})))
+            .await
+            .context("organiser sign-in (check --admin-user/--admin-password)")?;
+        api.token = login["token"].as_str().ok_or_else(|| anyhow!("no token in the login answer"))?.to_owned();
+        Ok(api)
+    }
+
+    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> anyhow::Result<Value> {
+        let mut req = self.http.request(method.clone(), format!("{}{path}", self.base));
+        if !self.token.is_empty() {
+            req = req.bearer_auth(&self.token);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.with_context(|| format!("{method} {path}"))?;
+        let status = res.status();
+        let text = res.text().await?;
+        let v: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        if !status.is_success() {
+            return Err(anyhow!("{method} {path} answered {status}: {v}"));
+        }
+        Ok(v)
+    }
+
+    /// A contest with `teams` teams and one quiz part (any member answers, the last
+    /// answer counts) holding `questions` questions of the shipped bank.
+    pub async fn create_contest(&self, teams: usize, questions: usize, window_ms: u64) -> anyhow::Result<Contest> {
+        let c = self
+            .call(
+                Method::POST,
+                "/api/contests",
+                Some(json!({
+                    "name": format!("Hội thi thử tải {}", uuid::Uuid::new_v4().simple()),
+                    "unit": "Ban Tuyên giáo",
+                    "held_on": "2026-11-26",
+                    "venue": "Hội trường",
+                })),
+            )
+            .await?;
+        let id = c["id"].as_i64().ok_or_else(|| anyhow!("no contest id: {c}"))?;
+        for chunk in (0..teams).collect::<Vec<_>>().chunks(200) {
+            let lines: Vec<String> = chunk.iter().map(|i| format!("Đội {:05}", i + 1)).collect();
+            self.call(Method::POST, &format!("/api/contests/{id}/teams/bulk"), Some(json!({ "lines": lines }))).await?;
+        }
+        let list = self.call(Method::GET, &format!("/api/contests/{id}/teams"), None).await?;
+        let codes: Vec<String> = list
+            .as_array()
+            .or_else(|| list["teams"].as_array())
+            .ok_or_else(|| anyhow!("no team list: {list}"))?
+            .iter()
+            .filter_map(|t| t["code"].as_str().map(str::to_owned))
+            .collect();
+        anyhow::ensure!(codes.len() == teams, "expected {teams} teams, the server lists {}", codes.len());
+        let limit_s = window_ms.div_ceil(1000) as i64 + 2;
+        let part = self
+            .call(
+                Method::POST,
+                &format!("/api/contests/{id}/parts"),
+                Some(json!({
+                    "kind": "quiz", "title": "Phần thi trắc nghiệm", "max_points": 1000,
+                    "time_per_question_s": limit_s, "answer_policy": "last_answer",
+                })),
+            )
+            .await?;
+        let part_id = part["id"].as_i64().ok_or_else(|| anyhow!("no part id: {part}"))?;
+        let ids = self.question_ids(questions).await?;
+        self.call(
+            Method::PUT,
+            &format!("/api/contests/{id}/parts/{part_id}/questions"),
+            Some(json!({ "question_ids": ids })),
+        )
+        .await?;
+        Ok(Contest { id, part_id, codes })
+    }
+
+    async fn question_ids(&self, n: usize) -> anyhow::Result<Vec<i64>> {
+        let banks = self.call(Method::GET, "/api/banks", None).await?;
+        let bank = banks
+            .as_array()
+            .and_then(|b| b.first())
+            .and_then(|b| b["id"].as_i64())
+            .ok_or_else(|| anyhow!("the server has no question bank"))?;
+        let qs = self.call(Method::GET, &format!("/api/banks/{bank}/questions"), None).await?;
+        let all = qs.as_array().or_else(|| qs["questions"].as_array()).ok_or_else(|| anyhow!("no question list"))?;
+        let ids: Vec<i64> = all.iter().filter_map(|q| q["id"].as_i64()).take(n).collect();
+        anyhow::ensure!(ids.len() == n, "the bank has only {} questions", ids.len());
+        Ok(ids)
+    }
+
+    /// Joins one phone; returns its token.
+    pub async fn join(&self, code: &str, name: &str) -> anyhow::Result<String> {
+        let res = self
+            .http
+            .post(format!("{}/api/join", self.base))
+            .json(&json!({"code": code, "name": name}))
+            .send()
+            .await
+            .context("POST /api/join")?;
+        let status = res.status();
+        let v: Value = res.json().await.unwrap_or(Value::Null);
+        anyhow::ensure!(status.is_success(), "join answered {status}: {v}");
+        v["token"].as_str().map(str::to_owned).ok_or_else(|| anyhow!("no token in the join answer"))
+    }
+
+    /// Tokens for the judges' and projector's sockets: one invited judge per socket
+    /// but the last, which is the organiser (the projector runs from the console).
+    pub async fn watcher_tokens(&self, contest: i64, n: usize) -> anyhow::Result<Vec<String>> {
+        let mut out = Vec::with_capacity(n);
+        for i in 0..n.saturating_sub(1) {
+            let inv = self
+                .call(
+                    Method::POST,
+                    &format!("/api/contests/{contest}/judges/invite"),
+                    Some(json!({"name": format!("Giám khảo {}", i + 1)})),
+                )
+                .await?;
+            let token = inv["token"].as_str().ok_or_else(|| anyhow!("no invitation token: {inv}"))?;
+            let acc = self.call(Method::POST, "/api/judges/accept", Some(json!({"token": token}))).await?;
+            out.push(acc["token"].as_str().ok_or_else(|| anyhow!("no judge token: {acc}"))?.to_owned());
+        }
+        if n > 0 {
+            out.push(self.token.clone());
+        }
+        Ok(out)
+    }
+
+    pub async fn start_part(&self, contest: i64, part: i64) -> anyhow::Result<()> {
+        self.call(Method::POST, &format!("/api/contests/{contest}/parts/{part}/start"), None).await.map(|_| ())
+    }
+
+    pub async fn finish_part(&self, contest: i64, part: i64) -> anyhow::Result<()> {
+        self.call(Method::POST, &format!("/api/contests/{contest}/parts/{part}/finish"), None).await.map(|_| ())
+    }
+
+    pub async fn next(&self, contest: i64) -> anyhow::Result<Opened> {
+        let s = self.call(Method::POST, &format!("/api/contests/{contest}/live/next"), None).await?;
+        let q = &s["question"];
+        Ok(Opened {
+            deadline_at: q["deadline_at"].as_i64().ok_or_else(|| anyhow!("no deadline: {s}"))?,
+            server_time: q["deadline_at"].as_i64().unwrap_or(0) - q["remaining_ms"].as_i64().unwrap_or(0),
+        })
+    }
+
+    pub async fn close(&self, contest: i64) -> anyhow::Result<()> {
+        self.call(Method::POST, &format!("/api/contests/{contest}/live/close"), None).await.map(|_| ())
+    }
+
+    pub async fn reveal(&self, contest: i64) -> anyhow::Result<()> {
+        self.call(Method::POST, &format!("/api/contests/{contest}/live/reveal"), None).await.map(|_| ())
+    }
+
+    /// Every stored answer of the contest and each question's deadline.
+    pub async fn stored_answers(&self, contest: i64) -> anyhow::Result<Stored> {
+        let v = self.call(Method::GET, &format!("/api/contests/{contest}/answers"), None).await?;
+        let answers: Vec<StoredAnswer> = serde_json::from_value(v["answers"].clone()).context("answers list")?;
+        let deadlines = v["questions"]
+            .as_array()
+            .map(|qs| qs.iter().filter_map(|q| Some((q["id"].as_i64()? as i32, q["deadline_at"].as_i64()?))).collect())
+            .unwrap_or_default();
+        Ok(Stored { answers, deadlines })
+    }
+}
