@@ -148,16 +148,6 @@ pub fn rows() -> Vec<Row> {
         // deletions of spare objects
         row(M::DELETE, "/api/contests/{c}/judges/{j_spare}", None, ORG_DELETES),
         row(M::DELETE, "/api/contests/{c}/parts/{p_spare}", None, ORG_DELETES),
-        // a part's questions (banks)
-        row(M::GET, "/api/contests/{c}/parts/{p}/questions", None, ORG_ONLY),
-        row(M::PUT, "/api/contests/{c}/parts/{p}/questions", Json(json!({"question_ids": []})), ORG_ONLY),
-        row(
-            M::POST,
-            "/api/contests/{c}/parts/{p}/draw",
-            Json(json!({"seed": 1, "quotas": [{"section": "phan-1", "count": 1}]})),
-            ORG_ONLY,
-        ),
-        row(M::GET, "/api/contests/{c}/parts/{p}/draws", None, ORG_ONLY),
         row(M::DELETE, "/api/contests/{c}/contestants/{x_spare}", None, ORG_DELETES),
         row(M::DELETE, "/api/contests/{c}/teams/{t_spare}", None, ORG_DELETES),
         row(M::DELETE, "/api/contests/{c_spare}", None, ORG_DELETES),
