@@ -180,16 +180,16 @@ pub async fn run(cfg: Config) -> anyhow::Result<Report> {
         let (ws, _) = connect_retry(&url).await?;
         let late = rng.random_bool(cfg.late_ratio);
         let resend = !late && rng.random_bool(cfg.resend_ratio);
-        phones.push(tokio::spawn(phone(
-            ws,
-            cfg.window_ms,
+        let ctx = PhoneCtx {
+            window_ms: cfg.window_ms,
             late,
             resend,
-            counters.clone(),
-            logs.clone(),
-            start_tx.subscribe(),
-            stop_rx.clone(),
-        )));
+            counters: counters.clone(),
+            logs: logs.clone(),
+            start: start_tx.subscribe(),
+            stop: stop_rx.clone(),
+        };
+        phones.push(tokio::spawn(phone(ws, ctx)));
         if (i + 1) % 1000 == 0 {
             progress(&cfg, format!("{} sockets open", i + 1));
         }
@@ -315,16 +315,19 @@ fn response_for(question: &Value) -> Value {
 
 /// One phone: waits for each question, answers once at a random moment of the window
 /// (or after the deadline when it is a late phone), maybe resends, and times the acks.
-async fn phone(
-    ws: Ws,
+/// What a phone shares with the generator.
+struct PhoneCtx {
     window_ms: u64,
     late: bool,
     resend: bool,
     counters: Arc<Counters>,
     logs: Arc<Mutex<Vec<PhoneLog>>>,
-    mut start: broadcast::Receiver<()>,
-    mut stop: tokio::sync::watch::Receiver<bool>,
-) {
+    start: broadcast::Receiver<()>,
+    stop: tokio::sync::watch::Receiver<bool>,
+}
+
+async fn phone(ws: Ws, ctx: PhoneCtx) {
+    let PhoneCtx { window_ms, late, resend, counters, logs, mut start, mut stop } = ctx;
     let _ = start.recv().await;
     let (mut tx, mut rx) = ws.split();
     let mut log = PhoneLog::default();
