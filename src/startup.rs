@@ -29,6 +29,8 @@ pub struct AppState {
     pub settings: Arc<ServeSettings>,
     /// The OpenAPI document, serialized once at start.
     pub openapi: Arc<String>,
+    /// The live engines of the contests and their shared answer writer.
+    pub hub: Arc<crate::live::Hub>,
     /// Failed sign-ins and joins per IP address.
     pub limiter: Arc<crate::auth::ratelimit::FailureLimiter>,
 }
@@ -76,7 +78,10 @@ impl Application {
 
         let (_, doc) =
             App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(routes::configure).split_for_parts();
+        let hub = crate::live::Hub::new(db.clone());
+        hub.resume().await?;
         let state = AppState {
+            hub,
             db,
             keys: Arc::new(Keys::new(&secret)),
             settings: Arc::new(settings),
@@ -124,8 +129,11 @@ impl Application {
     }
 
     /// Serves until SIGTERM or Ctrl-C; in-flight requests are allowed to finish.
+    /// Afterwards the live engines stop and the answer writer stores what it was given.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let res = self.server.await;
+        self.state.hub.shutdown().await;
+        res
     }
 
     /// A handle that stops the server (used by tests to simulate a restart).

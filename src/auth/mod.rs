@@ -6,5 +6,5 @@ pub mod password;
 pub mod ratelimit;
 pub mod token;
 
-pub use extract::{Caller, Contestant, Judge, Organiser, Staff, bearer_token};
+pub use extract::{Caller, Contestant, Judge, Organiser, Staff, bearer_token, resolve};
 pub use token::{Claims, Keys, Role, TokenKind};

@@ -2,4 +2,6 @@
 pub mod contest;
 pub mod part;
 pub mod question;
+pub mod ranking;
+pub mod scoring;
 pub mod text;

@@ -1,1 +1,165 @@
-//! The live engine: one owner task per running contest, reached through a cloneable handle.
+//! The live engine: one owner task per contest ([`engine::Engine`]), reached through a
+//! cloneable [`Handle`]; the [`Hub`] finds or starts a contest's engine, resumes running
+//! contests at start, and owns the group-commit writer shared by all contests.
+pub mod engine;
+pub mod events;
+pub mod scores;
+pub mod session;
+pub mod writer;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+use serde_json::Value;
+use tokio::sync::{Mutex, mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+use crate::domain::ranking::TieBreak;
+use crate::error::{ApiError, ApiResult};
+pub use engine::{Answerer, Control, Subscription, Viewer};
+use engine::{Cmd, Engine};
+use events::{Ack, AnswerRequest, Frame, StateView};
+
+/// Commands waiting for one contest's engine.
+const ENGINE_QUEUE: usize = 8192;
+
+/// The way into one contest's engine.
+#[derive(Clone)]
+pub struct Handle {
+    tx: mpsc::Sender<Cmd>,
+}
+
+fn stopped() -> ApiError {
+    ApiError::Unavailable(anyhow::anyhow!("the live engine of this contest has stopped"))
+}
+
+impl Handle {
+    async fn call<T>(&self, make: impl FnOnce(oneshot::Sender<T>) -> Cmd) -> ApiResult<T> {
+        let (tx, rx) = oneshot::channel();
+        self.tx.send(make(tx)).await.map_err(|_| stopped())?;
+        rx.await.map_err(|_| stopped())
+    }
+
+    pub async fn control(&self, actor: &str, op: Control) -> ApiResult<StateView> {
+        self.call(|reply| Cmd::Control { actor: actor.to_owned(), op, reply }).await?
+    }
+
+    pub async fn answer(&self, by: Answerer, req: AnswerRequest) -> ApiResult<Ack> {
+        self.call(|reply| Cmd::Answer { by, req, reply }).await?
+    }
+
+    pub async fn subscribe(&self, viewer: Viewer) -> ApiResult<Subscription> {
+        self.call(|reply| Cmd::Subscribe { viewer, reply }).await
+    }
+
+    pub async fn state(&self, viewer: Viewer) -> ApiResult<StateView> {
+        self.call(|reply| Cmd::State { viewer, reply }).await
+    }
+
+    pub async fn snapshot(&self, viewer: Viewer) -> ApiResult<Vec<Frame>> {
+        self.call(|reply| Cmd::Snapshot { viewer, reply }).await
+    }
+
+    pub async fn scoreboard(&self, viewer: Viewer) -> ApiResult<Value> {
+        self.call(|reply| Cmd::Scoreboard { viewer, reply }).await
+    }
+
+    pub async fn adjust(
+        &self,
+        actor: &str,
+        team_id: i32,
+        part_id: Option<i32>,
+        delta: f64,
+        reason: String,
+    ) -> ApiResult<Value> {
+        self.call(|reply| Cmd::Adjust { actor: actor.to_owned(), team_id, part_id, delta, reason, reply }).await?
+    }
+
+    pub async fn set_tie_breakers(&self, actor: &str, ties: Vec<TieBreak>) -> ApiResult<()> {
+        self.call(|reply| Cmd::SetTies { actor: actor.to_owned(), ties, reply }).await?
+    }
+}
+
+/// Every contest's engine, and the writer they share.
+pub struct Hub {
+    db: DatabaseConnection,
+    engines: Mutex<HashMap<i32, (Handle, JoinHandle<()>)>>,
+    writer: std::sync::Mutex<Option<mpsc::Sender<writer::WriteReq>>>,
+    writer_task: Mutex<Option<JoinHandle<()>>>,
+    stats: Arc<writer::Stats>,
+}
+
+impl Hub {
+    pub fn new(db: DatabaseConnection) -> Arc<Self> {
+        let stats = Arc::new(writer::Stats::default());
+        let (tx, task) = writer::spawn(db.clone(), stats.clone());
+        Arc::new(Hub {
+            stats,
+            db,
+            engines: Mutex::new(HashMap::new()),
+            writer: std::sync::Mutex::new(Some(tx)),
+            writer_task: Mutex::new(Some(task)),
+        })
+    }
+
+    /// (commits, answers) the group-commit writer has stored since start.
+    pub fn writer_stats(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (self.stats.batches.load(Relaxed), self.stats.answers.load(Relaxed))
+    }
+
+    /// Starts the engine of every running contest, with the deadlines it had.
+    pub async fn resume(&self) -> anyhow::Result<()> {
+        for id in crate::store::live::running_contest_ids(&self.db).await? {
+            // One broken contest must not keep the others (or the server) down; its
+            // engine is tried again on the next request that needs it.
+            if let Err(e) = self.handle(id).await {
+                tracing::error!(contest = id, error = ?e, "cannot resume the contest's live engine");
+            }
+        }
+        Ok(())
+    }
+
+    /// The contest's engine, started from the database if it is not running yet.
+    pub async fn handle(&self, contest_id: i32) -> ApiResult<Handle> {
+        let mut engines = self.engines.lock().await;
+        if let Some((h, task)) = engines.get(&contest_id)
+            && !task.is_finished()
+        {
+            return Ok(h.clone());
+        }
+        let writer = self
+            .writer
+            .lock()
+            .map_err(|_| ApiError::internal(anyhow::anyhow!("writer lock poisoned")))?
+            .clone()
+            .ok_or_else(|| ApiError::Unavailable(anyhow::anyhow!("the server is shutting down")))?;
+        let (back_tx, back_rx) = mpsc::unbounded_channel();
+        let engine = Engine::load(self.db.clone(), contest_id, writer, back_tx).await?;
+        let (tx, rx) = mpsc::channel(ENGINE_QUEUE);
+        let task = tokio::spawn(engine.run(rx, back_rx));
+        let h = Handle { tx };
+        engines.insert(contest_id, (h.clone(), task));
+        Ok(h)
+    }
+
+    /// Stops every engine, then lets the writer store what it was given and waits for it.
+    pub async fn shutdown(&self) {
+        let engines: Vec<(Handle, JoinHandle<()>)> = self.engines.lock().await.drain().map(|(_, v)| v).collect();
+        for (h, task) in engines {
+            let (tx, rx) = oneshot::channel();
+            if h.tx.send(Cmd::Stop { reply: tx }).await.is_ok() {
+                let _ = rx.await;
+            }
+            drop(h);
+            let _ = task.await;
+        }
+        if let Ok(mut w) = self.writer.lock() {
+            w.take();
+        }
+        if let Some(task) = self.writer_task.lock().await.take() {
+            let _ = task.await;
+        }
+    }
+}

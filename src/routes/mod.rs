@@ -10,6 +10,7 @@ pub mod health;
 pub mod join;
 pub mod json;
 pub mod judges;
+pub mod live;
 pub mod openapi;
 pub mod parts;
 pub mod teams;
@@ -21,6 +22,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     health::configure(cfg);
     cfg.service(openapi::document);
     auth::configure(cfg);
+    live::configure(cfg);
     banks::configure(cfg);
     contests::configure(cfg);
     teams::configure(cfg);

@@ -5,7 +5,8 @@
 //! To add an endpoint, add a row to `rows()`: method, path template, body, and the five
 //! statuses `[anonymous, team A, team B, judge, organiser]`. Placeholders in paths and
 //! bodies: {c} contest, {ta}/{tb} teams A and B, {xa}/{xb} their contestants, {p} a part,
-//! {j} the judge caller's row, {code_a} team A's join code, {judge_user} a judge account;
+//! {j} the judge caller's row, {code_a} team A's join code, {judge_user} a judge account,
+//! {asset} an embedded file;
 //! and `*_spare` objects that rows may delete: {c_spare}, {t_spare}, {x_spare}, {p_spare},
 //! {j_spare}. Rows run in order, the organiser last in each row; closing the contest (which
 //! revokes tokens) comes last.
@@ -41,6 +42,8 @@ const ORG_CREATES: [u16; 5] = [401, 403, 403, 403, 201];
 const ORG_DELETES: [u16; 5] = [401, 403, 403, 403, 204];
 const STAFF: [u16; 5] = [401, 403, 403, 200, 200];
 const ANYONE: [u16; 5] = [200, 200, 200, 200, 200];
+/// An organiser's live control in a state where it is not allowed: 409 with the state.
+const LIVE_REFUSED: [u16; 5] = [401, 403, 403, 403, 409];
 
 pub fn rows() -> Vec<Row> {
     use Body::{Json, None, Text, Xlsx};
@@ -127,15 +130,16 @@ pub fn rows() -> Vec<Row> {
             ORG_CREATES,
         ),
         // the questions of a part
-        row(M::GET, "/api/contests/{c}/parts/{p}/questions", None, ORG_ONLY),
-        row(M::PUT, "/api/contests/{c}/parts/{p}/questions", Json(json!({"question_ids": ["{q}"]})), ORG_ONLY),
+        // (on the buzzer part: the quiz part {p} stays empty for the live rows below)
+        row(M::GET, "/api/contests/{c}/parts/{p2}/questions", None, ORG_ONLY),
+        row(M::PUT, "/api/contests/{c}/parts/{p2}/questions", Json(json!({"question_ids": ["{q}"]})), ORG_ONLY),
         row(
             M::POST,
-            "/api/contests/{c}/parts/{p2}/draw",
+            "/api/contests/{c}/parts/{p4}/draw",
             Json(json!({"seed": 7, "quotas": [{"section": "phan-1", "count": 2}]})),
             ORG_ONLY,
         ),
-        row(M::GET, "/api/contests/{c}/parts/{p2}/draws", None, ORG_ONLY),
+        row(M::GET, "/api/contests/{c}/parts/{p4}/draws", None, ORG_ONLY),
         // judges
         row(M::GET, "/api/contests/{c}/judges", None, ORG_ONLY),
         row(M::POST, "/api/contests/{c}/judges", Json(json!({"user_id": "{judge_user}"})), ORG_CREATES),
@@ -145,6 +149,36 @@ pub fn rows() -> Vec<Row> {
         // joining (public)
         row(M::GET, "/api/join/{code_a}", None, ANYONE),
         row(M::POST, "/api/join", Json(json!({"code": "{code_a}", "name": "Khách"})), ANYONE),
+        // live engine (the world's parts have no questions yet, so transitions are refused)
+        row(M::GET, "/api/contests/{c}/live", None, [401, 200, 200, 200, 200]),
+        row(M::GET, "/api/contests/{c}/scoreboard", None, [401, 200, 200, 200, 200]),
+        row(M::POST, "/api/contests/{c}/parts/{p}/start", None, LIVE_REFUSED),
+        row(M::POST, "/api/contests/{c}/parts/{p}/finish", None, LIVE_REFUSED),
+        row(M::POST, "/api/contests/{c}/live/next", None, LIVE_REFUSED),
+        row(M::POST, "/api/contests/{c}/live/pause", None, LIVE_REFUSED),
+        row(M::POST, "/api/contests/{c}/live/resume", None, LIVE_REFUSED),
+        row(M::POST, "/api/contests/{c}/live/close", None, LIVE_REFUSED),
+        row(M::POST, "/api/contests/{c}/live/reveal", None, LIVE_REFUSED),
+        row(M::POST, "/api/contests/{c}/live/void", Json(json!({"reason": "Sai đáp án"})), LIVE_REFUSED),
+        row(
+            M::POST,
+            "/api/contests/{c}/answers",
+            Json(json!({"submission_id": "s-1", "question_id": 1, "response": {"choice": 0}})),
+            [401, 409, 409, 403, 403],
+        ),
+        row(
+            M::POST,
+            "/api/contests/{c}/adjustments",
+            Json(json!({"team_id": "{ta}", "delta": 1.5, "reason": "Phúc khảo"})),
+            ORG_ONLY,
+        ),
+        row(
+            M::PUT,
+            "/api/contests/{c}/tie-breakers",
+            Json(json!({"tie_breakers": [{"kind": "answer_time"}]})),
+            [401, 403, 403, 403, 204],
+        ),
+        row(M::GET, "/api/contests/{c}/audit", None, ORG_ONLY),
         // deletions of spare objects
         row(M::DELETE, "/api/contests/{c}/judges/{j_spare}", None, ORG_DELETES),
         row(M::DELETE, "/api/contests/{c}/parts/{p_spare}", None, ORG_DELETES),
@@ -268,6 +302,7 @@ async fn every_endpoint_answers_each_role_exactly_as_designed() {
         ("q_spare", qs[1]["id"].to_string()),
         ("doc", docs[0]["id"].as_str().unwrap().to_owned()),
         ("p2", w.parts[1].to_string()),
+        ("p4", w.parts[3].to_string()),
         ("c", w.contest.to_string()),
         ("ta", w.team_a.to_string()),
         ("tb", w.team_b.to_string()),

@@ -1,0 +1,218 @@
+//! The messages of the live WebSocket. Every server message is one JSON object with a
+//! `type` and the server's clock `server_time` (ms), so phones can correct their
+//! countdown. A message is serialized once into a [`Frame`] and the same bytes go to every
+//! socket that should see it.
+use bytestring::ByteString;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use crate::domain::question::{PublicQuestion, Response};
+use crate::domain::ranking::Board;
+
+/// A serialized message, cheap to clone (reference-counted bytes).
+pub type Frame = ByteString;
+
+/// The acknowledgement of a stored answer; the same submission always gets the same ack.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Ack {
+    pub submission_id: String,
+    pub question_id: i32,
+    /// Server time at which the answer was received (ms); it is what was stored.
+    pub received_at: i64,
+    /// Time taken, measured from the question's opening on the server.
+    pub elapsed_ms: i64,
+    pub star: bool,
+}
+
+/// The stored answer of the caller's team for the open question (sent on reconnect).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TeamAnswer {
+    pub question_id: i32,
+    pub contestant_id: i32,
+    pub submission_id: String,
+    #[schema(value_type = Object)]
+    pub response: Response,
+    pub star: bool,
+    pub received_at: i64,
+    pub elapsed_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PartView {
+    pub id: i32,
+    pub title: String,
+    pub kind: String,
+    pub status: String,
+    pub answer_policy: String,
+    pub questions: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct QuestionView {
+    pub id: i32,
+    /// 1-based number within the part.
+    pub no: usize,
+    /// open | closed | revealed | voided
+    pub status: String,
+    pub opens_at: Option<i64>,
+    pub deadline_at: Option<i64>,
+    pub paused_at: Option<i64>,
+    /// Time left (ms) at `server_time`; frozen while paused.
+    pub remaining_ms: Option<i64>,
+    /// Shown once the "get ready" countdown is over; never carries the answer.
+    pub question: Option<PublicQuestion>,
+    pub answered_teams: usize,
+    /// Only once revealed.
+    #[schema(value_type = Object)]
+    pub solution: Option<Value>,
+}
+
+/// The whole live state, sent on connect, after a lag and in 409 answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct StateView {
+    pub contest_id: i32,
+    pub contest_status: String,
+    pub part: Option<PartView>,
+    pub question: Option<QuestionView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub my_answer: Option<TeamAnswer>,
+    pub total_teams: usize,
+}
+
+/// A team's own detailed results (sent only to that team and to staff).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TeamResult {
+    pub question_id: i32,
+    pub points: f64,
+    pub correct: bool,
+    pub star: bool,
+}
+
+/// One line of the public scoreboard: no per-part or per-question details.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PublicRow {
+    pub rank: u32,
+    pub team_id: i32,
+    pub team_name: String,
+    pub total: f64,
+}
+
+/// Server → client.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    State {
+        state: Box<StateView>,
+    },
+    PartStarted {
+        part: PartView,
+    },
+    PartFinished {
+        part_id: i32,
+    },
+    GetReady {
+        question_id: i32,
+        no: usize,
+        opens_at: i64,
+    },
+    QuestionOpened {
+        question_id: i32,
+        no: usize,
+        total: usize,
+        question: PublicQuestion,
+        opened_at: i64,
+        deadline_at: i64,
+    },
+    Countdown {
+        question_id: i32,
+        deadline_at: i64,
+        remaining_ms: i64,
+        answered_teams: usize,
+        total_teams: usize,
+    },
+    Paused {
+        question_id: i32,
+        paused_at: i64,
+        remaining_ms: i64,
+    },
+    Resumed {
+        question_id: i32,
+        deadline_at: i64,
+    },
+    Closed {
+        question_id: i32,
+        closed_at: i64,
+    },
+    Revealed {
+        question_id: i32,
+        solution: Value,
+        explanation: String,
+        distribution: Vec<(String, usize)>,
+    },
+    Voided {
+        question_id: i32,
+        reason: String,
+    },
+    /// Organisers, judges: the full board of closed questions.
+    Scoreboard {
+        board: Board,
+    },
+    /// Contestants: ranks and totals of revealed questions.
+    PublicScoreboard {
+        rows: Vec<PublicRow>,
+    },
+    /// A team's own per-question results (revealed questions) and part scores.
+    TeamScore {
+        team_id: i32,
+        total: f64,
+        rank: u32,
+        results: Vec<TeamResult>,
+    },
+    Ack {
+        ack: Ack,
+    },
+    Error {
+        error: Value,
+    },
+    Pong,
+}
+
+#[derive(Serialize)]
+struct Envelope<'a> {
+    server_time: i64,
+    #[serde(flatten)]
+    event: &'a Event,
+}
+
+impl Event {
+    /// Serializes once with the current server time.
+    pub fn frame(&self) -> Frame {
+        let s = serde_json::to_string(&Envelope { server_time: crate::now_ms(), event: self })
+            .unwrap_or_else(|_| r#"{"type":"error","error":{"code":"internal"}}"#.to_owned());
+        ByteString::from(s)
+    }
+}
+
+/// Client → server.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ClientMessage {
+    Answer(AnswerRequest),
+    /// Asks for a fresh `state`.
+    Sync,
+    Ping,
+}
+
+/// An answer, over the WebSocket or `POST /api/contests/{cid}/answers`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerRequest {
+    /// Chosen by the phone (e.g. a UUID); resending it never counts twice.
+    pub submission_id: String,
+    pub question_id: i32,
+    #[schema(value_type = Object)]
+    pub response: Response,
+    #[serde(default)]
+    pub star: bool,
+}

@@ -1,0 +1,181 @@
+//! The scores of a contest as derived from the database: per-question results of every
+//! closed or revealed (not voided) question, adjustments and tie-breakers. The engine
+//! keeps one of these up to date question by question; [`Scores::load`] rebuilds it from
+//! scratch, which is how the board can always be recomputed and checked.
+use std::collections::HashMap;
+
+use sea_orm::{ConnectionTrait, DbErr};
+
+use super::events::{PublicRow, TeamResult};
+use crate::domain::part::Scoring;
+use crate::domain::question::{Question, Response};
+use crate::domain::ranking::{self, Board, PartInfo, Tally, TieBreak};
+use crate::domain::scoring::{CountedAnswer, QuestionResult, score_question};
+use crate::entities::{adjustments, answers, part_questions, parts};
+use crate::store;
+
+pub struct QState {
+    pub row: part_questions::Model,
+    pub question: Option<Question>,
+}
+
+pub struct Scores {
+    pub teams: Vec<(i32, String)>,
+    pub parts: Vec<parts::Model>,
+    pub questions: HashMap<i32, QState>,
+    /// Results of scored questions (closed or revealed, not voided).
+    pub results: HashMap<i32, Vec<QuestionResult>>,
+    pub adjustments: Vec<adjustments::Model>,
+    pub ties: Vec<TieBreak>,
+}
+
+pub fn part_scoring(p: &parts::Model) -> Scoring {
+    serde_json::from_str(&p.scoring).unwrap_or_default()
+}
+
+/// The answer of each team that counts: its last one received (answers arrive in order).
+pub fn counted(answers: &[answers::Model]) -> Vec<CountedAnswer> {
+    let mut last: HashMap<i32, &answers::Model> = HashMap::new();
+    for a in answers {
+        match last.get(&a.team_id) {
+            Some(b) if (b.received_at, b.id) > (a.received_at, a.id) => {}
+            _ => {
+                last.insert(a.team_id, a);
+            }
+        }
+    }
+    let mut out: Vec<CountedAnswer> = last
+        .into_values()
+        .filter_map(|a| {
+            let response: Response = serde_json::from_str(&a.payload).ok()?;
+            Some(CountedAnswer {
+                team_id: a.team_id,
+                response,
+                elapsed_ms: a.elapsed_ms,
+                star: a.star,
+                received_at: a.received_at,
+            })
+        })
+        .collect();
+    out.sort_by_key(|a| a.team_id);
+    out
+}
+
+impl Scores {
+    pub async fn load(db: &impl ConnectionTrait, contest_id: i32) -> Result<Self, DbErr> {
+        let teams = store::live::teams_of_contest(db, contest_id).await?;
+        let parts = store::live::parts_of_contest(db, contest_id).await?;
+        let part_ids: Vec<i32> = parts.iter().map(|p| p.id).collect();
+        let rows = store::live::questions_of_parts(db, &part_ids).await?;
+        let scored: Vec<i32> =
+            rows.iter().filter(|q| matches!(q.status.as_str(), "closed" | "revealed")).map(|q| q.id).collect();
+        let answers = store::live::answers_of_questions(db, &scored).await?;
+        let adjustments = store::live::adjustments_of_contest(db, contest_id).await?;
+        let ties = match store::live::tie_breakers(db, contest_id).await? {
+            Some(s) => serde_json::from_str(&s).unwrap_or_else(|_| vec![TieBreak::AnswerTime]),
+            None => vec![TieBreak::AnswerTime],
+        };
+        let questions: HashMap<i32, QState> = rows
+            .into_iter()
+            .map(|row| {
+                let question = serde_json::from_str::<Question>(&row.snapshot).ok();
+                (row.id, QState { row, question })
+            })
+            .collect();
+        let mut by_q: HashMap<i32, Vec<answers::Model>> = HashMap::new();
+        for a in answers {
+            by_q.entry(a.part_question_id).or_default().push(a);
+        }
+        let mut s = Scores { teams, parts, questions, results: HashMap::new(), adjustments, ties };
+        for id in scored {
+            let list = by_q.remove(&id).unwrap_or_default();
+            s.score_with(id, &list);
+        }
+        Ok(s)
+    }
+
+    /// Scores one question from its stored answers.
+    pub fn score_with(&mut self, pq_id: i32, answers: &[answers::Model]) {
+        let Some(q) = self.questions.get(&pq_id) else { return };
+        let Some(question) = &q.question else { return };
+        let scoring = self.parts.iter().find(|p| p.id == q.row.part_id).map(part_scoring).unwrap_or_default();
+        let results =
+            score_question(&scoring, question, q.row.points, q.row.time_limit_s as i64 * 1000, &counted(answers));
+        self.results.insert(pq_id, results);
+    }
+
+    fn part_finished(&self, part_id: i32) -> bool {
+        self.parts.iter().any(|p| p.id == part_id && p.status == "finished")
+    }
+
+    /// Is this question's result on the board for this audience? Staff see closed
+    /// questions; contestants only revealed ones (or any of a finished part).
+    fn visible(&self, pq_id: i32, staff: bool) -> bool {
+        self.questions.get(&pq_id).is_some_and(|q| match q.row.status.as_str() {
+            "revealed" => true,
+            "closed" => staff || self.part_finished(q.row.part_id),
+            _ => false,
+        })
+    }
+
+    pub fn tallies(&self, staff: bool) -> HashMap<i32, Tally> {
+        let mut t: HashMap<i32, Tally> = HashMap::new();
+        for (pq, results) in &self.results {
+            if !self.visible(*pq, staff) {
+                continue;
+            }
+            let Some(part_id) = self.questions.get(pq).map(|q| q.row.part_id) else { continue };
+            for r in results {
+                let e = t.entry(r.team_id).or_default();
+                *e.parts.entry(part_id).or_default() += r.points;
+                e.answer_time_ms += r.elapsed_ms;
+            }
+        }
+        for a in &self.adjustments {
+            let e = t.entry(a.team_id).or_default();
+            match a.part_id {
+                Some(p) => *e.parts.entry(p).or_default() += a.delta,
+                None => e.extra += a.delta,
+            }
+        }
+        t
+    }
+
+    pub fn board(&self, staff: bool) -> Board {
+        let parts: Vec<PartInfo> =
+            self.parts.iter().map(|p| PartInfo { id: p.id, title: p.title.clone(), weight: p.weight }).collect();
+        ranking::build(&self.teams, &parts, &self.tallies(staff), &self.ties)
+    }
+
+    pub fn public_rows(board: &Board) -> Vec<PublicRow> {
+        board
+            .rows
+            .iter()
+            .map(|r| PublicRow { rank: r.rank, team_id: r.team_id, team_name: r.team_name.clone(), total: r.total })
+            .collect()
+    }
+
+    /// Every team's own results on the questions its audience may see, in question
+    /// order, built in one pass (a flush serves thousands of teams).
+    pub fn team_results(&self, staff: bool) -> HashMap<i32, Vec<TeamResult>> {
+        let mut qs: Vec<(i32, i32, i32)> = self
+            .results
+            .keys()
+            .filter(|pq| self.visible(**pq, staff))
+            .filter_map(|pq| self.questions.get(pq).map(|q| (q.row.part_id, q.row.position, *pq)))
+            .collect();
+        qs.sort_unstable();
+        let mut out: HashMap<i32, Vec<TeamResult>> = HashMap::new();
+        for (_, _, pq) in qs {
+            for r in self.results.get(&pq).map(Vec::as_slice).unwrap_or_default() {
+                out.entry(r.team_id).or_default().push(TeamResult {
+                    question_id: pq,
+                    points: ranking::round2(r.points),
+                    correct: r.is_correct(),
+                    star: r.star,
+                });
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,112 @@
+//! The group-commit writer: one task per database drains a bounded queue of answers and
+//! stores whatever arrived while the previous batch was committing in ONE transaction.
+//! Each answer's outcome goes back to its contest's engine only after the commit, so an
+//! acknowledged answer is durable, and a burst of thousands of answers costs a handful
+//! of commits instead of thousands.
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use sea_orm::{DatabaseConnection, TransactionTrait};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::entities::answers;
+use crate::store::{self, live::NewAnswer};
+
+/// Largest batch in one statement (9 values each stay far below SQLite's 32 766).
+const MAX_BATCH: usize = 1000;
+/// Answers waiting for the writer; a full queue makes engines wait (back-pressure).
+pub const QUEUE: usize = 16_384;
+
+pub struct WriteReq {
+    pub answer: NewAnswer,
+    pub back: mpsc::UnboundedSender<Committed>,
+}
+
+/// The outcome of one answer: the row as stored (which may be an earlier row with the
+/// same submission id), or why it could not be stored.
+#[derive(Debug)]
+pub struct Committed {
+    pub key: (i32, String),
+    pub result: Result<answers::Model, String>,
+}
+
+/// Commits and answers stored so far (for monitoring and the tests of batching).
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub batches: AtomicU64,
+    pub answers: AtomicU64,
+}
+
+pub fn spawn(db: DatabaseConnection, stats: Arc<Stats>) -> (mpsc::Sender<WriteReq>, JoinHandle<()>) {
+    let (tx, mut rx) = mpsc::channel::<WriteReq>(QUEUE);
+    let task = tokio::spawn(async move {
+        let mut batch = Vec::with_capacity(64);
+        while let Some(first) = rx.recv().await {
+            batch.push(first);
+            while batch.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(r) => batch.push(r),
+                    Err(_) => break,
+                }
+            }
+            stats.batches.fetch_add(1, Ordering::Relaxed);
+            stats.answers.fetch_add(batch.len() as u64, Ordering::Relaxed);
+            commit(&db, &mut batch).await;
+        }
+    });
+    (tx, task)
+}
+
+async fn commit(db: &DatabaseConnection, batch: &mut Vec<WriteReq>) {
+    let rows: Vec<NewAnswer> = batch.iter().map(|r| r.answer.clone()).collect();
+    let outcome = store_batch(db, &rows).await;
+    for req in batch.drain(..) {
+        let key = (req.answer.contestant_id, req.answer.submission_id.clone());
+        let result = match &outcome {
+            Ok(stored) => stored.get(&key).cloned().ok_or_else(|| "the answer was not stored".to_owned()),
+            Err(e) => Err(e.clone()),
+        };
+        // The engine may have stopped (shutdown); the answer is stored either way.
+        let _ = req.back.send(Committed { key, result });
+    }
+}
+
+/// Inserts the batch and returns every row by its key, as stored.
+async fn store_batch(
+    db: &DatabaseConnection,
+    rows: &[NewAnswer],
+) -> Result<HashMap<(i32, String), answers::Model>, String> {
+    let txn = db.begin().await.map_err(|e| e.to_string())?;
+    let inserted = store::live::insert_answers(&txn, rows).await.map_err(|e| e.to_string())?;
+    let mut out: HashMap<(i32, String), answers::Model> = HashMap::with_capacity(rows.len());
+    if inserted as usize != rows.len() {
+        // Some submission ids were stored before: answer with the stored row.
+        let keys: Vec<(i32, String)> = rows.iter().map(|r| (r.contestant_id, r.submission_id.clone())).collect();
+        for m in store::live::answers_by_keys(&txn, &keys).await.map_err(|e| e.to_string())? {
+            out.insert((m.contestant_id, m.submission_id.clone()), m);
+        }
+    } else {
+        for r in rows {
+            out.insert((r.contestant_id, r.submission_id.clone()), model(r));
+        }
+    }
+    txn.commit().await.map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
+fn model(r: &NewAnswer) -> answers::Model {
+    answers::Model {
+        id: 0,
+        contest_id: r.contest_id,
+        part_question_id: r.part_question_id,
+        team_id: r.team_id,
+        contestant_id: r.contestant_id,
+        submission_id: r.submission_id.clone(),
+        payload: r.payload.clone(),
+        star: r.star,
+        received_at: r.received_at,
+        elapsed_ms: r.elapsed_ms,
+    }
+}

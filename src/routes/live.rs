@@ -1,0 +1,340 @@
+//! Running a contest live: the organiser's controls, answers over HTTP (when the socket
+//! is down), the scoreboard, score adjustments with their audit trail, and the live
+//! WebSocket for every role.
+//!
+//! Scoreboard visibility: organisers and judges get the full board (every part, every
+//! closed question). Contestants get the ranks and totals of all teams counting revealed
+//! questions only, plus their own team's per-question results — never another team's.
+use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::{self as extract, Caller, Contestant, Organiser};
+use crate::domain::ranking::{Board, TieBreak};
+use crate::error::{ApiError, ApiResult};
+use crate::live::events::{Ack, AnswerRequest, StateView};
+use crate::live::scores::Scores;
+use crate::live::{Answerer, Control, Viewer, session};
+use crate::routes::Json;
+use crate::startup::AppState;
+use crate::store;
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(start_part)
+        .service(finish_part)
+        .service(next)
+        .service(pause)
+        .service(resume)
+        .service(close)
+        .service(reveal)
+        .service(void)
+        .service(live_state)
+        .service(answer)
+        .service(scoreboard)
+        .service(adjust)
+        .service(audit)
+        .service(tie_breakers)
+        .service(live_ws);
+}
+
+fn actor(o: &Organiser) -> String {
+    format!("organiser:{}", o.username)
+}
+
+/// Which view a caller gets of a contest, after checking the caller belongs to it.
+async fn viewer(state: &AppState, caller: &Caller, contest_id: i32) -> ApiResult<Viewer> {
+    match caller {
+        Caller::Organiser(_) => Ok(Viewer::Staff),
+        Caller::Judge(j) => {
+            j.ensure_contest(state, contest_id).await?;
+            Ok(Viewer::Staff)
+        }
+        Caller::Contestant(c) => {
+            c.ensure_contest(contest_id)?;
+            Ok(Viewer::Team(c.team_id))
+        }
+    }
+}
+
+async fn control(state: &AppState, o: &Organiser, contest_id: i32, op: Control) -> ApiResult<HttpResponse> {
+    let h = state.hub.handle(contest_id).await?;
+    Ok(HttpResponse::Ok().json(h.control(&actor(o), op).await?))
+}
+
+/// Start a part: it becomes the contest's running part (the contest starts running).
+#[utoipa::path(tag = "live", params(("cid" = i32, Path), ("pid" = i32, Path)), responses(
+    (status = 200, body = StateView), (status = 409, description = "illegal transition; carries the current state")), security(("bearer" = [])))]
+#[post("/api/contests/{cid}/parts/{pid}/start")]
+async fn start_part(state: web::Data<AppState>, o: Organiser, path: web::Path<(i32, i32)>) -> ApiResult<HttpResponse> {
+    let (cid, pid) = path.into_inner();
+    control(&state, &o, cid, Control::StartPart(pid)).await
+}
+
+/// Finish the running part (no question may be open).
+#[utoipa::path(tag = "live", params(("cid" = i32, Path), ("pid" = i32, Path)), responses(
+    (status = 200, body = StateView), (status = 409, description = "illegal transition; carries the current state")), security(("bearer" = [])))]
+#[post("/api/contests/{cid}/parts/{pid}/finish")]
+async fn finish_part(state: web::Data<AppState>, o: Organiser, path: web::Path<(i32, i32)>) -> ApiResult<HttpResponse> {
+    let (cid, pid) = path.into_inner();
+    control(&state, &o, cid, Control::FinishPart(pid)).await
+}
+
+/// Open the next question of the running part (after the part's "get ready" countdown).
+#[utoipa::path(tag = "live", params(("cid" = i32, Path)), responses(
+    (status = 200, body = StateView), (status = 409, description = "illegal transition; carries the current state")), security(("bearer" = [])))]
+#[post("/api/contests/{cid}/live/next")]
+async fn next(state: web::Data<AppState>, o: Organiser, path: web::Path<i32>) -> ApiResult<HttpResponse> {
+    control(&state, &o, path.into_inner(), Control::Next).await
+}
+
+/// Pause the open question; its deadline moves by the length of the pause.
+#[utoipa::path(tag = "live", params(("cid" = i32, Path)), responses(
+    (status = 200, body = StateView), (status = 409, description = "illegal transition; carries the current state")), security(("bearer" = [])))]
+#[post("/api/contests/{cid}/live/pause")]
+async fn pause(state: web::Data<AppState>, o: Organiser, path: web::Path<i32>) -> ApiResult<HttpResponse> {
+    control(&state, &o, path.into_inner(), Control::Pause).await
+}
+
+/// Resume the paused question.
+#[utoipa::path(tag = "live", params(("cid" = i32, Path)), responses(
+    (status = 200, body = StateView), (status = 409, description = "illegal transition; carries the current state")), security(("bearer" = [])))]
+#[post("/api/contests/{cid}/live/resume")]
+async fn resume(state: web::Data<AppState>, o: Organiser, path: web::Path<i32>) -> ApiResult<HttpResponse> {
+    control(&state, &o, path.into_inner(), Control::Resume).await
+}
+
+/// Close the open question before its deadline.
+#[utoipa::path(tag = "live", params(("cid" = i32, Path)), responses(
+    (status = 200, body = StateView), (status = 409, description = "illegal transition; carries the current state")), security(("bearer" = [])))]
+#[post("/api/contests/{cid}/live/close")]
+async fn close(state: web::Data<AppState>, o: Organiser, path: web::Path<i32>) -> ApiResult<HttpResponse> {
+    control(&state, &o, path.into_inner(), Control::Close).await
+}
+
+/// Reveal the closed question's answer and the distribution of answers.
+#[utoipa::path(tag = "live", params(("cid" = i32, Path)), responses(
+    (status = 200, body = StateView), (status = 409, description = "illegal transition; carries the current state")), security(("bearer" = [])))]
+#[post("/api/contests/{cid}/live/reveal")]
+async fn reveal(state: web::Data<AppState>, o: Organiser, path: web::Path<i32>) -> ApiResult<HttpResponse> {
+    control(&state, &o, path.into_inner(), Control::Reveal).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VoidRequest {
+    /// Defaults to the current question.
+    #[serde(default)]
+    pub question_id: Option<i32>,
+    pub reason: String,
+}
+
+/// Void an asked question with a reason; it no longer counts and the scores are recomputed.
+#[utoipa::path(tag = "live", params(("cid" = i32, Path)), request_body = VoidRequest, responses(
+    (status = 200, body = StateView), (status = 409, description = "illegal transition; carries the current state")), security(("bearer" = [])))]
+#[post("/api/contests/{cid}/live/void")]
+async fn void(
+    state: web::Data<AppState>,
+    o: Organiser,
+    path: web::Path<i32>,
+    body: Json<VoidRequest>,
+) -> ApiResult<HttpResponse> {
+    let Json(VoidRequest { question_id, reason }) = body;
+    control(&state, &o, path.into_inner(), Control::Void { question_id, reason }).await
+}
+
+/// The live state as the caller may see it (contestants also get their team's answer).
+#[utoipa::path(tag = "live", params(("cid" = i32, Path)), responses((status = 200, body = StateView)), security(("bearer" = [])))]
+#[get("/api/contests/{cid}/live")]
+async fn live_state(state: web::Data<AppState>, caller: Caller, path: web::Path<i32>) -> ApiResult<HttpResponse> {
+    let cid = path.into_inner();
+    let v = viewer(&state, &caller, cid).await?;
+    let h = state.hub.handle(cid).await?;
+    Ok(HttpResponse::Ok().json(h.state(v).await?))
+}
+
+/// Answer the open question over HTTP (when the WebSocket is down). The same
+/// `submission_id` sent again is counted once and gets the same ack.
+#[utoipa::path(tag = "live", params(("cid" = i32, Path)), request_body = AnswerRequest, responses(
+    (status = 200, body = Ack, description = "stored durably"),
+    (status = 409, description = "deadline_passed, no_open_question, question_not_open, paused, star_used …")), security(("bearer" = [])))]
+#[post("/api/contests/{cid}/answers")]
+async fn answer(
+    state: web::Data<AppState>,
+    c: Contestant,
+    path: web::Path<i32>,
+    body: Json<AnswerRequest>,
+) -> ApiResult<HttpResponse> {
+    let cid = path.into_inner();
+    c.ensure_contest(cid)?;
+    let h = state.hub.handle(cid).await?;
+    let by = Answerer { contestant_id: c.contestant_id, team_id: c.team_id, is_captain: c.is_captain };
+    Ok(HttpResponse::Ok().json(h.answer(by, body.0).await?))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct BoardQuery {
+    /// Staff only: rebuild the board from the stored answers and adjustments instead of
+    /// the live engine's running tally.
+    #[serde(default)]
+    pub recompute: bool,
+}
+
+/// The scoreboard: full for organisers and judges; ranks, totals and the own team's
+/// details for contestants.
+#[utoipa::path(tag = "live", params(("cid" = i32, Path), BoardQuery), responses((status = 200, description = "{board} for staff, {rows, team} for contestants")), security(("bearer" = [])))]
+#[get("/api/contests/{cid}/scoreboard")]
+async fn scoreboard(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<i32>,
+    q: web::Query<BoardQuery>,
+) -> ApiResult<HttpResponse> {
+    let cid = path.into_inner();
+    let v = viewer(&state, &caller, cid).await?;
+    if q.recompute {
+        if v != Viewer::Staff {
+            return Err(ApiError::forbidden("only organisers and judges may recompute the board"));
+        }
+        if store::live::contest(&state.db, cid).await?.is_none() {
+            return Err(ApiError::not_found(format!("no contest {cid}")));
+        }
+        let board: Board = Scores::load(&state.db, cid).await?.board(true);
+        return Ok(HttpResponse::Ok().json(serde_json::json!({ "board": board })));
+    }
+    let h = state.hub.handle(cid).await?;
+    Ok(HttpResponse::Ok().json(h.scoreboard(v).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdjustRequest {
+    pub team_id: i32,
+    /// The part whose score changes; none for the contest total.
+    #[serde(default)]
+    pub part_id: Option<i32>,
+    /// Points added (negative to take away).
+    pub delta: f64,
+    /// Why (e.g. the outcome of a phúc khảo).
+    pub reason: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AdjustResponse {
+    pub adjustment_id: i32,
+    pub team_id: i32,
+    pub part_id: Option<i32>,
+    pub delta: f64,
+    pub reason: String,
+    pub old_total: f64,
+    pub new_total: f64,
+}
+
+/// Correct a team's score with a reason; the audit log keeps who, when, why, old and new.
+#[utoipa::path(tag = "live", params(("cid" = i32, Path)), request_body = AdjustRequest, responses(
+    (status = 200, body = AdjustResponse), (status = 400, description = "bad team, part, delta or reason")), security(("bearer" = [])))]
+#[post("/api/contests/{cid}/adjustments")]
+async fn adjust(
+    state: web::Data<AppState>,
+    o: Organiser,
+    path: web::Path<i32>,
+    body: Json<AdjustRequest>,
+) -> ApiResult<HttpResponse> {
+    let h = state.hub.handle(path.into_inner()).await?;
+    let Json(AdjustRequest { team_id, part_id, delta, reason }) = body;
+    Ok(HttpResponse::Ok().json(h.adjust(&actor(&o), team_id, part_id, delta, reason).await?))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub actor: String,
+    pub action: String,
+    #[schema(value_type = Object)]
+    pub detail: serde_json::Value,
+    pub created_at: i64,
+}
+
+/// The contest's audit log, oldest first.
+#[utoipa::path(tag = "live", params(("cid" = i32, Path)), responses((status = 200, body = Vec<AuditEntry>)), security(("bearer" = [])))]
+#[get("/api/contests/{cid}/audit")]
+async fn audit(state: web::Data<AppState>, _o: Organiser, path: web::Path<i32>) -> ApiResult<HttpResponse> {
+    let cid = path.into_inner();
+    if store::live::contest(&state.db, cid).await?.is_none() {
+        return Err(ApiError::not_found(format!("no contest {cid}")));
+    }
+    let rows = store::live::audit_of_contest(&state.db, cid).await?;
+    let out: Vec<AuditEntry> = rows
+        .into_iter()
+        .map(|r| AuditEntry {
+            id: r.id,
+            actor: r.actor,
+            action: r.action,
+            detail: serde_json::from_str(&r.detail).unwrap_or(serde_json::Value::String(r.detail)),
+            created_at: r.created_at,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(out))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TieBreakersRequest {
+    pub tie_breakers: Vec<TieBreak>,
+}
+
+/// Set the tie-breakers of the contest's ranking (default: total answer time).
+#[utoipa::path(tag = "live", params(("cid" = i32, Path)), request_body = TieBreakersRequest, responses((status = 204)), security(("bearer" = [])))]
+#[put("/api/contests/{cid}/tie-breakers")]
+async fn tie_breakers(
+    state: web::Data<AppState>,
+    o: Organiser,
+    path: web::Path<i32>,
+    body: Json<TieBreakersRequest>,
+) -> ApiResult<HttpResponse> {
+    if body.tie_breakers.len() > 8 {
+        return Err(ApiError::invalid("tie_breakers", "at most 8 tie-breakers"));
+    }
+    let h = state.hub.handle(path.into_inner()).await?;
+    h.set_tie_breakers(&actor(&o), body.0.tie_breakers).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct LiveQuery {
+    /// Organisers and judges with an account: which contest to follow.
+    pub contest_id: Option<i32>,
+    /// The bearer token, for browsers that cannot set headers on a WebSocket.
+    pub token: Option<String>,
+}
+
+/// The live WebSocket. Contestants and invited judges follow their own contest;
+/// organisers and judge accounts name it with `?contest_id=`.
+#[utoipa::path(tag = "live", params(LiveQuery), responses(
+    (status = 101, description = "switching to the WebSocket protocol"), (status = 401)), security(("bearer" = [])))]
+#[get("/api/live")]
+async fn live_ws(
+    req: HttpRequest,
+    body: web::Payload,
+    state: web::Data<AppState>,
+    q: web::Query<LiveQuery>,
+) -> ApiResult<HttpResponse> {
+    let token = extract::bearer_token(&req)
+        .ok_or_else(|| ApiError::unauthorized("token_missing", "sign in first: no bearer token was sent"))?;
+    let claims = state.keys.verify(&token)?;
+    let caller = extract::resolve(&state, &claims).await?;
+    let (contest_id, who) = match &caller {
+        Caller::Contestant(c) => (
+            c.contest_id,
+            Some(Answerer { contestant_id: c.contestant_id, team_id: c.team_id, is_captain: c.is_captain }),
+        ),
+        Caller::Judge(j) if j.contest_id.is_some() => (j.contest_id.unwrap_or_default(), None),
+        _ => (q.contest_id.ok_or_else(|| ApiError::invalid("contest_id", "say which contest to follow"))?, None),
+    };
+    let v = viewer(&state, &caller, contest_id).await?;
+    let h = state.hub.handle(contest_id).await?;
+    let sub = h.subscribe(v).await?;
+    let (res, session, stream) = actix_ws::handle(&req, body)
+        .map_err(|e| ApiError::bad_request("not_a_websocket", format!("open this URL as a WebSocket: {e}")))?;
+    actix_web::rt::spawn(session::run(session, stream, h, v, who, sub));
+    Ok(res)
+}

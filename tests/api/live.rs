@@ -1,0 +1,714 @@
+//! The live quiz engine through the real server: organiser controls over HTTP, phones over
+//! WebSocket and HTTP, restarts on the same database, and the scoreboard.
+//!
+//! Contests, teams, parts and contestants are set up through the contests API; only the
+//! part's questions are written into the database directly (see `seed`).
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use hoithi::domain::question::{Question, Solution, Source};
+use hoithi::entities::part_questions;
+use rand::{Rng, SeedableRng};
+use reqwest::{Method, StatusCode};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::fixtures::{create_contest, create_part, create_team, join};
+use crate::helpers::{TestApp, Ws, spawn_app, ws_send, ws_until};
+
+struct Member {
+    token: String,
+}
+
+struct Team {
+    id: i32,
+    members: Vec<Member>,
+}
+
+struct Fixture {
+    cid: i32,
+    pid: i32,
+    admin: String,
+    teams: Vec<Team>,
+    questions: Vec<i32>,
+}
+
+fn question(i: usize, solution: Solution, time_limit_s: u32) -> Question {
+    let options = match &solution {
+        Solution::Single { .. } | Solution::Multiple { .. } => {
+            vec!["Phương án A".into(), "Phương án B".into(), "Phương án C".into(), "Phương án D".into()]
+        }
+        _ => vec![],
+    };
+    Question {
+        qid: format!("t-{i:03}"),
+        bank: "test".into(),
+        section: "phan-1".into(),
+        prompt: format!("Câu hỏi số {i}?"),
+        options,
+        solution,
+        explanation: "GIAI-THICH-BI-MAT".into(),
+        difficulty: 1,
+        points: 10.0,
+        time_limit_s,
+        tags: vec![],
+        source: Source { document: "chuyen-de".into(), quote: "TRICH-DAN-BI-MAT".into() },
+        unit: None,
+    }
+}
+
+/// A contest with `n_teams` teams of `members` contestants (the first to join is captain)
+/// and one quiz part holding `questions`, built through the contests API. The part's
+/// questions are written into the database directly: the endpoint that assigns bank
+/// questions to a part lives on another branch.
+async fn seed(
+    app: &TestApp,
+    n_teams: usize,
+    members: usize,
+    scoring: Value,
+    policy: &str,
+    qs: Vec<Question>,
+) -> Fixture {
+    let admin = app.admin_token().await;
+    let cid = create_contest(app, &admin, "Hội thi tìm hiểu chuyên đề").await;
+    let pid = create_part(
+        app,
+        &admin,
+        cid,
+        json!({"kind": "quiz", "title": "Khởi động", "max_points": 100, "weight": 1, "time_per_question_s": 20,
+               "answer_policy": policy, "scoring": scoring}),
+    )
+    .await;
+    let mut questions = vec![];
+    for (i, q) in qs.into_iter().enumerate() {
+        let row = part_questions::ActiveModel {
+            part_id: Set(pid as i32),
+            position: Set(i as i32 + 1),
+            snapshot: Set(serde_json::to_string(&q).unwrap()),
+            points: Set(q.points),
+            time_limit_s: Set(q.time_limit_s as i32),
+            status: Set("pending".into()),
+            ..Default::default()
+        }
+        .insert(&app.state.db)
+        .await
+        .unwrap();
+        questions.push(row.id);
+    }
+    let mut out = vec![];
+    for t in 0..n_teams {
+        let (team_id, code) = create_team(app, &admin, cid, &format!("Đội {}", t + 1)).await;
+        let mut ms = vec![];
+        for m in 0..members {
+            let j = join(app, &code, &format!("Thí sinh {}-{}", t + 1, m + 1)).await;
+            assert_eq!(j["is_captain"], m == 0, "{j}");
+            ms.push(Member { token: j["token"].as_str().unwrap().to_owned() });
+        }
+        out.push(Team { id: team_id as i32, members: ms });
+    }
+    Fixture { cid: cid as i32, pid: pid as i32, admin, teams: out, questions }
+}
+
+impl Fixture {
+    async fn control(&self, app: &TestApp, what: &str) -> Value {
+        let path = match what {
+            "start" | "finish" => format!("/api/contests/{}/parts/{}/{what}", self.cid, self.pid),
+            _ => format!("/api/contests/{}/live/{what}", self.cid),
+        };
+        let (status, body) = app.request(Method::POST, &path, Some(&self.admin), None).await;
+        assert_eq!(status, StatusCode::OK, "{what}: {body}");
+        body
+    }
+
+    fn member(&self, team: usize, m: usize) -> &Member {
+        &self.teams[team].members[m]
+    }
+
+    async fn board(&self, app: &TestApp, recompute: bool) -> Value {
+        let (s, b) =
+            app.get(&format!("/api/contests/{}/scoreboard?recompute={recompute}", self.cid), Some(&self.admin)).await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        b["board"].clone()
+    }
+}
+
+async fn answer_http(
+    app: &TestApp,
+    f: &Fixture,
+    m: &Member,
+    qid: i32,
+    sid: &str,
+    response: Value,
+) -> (StatusCode, Value) {
+    app.post(
+        &format!("/api/contests/{}/answers", f.cid),
+        Some(&m.token),
+        json!({"submission_id": sid, "question_id": qid, "response": response}),
+    )
+    .await
+}
+
+async fn answer_ws(ws: &mut Ws, qid: i32, sid: &str, response: Value, star: bool) -> Value {
+    ws_send(
+        ws,
+        json!({"type": "answer", "submission_id": sid, "question_id": qid, "response": response, "star": star}),
+    )
+    .await;
+    ws_until(ws, 10, |v| {
+        (v["type"] == "ack" && v["ack"]["submission_id"] == sid)
+            || (v["type"] == "error" && v["error"]["submission_id"] == sid)
+    })
+    .await
+}
+
+/// Every message that arrives within `ms` milliseconds.
+async fn drain(ws: &mut Ws, ms: u64) -> Vec<Value> {
+    let mut out = vec![];
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(ms);
+    while let Ok(Some(Ok(msg))) = tokio::time::timeout_at(deadline, ws.next()).await {
+        if let Message::Text(t) = msg {
+            out.push(serde_json::from_str(&t).unwrap());
+        }
+    }
+    out
+}
+
+/// Fails when a message carries anything that gives the answer away.
+fn assert_no_answer(v: &Value, text: &str) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                if matches!(k.as_str(), "solution" | "explanation" | "accepted" | "tolerance" | "source") {
+                    assert!(x.is_null(), "a contestant received `{k}` before the reveal: {v}");
+                }
+                assert_no_answer(x, text);
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| assert_no_answer(x, text)),
+        Value::String(s) => assert!(!s.contains("BI-MAT"), "secret text reached a contestant: {s}"),
+        _ => {}
+    }
+    let _ = text;
+}
+
+fn totals(board: &Value) -> Vec<(i64, f64, u64)> {
+    board["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["team_id"].as_i64().unwrap(), r["total"].as_f64().unwrap(), r["rank"].as_u64().unwrap()))
+        .collect()
+}
+
+#[tokio::test]
+async fn quiz_part_runs_end_to_end_and_ends_in_the_expected_scoreboard() {
+    let app = spawn_app().await;
+    let scoring = json!({"speed_bonus": {"kind": "ranked", "points": [40, 30, 20, 10]}, "wrong_penalty": 5});
+    let qs =
+        vec![question(1, Solution::Single { option: 1 }, 30), question(2, Solution::TrueFalse { value: true }, 30)];
+    let f = seed(&app, 4, 3, scoring, "last_answer", qs).await;
+    let (q1, q2) = (f.questions[0], f.questions[1]);
+
+    // Every phone and the organiser's console follow the contest.
+    let mut phones = vec![];
+    for t in &f.teams {
+        let mut team_ws = vec![];
+        for m in &t.members {
+            let mut ws = app.ws(&m.token).await;
+            let hello = ws_until(&mut ws, 5, |v| v["type"] == "state").await;
+            assert!(hello["server_time"].as_i64().unwrap() > 0);
+            team_ws.push(ws);
+        }
+        phones.push(team_ws);
+    }
+    let mut console = {
+        let url = format!("ws://127.0.0.1:{}/api/live?token={}&contest_id={}", app.port, f.admin, f.cid);
+        tokio_tungstenite::connect_async(url).await.unwrap().0
+    };
+    ws_until(&mut console, 5, |v| v["type"] == "state").await;
+
+    // Answering before anything is open is refused; an illegal transition is a 409 with the state.
+    let (s, b) = answer_http(&app, &f, f.member(0, 0), q1, "early", json!({"choice": 1})).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{b}");
+    assert_eq!(b["error"]["code"], "no_open_question");
+    let (s, b) = app.request(Method::POST, &format!("/api/contests/{}/live/pause", f.cid), Some(&f.admin), None).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert_eq!(b["error"]["code"], "invalid_state");
+    assert!(b["error"]["state"].is_object(), "{b}");
+    let (s, _) = app
+        .request(Method::POST, &format!("/api/contests/{}/live/next", f.cid), Some(&f.member(0, 0).token), None)
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+
+    f.control(&app, "start").await;
+    let st = f.control(&app, "next").await;
+    assert_eq!(st["question"]["id"], q1);
+    assert_eq!(st["question"]["status"], "open");
+    let opened = ws_until(&mut phones[0][0], 5, |v| v["type"] == "question_opened").await;
+    assert_eq!(opened["question"]["prompt"], "Câu hỏi số 1?");
+    assert!(opened["deadline_at"].as_i64().unwrap() > opened["server_time"].as_i64().unwrap());
+
+    // Q1 (single, B right): team 1 right first; team 2 wrong then right (the last counts);
+    // team 3 wrong; team 4 silent.
+    let a = answer_ws(&mut phones[0][0], q1, "t1-q1", json!({"choice": 1}), false).await;
+    assert_eq!(a["type"], "ack", "{a}");
+    assert!(a["ack"]["received_at"].as_i64().unwrap() >= opened["opened_at"].as_i64().unwrap());
+    let a = answer_ws(&mut phones[1][1], q1, "t2-q1-a", json!({"choice": 0}), false).await;
+    assert_eq!(a["type"], "ack");
+    let (s, b) = answer_http(&app, &f, f.member(1, 2), q1, "t2-q1-b", json!({"choice": 1})).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["question_id"], q1);
+    let a = answer_ws(&mut phones[2][0], q1, "t3-q1", json!({"choice": 2}), false).await;
+    assert_eq!(a["type"], "ack");
+    // Malformed answers name what is wrong.
+    let a = answer_ws(&mut phones[2][1], q1, "t3-bad", json!({"choice": 7}), false).await;
+    assert_eq!(a["error"]["code"], "invalid_input");
+    assert_eq!(a["error"]["field"], "response");
+    let a = answer_ws(&mut phones[2][1], q1, "t3-star", json!({"choice": 1}), true).await;
+    assert_eq!(a["error"]["code"], "star_not_allowed");
+
+    let count = ws_until(&mut console, 5, |v| v["type"] == "countdown" && v["answered_teams"] == 3).await;
+    assert_eq!(count["total_teams"], 4);
+    f.control(&app, "close").await;
+    ws_until(&mut phones[3][0], 5, |v| v["type"] == "closed").await;
+
+    // Nothing a contestant received so far gives the answer away.
+    for team in phones.iter_mut() {
+        for ws in team.iter_mut() {
+            for m in drain(ws, 300).await {
+                assert_no_answer(&m, "");
+            }
+        }
+    }
+    // Staff see the closed question at once; contestants only after the reveal.
+    let (_, mine) = app.get(&format!("/api/contests/{}/scoreboard", f.cid), Some(&f.member(0, 0).token)).await;
+    assert_eq!(mine["team"]["total"], 0.0, "{mine}");
+    let board = f.board(&app, false).await;
+    assert_eq!(totals(&board).iter().find(|r| r.0 == f.teams[0].id as i64).unwrap().1, 50.0);
+
+    f.control(&app, "reveal").await;
+    let rev = ws_until(&mut phones[0][0], 5, |v| v["type"] == "revealed").await;
+    assert_eq!(rev["solution"], json!({"kind": "single", "option": 1}));
+    let dist: Vec<(String, u64)> = serde_json::from_value(rev["distribution"].clone()).unwrap();
+    assert_eq!(dist, vec![("B".to_owned(), 2), ("C".to_owned(), 1)]);
+    // A contestant gets its own team's details only.
+    let ts = ws_until(&mut phones[1][0], 5, |v| v["type"] == "team_score").await;
+    assert_eq!(ts["team_id"], f.teams[1].id);
+    assert_eq!(ts["results"][0]["points"], 40.0);
+    for m in drain(&mut phones[1][0], 400).await {
+        if m["type"] == "team_score" {
+            assert_eq!(m["team_id"], f.teams[1].id, "another team's details leaked: {m}");
+        }
+        assert!(m["type"] != "scoreboard", "contestants get the public board only: {m}");
+    }
+
+    // Q2 (true/false, true right): team 1 wrong; teams 4, 3, 2 right in that order.
+    f.control(&app, "next").await;
+    ws_until(&mut phones[0][0], 5, |v| v["type"] == "question_opened" && v["question_id"] == q2).await;
+    // Answering the closed question is too late.
+    let (s, b) = answer_http(&app, &f, f.member(3, 0), q1, "t4-q1-late", json!({"choice": 1})).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert_eq!(b["error"]["code"], "deadline_passed");
+    answer_ws(&mut phones[0][2], q2, "t1-q2", json!({"value": false}), false).await;
+    answer_ws(&mut phones[3][1], q2, "t4-q2", json!({"value": true}), false).await;
+    answer_ws(&mut phones[2][2], q2, "t3-q2", json!({"value": true}), false).await;
+    answer_ws(&mut phones[1][0], q2, "t2-q2", json!({"value": true}), false).await;
+    f.control(&app, "close").await;
+    f.control(&app, "reveal").await;
+    f.control(&app, "finish").await;
+
+    let board = f.board(&app, false).await;
+    let ids: Vec<i64> = f.teams.iter().map(|t| t.id as i64).collect();
+    // t1 50−5 = 45, t2 40+30 = 70, t3 −5+40 = 35, t4 0+50 = 50.
+    assert_eq!(totals(&board), vec![(ids[1], 70.0, 1), (ids[3], 50.0, 2), (ids[0], 45.0, 3), (ids[2], 35.0, 4)]);
+
+    // Phúc khảo: team 1 gets 5 points back; with no tie-breakers the tie shows as a tie.
+    let (s, b) = app
+        .request(
+            Method::PUT,
+            &format!("/api/contests/{}/tie-breakers", f.cid),
+            Some(&f.admin),
+            Some(json!({"tie_breakers": []})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{b}");
+    let (s, adj) = app
+        .post(
+            &format!("/api/contests/{}/adjustments", f.cid),
+            Some(&f.admin),
+            json!({"team_id": ids[0], "part_id": f.pid, "delta": 5, "reason": "Phúc khảo câu 2"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{adj}");
+    assert_eq!((adj["old_total"].as_f64(), adj["new_total"].as_f64()), (Some(45.0), Some(50.0)));
+    let board = f.board(&app, false).await;
+    let ranks: Vec<u64> = totals(&board).iter().map(|r| r.2).collect();
+    assert_eq!(ranks, vec![1, 2, 2, 4]);
+    assert_eq!(board, f.board(&app, true).await);
+    let pushed = ws_until(&mut console, 5, |v| v["type"] == "scoreboard" && v["board"]["rows"][2]["rank"] == 2).await;
+    assert_eq!(pushed["board"], board);
+
+    // A bad adjustment changes nothing and names the field.
+    let (s, b) = app
+        .post(
+            &format!("/api/contests/{}/adjustments", f.cid),
+            Some(&f.admin),
+            json!({"team_id": ids[0], "delta": 5, "reason": " "}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(b["error"]["field"], "reason");
+
+    let (s, audit) = app.get(&format!("/api/contests/{}/audit", f.cid), Some(&f.admin)).await;
+    assert_eq!(s, StatusCode::OK);
+    let entry = audit.as_array().unwrap().iter().find(|e| e["action"] == "score_adjust").unwrap();
+    assert_eq!(entry["actor"], "organiser:admin");
+    assert_eq!(entry["detail"]["reason"], "Phúc khảo câu 2");
+    assert_eq!(entry["detail"]["old_total"], 45.0);
+    assert_eq!(entry["detail"]["new_total"], 50.0);
+    let actions: Vec<&str> = audit.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert!(actions.starts_with(&["part_start", "question_open", "question_close", "question_reveal"]), "{actions:?}");
+}
+
+#[tokio::test]
+async fn a_restart_mid_question_keeps_the_deadline_and_every_acknowledged_answer() {
+    let app = spawn_app().await;
+    let qs = vec![question(1, Solution::Single { option: 2 }, 60), question(2, Solution::Single { option: 0 }, 1)];
+    let f = seed(&app, 3, 2, json!({}), "last_answer", qs).await;
+    let q1 = f.questions[0];
+    f.control(&app, "start").await;
+    let st = f.control(&app, "next").await;
+    let deadline = st["question"]["deadline_at"].as_i64().unwrap();
+
+    let mut ws = app.ws(&f.member(0, 1).token).await;
+    let ack1 = answer_ws(&mut ws, q1, "sub-1", json!({"choice": 2}), false).await;
+    assert_eq!(ack1["type"], "ack");
+    let (s, ack2) = answer_http(&app, &f, f.member(1, 0), q1, "sub-2", json!({"choice": 0})).await;
+    assert_eq!(s, StatusCode::OK);
+    drop(ws);
+
+    let app = app.restart().await;
+    let (s, st) = app.get(&format!("/api/contests/{}/live", f.cid), Some(&f.admin)).await;
+    assert_eq!(s, StatusCode::OK, "{st}");
+    assert_eq!(st["question"]["status"], "open");
+    assert_eq!(st["question"]["deadline_at"], deadline);
+    assert_eq!(st["question"]["answered_teams"], 2);
+
+    // The phone reconnects: it gets the state and its team's stored answer.
+    let mut ws = app.ws(&f.member(0, 0).token).await;
+    let state = ws_until(&mut ws, 5, |v| v["type"] == "state").await;
+    assert_eq!(state["state"]["my_answer"]["submission_id"], "sub-1");
+    assert_eq!(state["state"]["my_answer"]["response"], json!({"choice": 2}));
+    assert_no_answer(&state, "");
+    // Retries after the restart get the same ack and count once.
+    let again = answer_ws(&mut app.ws(&f.member(0, 1).token).await, q1, "sub-1", json!({"choice": 2}), false).await;
+    assert_eq!(again["ack"], ack1["ack"]);
+    let (_, again2) = answer_http(&app, &f, f.member(1, 0), q1, "sub-2", json!({"choice": 0})).await;
+    assert_eq!(again2, ack2);
+    let (_, st) = app.get(&format!("/api/contests/{}/live", f.cid), Some(&f.admin)).await;
+    assert_eq!(st["question"]["answered_teams"], 2);
+
+    f.control(&app, "close").await;
+    f.control(&app, "reveal").await;
+    let board = f.board(&app, false).await;
+    let t = totals(&board);
+    assert_eq!(t[0], (f.teams[0].id as i64, 10.0, 1));
+    assert_eq!(board, f.board(&app, true).await);
+
+    // A question whose deadline passes while the server is down is closed at start.
+    f.control(&app, "next").await;
+    drop(ws);
+    app.handle.stop(true).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let app = app.restart().await;
+    let (_, st) = app.get(&format!("/api/contests/{}/live", f.cid), Some(&f.admin)).await;
+    assert_eq!(st["question"]["status"], "closed", "{st}");
+}
+
+#[tokio::test]
+async fn late_answers_are_refused_duplicates_count_once_and_a_void_recomputes() {
+    let app = spawn_app().await;
+    let qs = vec![
+        question(1, Solution::Single { option: 0 }, 1),
+        question(2, Solution::ShortText { accepted: vec!["Ngã Sáu".into()] }, 30),
+    ];
+    let f = seed(&app, 2, 2, json!({"wrong_penalty": 2}), "last_answer", qs).await;
+    let (q1, q2) = (f.questions[0], f.questions[1]);
+    f.control(&app, "start").await;
+    f.control(&app, "next").await;
+    let (s, a) = answer_http(&app, &f, f.member(0, 0), q1, "dup", json!({"choice": 0})).await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, b) = answer_http(&app, &f, f.member(0, 0), q1, "dup", json!({"choice": 0})).await;
+    assert_eq!(a, b, "the same submission gets the same ack");
+    tokio::time::sleep(Duration::from_millis(1300)).await;
+    let (s, late) = answer_http(&app, &f, f.member(1, 0), q1, "late", json!({"choice": 0})).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert_eq!(late["error"]["code"], "deadline_passed");
+    let (_, st) = app.get(&format!("/api/contests/{}/live", f.cid), Some(&f.admin)).await;
+    assert_eq!(st["question"]["status"], "closed", "closed by the server at its deadline");
+    f.control(&app, "reveal").await;
+
+    f.control(&app, "next").await;
+    answer_http(&app, &f, f.member(0, 1), q2, "t1-q2", json!({"text": "  NGA   sau "})).await;
+    answer_http(&app, &f, f.member(1, 1), q2, "t2-q2", json!({"text": "Ngã Bảy"})).await;
+    // Pause moves the deadline by the length of the pause.
+    let before = f.control(&app, "pause").await["question"]["deadline_at"].as_i64().unwrap();
+    let (s, p) = answer_http(&app, &f, f.member(1, 1), q2, "paused", json!({"text": "x"})).await;
+    assert_eq!((s, p["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("paused")));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let after = f.control(&app, "resume").await["question"]["deadline_at"].as_i64().unwrap();
+    assert!(after - before >= 300, "deadline moved by {} ms", after - before);
+    f.control(&app, "close").await;
+    f.control(&app, "reveal").await;
+    let t = totals(&f.board(&app, false).await);
+    assert_eq!(t[0], (f.teams[0].id as i64, 20.0, 1));
+    assert_eq!(t[1], (f.teams[1].id as i64, -2.0, 2));
+
+    // Voiding question 1 takes its points away for everyone.
+    let (s, b) =
+        app.post(&format!("/api/contests/{}/live/void", f.cid), Some(&f.admin), json!({"question_id": q1})).await;
+    assert_eq!((s, b["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("reason")));
+    let (s, b) = app
+        .post(
+            &format!("/api/contests/{}/live/void", f.cid),
+            Some(&f.admin),
+            json!({"question_id": q1, "reason": "Đáp án sai"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let board = f.board(&app, false).await;
+    assert_eq!(totals(&board)[0], (f.teams[0].id as i64, 10.0, 1));
+    assert_eq!(board, f.board(&app, true).await);
+    let (s, b) = app
+        .post(
+            &format!("/api/contests/{}/live/void", f.cid),
+            Some(&f.admin),
+            json!({"question_id": q1, "reason": "again"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{b}");
+}
+
+#[tokio::test]
+async fn captain_only_policy_and_the_star_of_hope() {
+    let app = spawn_app().await;
+    let qs = vec![question(1, Solution::Single { option: 3 }, 30), question(2, Solution::Single { option: 3 }, 30)];
+    let f = seed(&app, 2, 2, json!({"star_of_hope": true, "get_ready_s": 1}), "captain_only", qs).await;
+    let (q1, q2) = (f.questions[0], f.questions[1]);
+    f.control(&app, "start").await;
+    let mut cap = app.ws(&f.member(0, 0).token).await;
+    // The "get ready" countdown: the question is announced, not shown, not answerable.
+    let st = f.control(&app, "next").await;
+    assert!(st["question"]["question"].is_null(), "{st}");
+    let ready = ws_until(&mut cap, 5, |v| v["type"] == "get_ready").await;
+    let (s, b) = answer_http(&app, &f, f.member(0, 0), q1, "too-early", json!({"choice": 3})).await;
+    assert_eq!((s, b["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("not_open_yet")));
+    let opened = ws_until(&mut cap, 5, |v| v["type"] == "question_opened").await;
+    assert_eq!(opened["opened_at"], ready["opens_at"]);
+    assert!(opened["server_time"].as_i64().unwrap() >= opened["opened_at"].as_i64().unwrap());
+    let (s, b) = answer_http(&app, &f, f.member(0, 1), q1, "member", json!({"choice": 3})).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{b}");
+    let a = answer_ws(&mut cap, q1, "cap-q1", json!({"choice": 3}), true).await;
+    assert_eq!(a["ack"]["star"], true, "{a}");
+    let a = answer_ws(&mut app.ws(&f.member(1, 0).token).await, q1, "cap2-q1", json!({"choice": 1}), true).await;
+    assert_eq!(a["type"], "ack");
+    f.control(&app, "close").await;
+    f.control(&app, "reveal").await;
+    f.control(&app, "next").await;
+    ws_until(&mut cap, 5, |v| v["type"] == "question_opened" && v["question_id"] == q2).await;
+    let a = answer_ws(&mut cap, q2, "cap-q2", json!({"choice": 3}), true).await;
+    assert_eq!(a["error"]["code"], "star_used");
+    f.control(&app, "close").await;
+    let t = totals(&f.board(&app, false).await);
+    assert_eq!(t, vec![(f.teams[0].id as i64, 20.0, 1), (f.teams[1].id as i64, -10.0, 2)]);
+}
+
+#[tokio::test]
+async fn the_live_board_equals_a_recomputation_after_a_long_random_sequence() {
+    let app = spawn_app().await;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(20261126);
+    let kinds = |i: usize| match i % 5 {
+        0 => Solution::Single { option: i % 4 },
+        1 => Solution::Multiple { options: vec![0, 2] },
+        2 => Solution::TrueFalse { value: i.is_multiple_of(2) },
+        3 => Solution::ShortText { accepted: vec!["Hậu Giang".into()] },
+        _ => Solution::Number { value: 155.0, tolerance: 1.0 },
+    };
+    let qs: Vec<Question> = (0..12).map(|i| question(i, kinds(i), 60)).collect();
+    let scoring =
+        json!({"speed_bonus": {"kind": "kahoot"}, "wrong_penalty": 3, "star_of_hope": true, "partial_multiple": true});
+    let f = seed(&app, 5, 3, scoring, "last_answer", qs).await;
+    f.control(&app, "start").await;
+    let mut asked = vec![];
+    for (n, &q) in f.questions.iter().enumerate() {
+        f.control(&app, "next").await;
+        asked.push(q);
+        for k in 0..rng.random_range(3..12) {
+            let t = rng.random_range(0..f.teams.len());
+            let m = f.member(t, rng.random_range(0..3));
+            let response = match n % 5 {
+                0 => json!({"choice": rng.random_range(0..4)}),
+                1 => json!({"choices": [rng.random_range(0..4), rng.random_range(0..4)]}),
+                2 => json!({"value": rng.random_bool(0.5)}),
+                3 => json!({"text": if rng.random_bool(0.5) { "hau giang" } else { "Cần Thơ" }}),
+                _ => json!({"number": rng.random_range(150..160)}),
+            };
+            let sid = format!("q{n}-{k}");
+            let star = rng.random_bool(0.15);
+            let body = json!({"submission_id": sid, "question_id": q, "response": response, "star": star});
+            let (s, b) = app.post(&format!("/api/contests/{}/answers", f.cid), Some(&m.token), body.clone()).await;
+            assert!(s == StatusCode::OK || b["error"]["code"] == "star_used", "{b}");
+            if rng.random_bool(0.2) {
+                let (s2, b2) = app.post(&format!("/api/contests/{}/answers", f.cid), Some(&m.token), body).await;
+                assert_eq!((s2, b2), (s, b), "a retry gets the same answer");
+            }
+        }
+        f.control(&app, "close").await;
+        if rng.random_bool(0.7) {
+            f.control(&app, "reveal").await;
+        }
+        if rng.random_bool(0.25) {
+            let v = asked[rng.random_range(0..asked.len())];
+            app.post(
+                &format!("/api/contests/{}/live/void", f.cid),
+                Some(&f.admin),
+                json!({"question_id": v, "reason": "Hủy"}),
+            )
+            .await;
+        }
+        if rng.random_bool(0.3) {
+            let t = f.teams[rng.random_range(0..f.teams.len())].id;
+            let part = if rng.random_bool(0.5) { json!(f.pid) } else { Value::Null };
+            let (s, b) = app
+                .post(
+                    &format!("/api/contests/{}/adjustments", f.cid),
+                    Some(&f.admin),
+                    json!({"team_id": t, "part_id": part, "delta": rng.random_range(-5..=5) as f64 + 0.5, "reason": "Phúc khảo"}),
+                )
+                .await;
+            assert_eq!(s, StatusCode::OK, "{b}");
+        }
+        assert_eq!(f.board(&app, false).await, f.board(&app, true).await, "after question {n}");
+    }
+    f.control(&app, "finish").await;
+    let live = f.board(&app, false).await;
+    assert_eq!(live, f.board(&app, true).await);
+    assert!(totals(&live).iter().any(|r| r.1 != 0.0), "the sequence scored something: {live}");
+}
+
+#[tokio::test]
+async fn a_burst_of_answers_is_committed_in_groups_and_each_counted_once() {
+    let app = spawn_app().await;
+    let qs = vec![question(1, Solution::Single { option: 0 }, 60)];
+    let f = seed(&app, 30, 2, json!({}), "last_answer", qs).await;
+    let q = f.questions[0];
+    let mut sockets = vec![];
+    for t in 0..f.teams.len() {
+        for m in 0..2 {
+            let mut ws = app.ws(&f.member(t, m).token).await;
+            ws_until(&mut ws, 5, |v| v["type"] == "state").await;
+            sockets.push((t, m, ws));
+        }
+    }
+    f.control(&app, "start").await;
+    f.control(&app, "next").await;
+    let (batches0, answers0) = app.state.hub.writer_stats();
+    // Everyone sends at once; every tenth phone sends its answer twice.
+    for (t, m, ws) in sockets.iter_mut() {
+        let msg = json!({"type": "answer", "submission_id": format!("b-{t}-{m}"), "question_id": q, "response": {"choice": *t % 4}});
+        ws_send(ws, msg.clone()).await;
+        if *t % 10 == 0 {
+            ws_send(ws, msg).await;
+        }
+    }
+    for (t, m, ws) in sockets.iter_mut() {
+        let sid = format!("b-{t}-{m}");
+        let is_ack = |v: &Value| v["type"] == "ack" && v["ack"]["submission_id"] == sid.as_str();
+        let first = ws_until(ws, 10, is_ack).await;
+        if *t % 10 == 0 {
+            let second = ws_until(ws, 10, is_ack).await;
+            assert_eq!(first["ack"], second["ack"], "a duplicate gets the same ack");
+        }
+    }
+    let (batches, answers) = app.state.hub.writer_stats();
+    assert_eq!(answers - answers0, 60, "each submission is written once");
+    assert!(batches - batches0 < 60, "{} commits for 60 answers: no group commit", batches - batches0);
+    let (_, st) = app.get(&format!("/api/contests/{}/live", f.cid), Some(&f.admin)).await;
+    assert_eq!(st["question"]["answered_teams"], 30);
+    f.control(&app, "close").await;
+    // Both members of a team chose t % 4: option A (right) for t = 0, 4, 8, …
+    let board = f.board(&app, false).await;
+    let scored = totals(&board).iter().filter(|r| r.1 == 10.0).count();
+    assert_eq!(scored, (0..30).filter(|t| t % 4 == 0).count(), "{board}");
+    assert_eq!(board, f.board(&app, true).await);
+}
+
+/// The whole way through the API: contest, teams and part from the contests API, the
+/// part's questions chosen from the shipped bank, phones joining with the team codes.
+#[tokio::test]
+async fn a_quiz_part_runs_on_questions_from_the_shipped_bank() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (_, banks) = app.get("/api/banks", Some(&admin)).await;
+    let bank = banks.as_array().unwrap().iter().find(|b| b["origin"] == "shipped").expect("shipped bank").clone();
+    let (s, qs) = app.get(&format!("/api/banks/{}/questions?type=single", bank["id"]), Some(&admin)).await;
+    assert_eq!(s, StatusCode::OK, "{qs}");
+    let picked: Vec<Value> = qs.as_array().unwrap().iter().take(2).cloned().collect();
+    let cid = create_contest(&app, &admin, "Hội thi cấp huyện").await;
+    let pid = create_part(
+        &app,
+        &admin,
+        cid,
+        json!({"kind": "quiz", "title": "Trắc nghiệm", "max_points": 100, "time_per_question_s": 30,
+               "scoring": {"speed_bonus": {"kind": "ranked", "points": [5, 3]}}}),
+    )
+    .await;
+    let ids: Vec<i64> = picked.iter().map(|q| q["id"].as_i64().unwrap()).collect();
+    let (s, b) = app
+        .request(
+            Method::PUT,
+            &format!("/api/contests/{cid}/parts/{pid}/questions"),
+            Some(&admin),
+            Some(json!({"question_ids": ids})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let mut phones = vec![];
+    for name in ["Đội Ngã Sáu", "Đội Phú Hữu"] {
+        let (tid, code) = create_team(&app, &admin, cid, name).await;
+        let j = join(&app, &code, "Đội trưởng").await;
+        let mut ws = app.ws(j["token"].as_str().unwrap()).await;
+        ws_until(&mut ws, 5, |v| v["type"] == "state").await;
+        phones.push((tid, ws));
+    }
+    let start = format!("/api/contests/{cid}/parts/{pid}/start");
+    let (s, b) = app.request(Method::POST, &start, Some(&admin), None).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    for q in &picked {
+        let right = q["solution"]["option"].as_u64().unwrap();
+        let (s, st) = app.request(Method::POST, &format!("/api/contests/{cid}/live/next"), Some(&admin), None).await;
+        assert_eq!(s, StatusCode::OK, "{st}");
+        let qid = st["question"]["id"].as_i64().unwrap() as i32;
+        for (i, (_, ws)) in phones.iter_mut().enumerate() {
+            let opened = ws_until(ws, 5, |v| v["type"] == "question_opened").await;
+            assert_eq!(opened["question"]["prompt"], q["prompt"]);
+            assert_no_answer(&opened, "");
+            // Team 1 is right, team 2 wrong.
+            let choice = if i == 0 { right } else { (right + 1) % 4 };
+            let a = answer_ws(ws, qid, &format!("{qid}-{i}"), json!({"choice": choice}), false).await;
+            assert_eq!(a["type"], "ack", "{a}");
+        }
+        for what in ["close", "reveal"] {
+            let (s, b) =
+                app.request(Method::POST, &format!("/api/contests/{cid}/live/{what}"), Some(&admin), None).await;
+            assert_eq!(s, StatusCode::OK, "{b}");
+        }
+    }
+    let (s, b) =
+        app.request(Method::POST, &format!("/api/contests/{cid}/parts/{pid}/finish"), Some(&admin), None).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (_, board) = app.get(&format!("/api/contests/{cid}/scoreboard"), Some(&admin)).await;
+    let points: f64 = picked.iter().map(|q| q["points"].as_f64().unwrap() + 5.0).sum();
+    assert_eq!(totals(&board["board"]), vec![(phones[0].0, points, 1), (phones[1].0, 0.0, 2)]);
+}
