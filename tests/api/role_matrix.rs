@@ -5,7 +5,8 @@
 //! To add an endpoint, add a row to `rows()`: method, path template, body, and the five
 //! statuses `[anonymous, team A, team B, judge, organiser]`. Placeholders in paths and
 //! bodies: {c} contest, {ta}/{tb} teams A and B, {xa}/{xb} their contestants, {p} a part,
-//! {j} the judge caller's row, {code_a} team A's join code, {judge_user} a judge account;
+//! {j} the judge caller's row, {code_a} team A's join code, {judge_user} a judge account,
+//! {asset} an embedded file;
 //! and `*_spare` objects that rows may delete: {c_spare}, {t_spare}, {x_spare}, {p_spare},
 //! {j_spare}. Rows run in order, the organiser last in each row; closing the contest (which
 //! revokes tokens) comes last.
