@@ -1,8 +1,8 @@
 //! The live quiz engine through the real server: organiser controls over HTTP, phones over
 //! WebSocket and HTTP, restarts on the same database, and the scoreboard.
 //!
-//! Contests, teams, parts and contestants are set up through the contests API; only the
-//! part's questions are written into the database directly (see `seed`).
+//! Contests, teams, parts and contestants are set up through the contests API; made-up
+//! part questions are written into the database directly (see `seed`).
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -60,8 +60,9 @@ fn question(i: usize, solution: Solution, time_limit_s: u32) -> Question {
 
 /// A contest with `n_teams` teams of `members` contestants (the first to join is captain)
 /// and one quiz part holding `questions`, built through the contests API. The part's
-/// questions are written into the database directly: the endpoint that assigns bank
-/// questions to a part lives on another branch.
+/// questions are made up for the test (kinds and answers the bank may not have), so they
+/// are written into the database directly; `a_quiz_part_runs_on_questions_from_the_shipped_bank`
+/// assigns bank questions through the API instead.
 async fn seed(
     app: &TestApp,
     n_teams: usize,
