@@ -489,6 +489,13 @@ async fn late_answers_are_refused_duplicates_count_once_and_a_void_recomputes() 
         )
         .await;
     assert_eq!(s, StatusCode::CONFLICT, "{b}");
+
+    // A retry long after its question closed, even after the part finished and a
+    // restart, still gets the ack of the stored answer.
+    f.control(&app, "finish").await;
+    let app = app.restart().await;
+    let (s, again) = answer_http(&app, &f, f.member(0, 0), q1, "dup", json!({"choice": 0})).await;
+    assert_eq!((s, again), (StatusCode::OK, a));
 }
 
 #[tokio::test]
