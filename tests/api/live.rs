@@ -5,7 +5,7 @@
 //! part questions are written into the database directly (see `seed`).
 use std::time::Duration;
 
-use futures_util::StreamExt;
+use futures_util::{SinkExt, StreamExt};
 use hoithi::domain::question::{Question, Solution, Source};
 use hoithi::entities::part_questions;
 use rand::{Rng, SeedableRng};
@@ -719,4 +719,28 @@ async fn a_quiz_part_runs_on_questions_from_the_shipped_bank() {
     let (_, board) = app.get(&format!("/api/contests/{cid}/scoreboard"), Some(&admin)).await;
     let points: f64 = picked.iter().map(|q| q["points"].as_f64().unwrap() + 5.0).sum();
     assert_eq!(totals(&board["board"]), vec![(phones[0].0, points, 1), (phones[1].0, 0.0, 2)]);
+}
+
+#[tokio::test]
+async fn the_socket_answers_sync_ping_and_bad_messages_and_needs_a_valid_token() {
+    let app = spawn_app().await;
+    let f = seed(&app, 1, 1, json!({}), "last_answer", vec![question(1, Solution::Single { option: 0 }, 30)]).await;
+    let mut ws = app.ws(&f.member(0, 0).token).await;
+    ws_until(&mut ws, 5, |v| v["type"] == "state").await;
+    ws_send(&mut ws, json!({"type": "ping"})).await;
+    ws_until(&mut ws, 5, |v| v["type"] == "pong").await;
+    ws_send(&mut ws, json!({"type": "sync"})).await;
+    let st = ws_until(&mut ws, 5, |v| v["type"] == "state").await;
+    assert_eq!(st["state"]["contest_id"], f.cid);
+    ws_send(&mut ws, json!({"type": "answer", "submission_id": "x"})).await;
+    let e = ws_until(&mut ws, 5, |v| v["type"] == "error").await;
+    assert_eq!(e["error"]["code"], "invalid_input", "{e}");
+    ws.send(Message::Text("{not json".into())).await.unwrap();
+    let e = ws_until(&mut ws, 5, |v| v["type"] == "error").await;
+    assert_eq!(e["error"]["code"], "malformed_json");
+    // An organiser must say which contest; a forged token is refused before the upgrade.
+    let url = format!("ws://127.0.0.1:{}/api/live?token={}", app.port, f.admin);
+    assert!(tokio_tungstenite::connect_async(url).await.is_err());
+    let url = format!("ws://127.0.0.1:{}/api/live?token=abc.def.ghi", app.port);
+    assert!(tokio_tungstenite::connect_async(url).await.is_err());
 }
