@@ -21,6 +21,9 @@ use crate::store;
 pub const MAX_IMPORT_BYTES: usize = 5 * 1024 * 1024;
 /// Most question rows in one file.
 pub const MAX_ROWS: usize = 5000;
+/// Most bytes a workbook may unpack to: a small file that inflates to gigabytes is refused
+/// before it is read.
+pub const MAX_UNZIPPED_BYTES: u64 = 50 * 1024 * 1024;
 /// Name of the template's question sheet.
 pub const SHEET: &str = "Câu hỏi";
 
@@ -206,6 +209,18 @@ fn whole(sheet: &str, message: impl Into<String>) -> Vec<ImportError> {
 }
 
 fn parse_xlsx(bytes: &[u8]) -> Result<Parsed, Vec<ImportError>> {
+    let not_xlsx = |e: &dyn std::fmt::Display| whole("file", format!("not a readable XLSX workbook: {e}"));
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| not_xlsx(&e))?;
+    let mut unzipped: u64 = 0;
+    for i in 0..archive.len() {
+        unzipped = unzipped.saturating_add(archive.by_index_raw(i).map_err(|e| not_xlsx(&e))?.size());
+    }
+    if unzipped > MAX_UNZIPPED_BYTES {
+        return Err(whole(
+            "file",
+            format!("the workbook unpacks to more than {} MB; split it", MAX_UNZIPPED_BYTES / 1024 / 1024),
+        ));
+    }
     let mut wb: Xlsx<_> =
         Xlsx::new(Cursor::new(bytes)).map_err(|e| whole("file", format!("not a readable XLSX workbook: {e}")))?;
     let names = wb.sheet_names();
@@ -759,6 +774,32 @@ mod tests {
         assert_eq!(e[0].row, Some(3));
         let e = parse(Format::Csv, b"M\xe3 c\xe2u h\xe1i,Ph\xe2n\n", "x").unwrap_err();
         assert!(e[0].message.contains("UTF-8"));
+    }
+
+    #[test]
+    fn refuses_a_workbook_that_inflates_too_much() {
+        use std::io::Write;
+        let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        w.start_file("xl/worksheets/sheet1.xml", opts).unwrap();
+        let zeros = vec![b' '; 1024 * 1024];
+        for _ in 0..51 {
+            w.write_all(&zeros).unwrap();
+        }
+        let bytes = w.finish().unwrap().into_inner();
+        assert!(bytes.len() < MAX_IMPORT_BYTES);
+        let e = parse(Format::Xlsx, &bytes, "x").unwrap_err();
+        assert!(e[0].message.contains("unpacks to more than 50 MB"), "{e:?}");
+    }
+
+    #[test]
+    fn refuses_too_many_rows() {
+        let mut s = String::from("Mã câu hỏi,Phần,Loại,Câu hỏi,Đáp án\n");
+        for i in 0..=MAX_ROWS {
+            s.push_str(&format!("q{i},p,true_false,Hỏi?,Đúng\n"));
+        }
+        let e = csv(&s).unwrap_err();
+        assert!(e[0].message.contains("at most 5000 questions"), "{e:?}");
     }
 
     #[test]

@@ -10,9 +10,11 @@ use crate::bank::check;
 use crate::bank::format::{Document, SectionMeta};
 use crate::domain::question::{Question, Solution, Source};
 use crate::domain::text::fold;
+use std::collections::HashMap;
+
 use crate::entities::{
     bank_documents, bank_sections, banks, contest_banks, contests, draws, part_questions, parts, question_versions,
-    questions,
+    questions, settings,
 };
 
 pub async fn bank_by_slug(db: &impl ConnectionTrait, slug: &str) -> Result<Option<banks::Model>, DbErr> {
@@ -391,6 +393,18 @@ pub async fn sync_bank(db: &impl ConnectionTrait, b: &check::Bank) -> Result<Syn
         upsert_document(db, bank.id, d).await?;
     }
     let existing = questions(db, bank.id, &QuestionFilter { include_retired: true, ..Default::default() }).await?;
+    // What the files said at the last sync: a question is touched only when its file
+    // text changed since, so organisers' edits, retirements and own questions in a
+    // shipped bank survive a restart.
+    let key = format!("bank_files:{}", b.meta.id);
+    let previous: HashMap<String, String> = match settings::Entity::find_by_id(key.clone()).one(db).await? {
+        Some(s) => serde_json::from_str(&s.value).unwrap_or_default(),
+        None => HashMap::new(),
+    };
+    let mut current: HashMap<String, String> = HashMap::new();
+    for q in &b.questions {
+        current.insert(q.qid.clone(), hex_sha256(&json(q)?));
+    }
     let mut stats = SyncStats::default();
     for q in &b.questions {
         match existing.iter().find(|m| m.qid == q.qid) {
@@ -398,20 +412,38 @@ pub async fn sync_bank(db: &impl ConnectionTrait, b: &check::Bank) -> Result<Syn
                 insert_question(db, bank.id, q).await?;
                 stats.inserted += 1;
             }
-            Some(m) => {
-                let same = question_of(m, &b.meta.id).is_ok_and(|old| old == *q);
-                if !same || m.retired {
+            Some(m) if previous.get(&q.qid) != current.get(&q.qid) => {
+                if question_of(m, &b.meta.id).map_or(true, |old| old != *q) || m.retired {
                     update_question(db, m.clone(), q).await?;
                     stats.updated += 1;
                 }
             }
+            Some(_) => {}
         }
     }
-    for m in existing.into_iter().filter(|m| !m.retired && !b.questions.iter().any(|q| q.qid == m.qid)) {
+    for m in
+        existing.into_iter().filter(|m| !m.retired && previous.contains_key(&m.qid) && !current.contains_key(&m.qid))
+    {
         set_retired(db, m, true).await?;
         stats.retired += 1;
     }
+    let value = json(&current)?;
+    match settings::Entity::find_by_id(key.clone()).one(db).await? {
+        Some(s) => {
+            let mut a: settings::ActiveModel = s.into();
+            a.value = Set(value);
+            a.update(db).await?;
+        }
+        None => {
+            settings::ActiveModel { key: Set(key), value: Set(value) }.insert(db).await?;
+        }
+    }
     Ok(stats)
+}
+
+fn hex_sha256(s: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(s.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 // ---- questions of a part (the bank side of a contest: explicit choice and draws)

@@ -820,3 +820,118 @@ fn cli_import_then_export_round_trips_and_a_bad_file_imports_nothing() {
     let (code, _) = hoithi(&["bank", "export", "--bank", "cli-3", xlsx.to_str().unwrap()]);
     assert_ne!(code, 0, "the bad import must not have created the bank");
 }
+
+/// Starts the server on `db_url` with the banks under `banks`; returns its address and a
+/// handle to stop it.
+async fn start_on(db_url: &str, data: &Path, banks: &Path) -> (String, actix_web::dev::ServerHandle) {
+    let db = hoithi::db::connect_url(db_url, Some(data)).await.unwrap();
+    let mut settings = test_settings();
+    settings.banks = banks.to_owned();
+    let (app, _) = hoithi::startup::Application::build_with_db(db, settings).await.unwrap();
+    let addr = format!("http://127.0.0.1:{}", app.port());
+    let handle = app.server_handle();
+    tokio::spawn(app.run_until_stopped());
+    (addr, handle)
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_changed_bank_file_makes_a_new_version_and_organiser_edits_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let banks = dir.path().join("banks");
+    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("question_banks"), &banks);
+    let db_url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+    let client = reqwest::Client::new();
+    let login = |addr: String| {
+        let client = client.clone();
+        async move {
+            let r: Value = client
+                .post(format!("{addr}/api/auth/login"))
+                .json(&json!({"username": crate::helpers::ADMIN_USER, "password": crate::helpers::ADMIN_PASSWORD}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            r["token"].as_str().unwrap().to_owned()
+        }
+    };
+    let get = |addr: String, token: String, path: String| {
+        let client = client.clone();
+        async move {
+            client.get(format!("{addr}{path}")).bearer_auth(token).send().await.unwrap().json::<Value>().await.unwrap()
+        }
+    };
+    let find = |qs: &Value, qid: &str| qs.as_array().unwrap().iter().find(|q| q["qid"] == qid).cloned().unwrap();
+
+    let (addr, handle) = start_on(&db_url, dir.path(), &banks).await;
+    let token = login(addr.clone()).await;
+    let list = get(addr.clone(), token.clone(), "/api/banks".into()).await;
+    let bank = list[0]["id"].as_i64().unwrap();
+    let qs_path = format!("/api/banks/{bank}/questions?retired=true");
+    let qs = get(addr.clone(), token.clone(), qs_path.clone()).await;
+    // an organiser edits p1-002, retires p1-004 and adds a question of their own
+    let p2 = find(&qs, "p1-002");
+    let mut edit = json!({
+        "section": "phan-1", "type": "single", "difficulty": p2["difficulty"], "points": p2["points"],
+        "time_limit_s": p2["time_limit_s"], "prompt": "Câu hỏi do ban tổ chức sửa?", "options": p2["options"],
+        "answer": p2["answer"], "source": p2["source"], "tags": p2["tags"]
+    });
+    edit["explanation"] = p2["explanation"].clone();
+    let r = client
+        .put(format!("{addr}/api/banks/{bank}/questions/{}", p2["id"]))
+        .bearer_auth(&token)
+        .json(&edit)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let p4 = find(&qs, "p1-004");
+    let r = client
+        .post(format!("{addr}/api/banks/{bank}/questions/{}/retire", p4["id"]))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = client
+        .post(format!("{addr}/api/banks/{bank}/questions"))
+        .bearer_auth(&token)
+        .json(&new_question())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    handle.stop(true).await;
+
+    // the author changes p1-001 in its file
+    let file = banks.join("chuyen-de-2024-2025/questions/phan-1.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let old_prompt = find(&qs, "p1-001")["prompt"].as_str().unwrap().to_owned();
+    std::fs::write(&file, text.replacen(&old_prompt, "Câu hỏi p1-001 đã được tác giả sửa?", 1)).unwrap();
+
+    let (addr, handle) = start_on(&db_url, dir.path(), &banks).await;
+    let token = login(addr.clone()).await;
+    let qs = get(addr.clone(), token.clone(), qs_path.clone()).await;
+    let p1 = find(&qs, "p1-001");
+    assert_eq!(p1["version"], 2);
+    assert_eq!(p1["prompt"], "Câu hỏi p1-001 đã được tác giả sửa?");
+    assert_eq!(find(&qs, "p1-002")["prompt"], "Câu hỏi do ban tổ chức sửa?");
+    assert_eq!(find(&qs, "p1-002")["version"], 2);
+    assert_eq!(find(&qs, "p1-004")["retired"], true);
+    assert_eq!(find(&qs, "bt-001")["retired"], false);
+    assert_eq!(find(&qs, "p1-003")["version"], 1);
+    handle.stop(true).await;
+}
