@@ -190,7 +190,9 @@ impl Engine {
         };
         if let Some(p) = e.scores.parts.iter().find(|p| p.status == "running").map(|p| p.id) {
             e.set_running(p);
-            e.restore_answers().await?;
+        }
+        e.restore_answers().await?;
+        if e.running.is_some() {
             let now = now_ms();
             if let Some(q) = e.current_row().cloned()
                 && q.status == "open"
@@ -235,10 +237,12 @@ impl Engine {
         });
     }
 
-    /// Rebuilds the dedup table, star usage and the current question's answers.
+    /// Rebuilds the dedup table (every answer of the contest, so a retry long after its
+    /// question closed still gets its ack), star usage and the current question's answers.
     async fn restore_answers(&mut self) -> ApiResult<()> {
-        let Some(run) = &mut self.running else { return Ok(()) };
-        let answers = store::live::answers_of_questions(&self.db, &run.order).await?;
+        let ids: Vec<i32> = self.scores.questions.keys().copied().collect();
+        let answers = store::live::answers_of_questions(&self.db, &ids).await?;
+        let mut run = self.running.as_mut();
         for a in answers {
             let ack = Ack {
                 submission_id: a.submission_id.clone(),
@@ -248,6 +252,7 @@ impl Engine {
                 star: a.star,
             };
             self.seen.insert((a.contestant_id, a.submission_id.clone()), Seen::Acked(ack));
+            let Some(run) = run.as_deref_mut().filter(|r| r.order.contains(&a.part_question_id)) else { continue };
             if a.star {
                 run.star_used.entry(a.team_id).or_insert(a.part_question_id);
             }
@@ -691,7 +696,6 @@ impl Engine {
             p.finished_at = Some(now);
         }
         self.running = None;
-        self.seen.retain(|_, s| matches!(s, Seen::Pending { .. }));
         self.send_all(Event::PartFinished { part_id });
         self.board_dirty = true;
         Ok(())

@@ -1,11 +1,11 @@
 //! The live quiz engine through the real server: organiser controls over HTTP, phones over
 //! WebSocket and HTTP, restarts on the same database, and the scoreboard.
 //!
-//! Contests, teams, parts and contestants are set up through the contests API; only the
-//! part's questions are written into the database directly (see `seed`).
+//! Contests, teams, parts and contestants are set up through the contests API; made-up
+//! part questions are written into the database directly (see `seed`).
 use std::time::Duration;
 
-use futures_util::StreamExt;
+use futures_util::{SinkExt, StreamExt};
 use hoithi::domain::question::{Question, Solution, Source};
 use hoithi::entities::part_questions;
 use rand::{Rng, SeedableRng};
@@ -60,8 +60,9 @@ fn question(i: usize, solution: Solution, time_limit_s: u32) -> Question {
 
 /// A contest with `n_teams` teams of `members` contestants (the first to join is captain)
 /// and one quiz part holding `questions`, built through the contests API. The part's
-/// questions are written into the database directly: the endpoint that assigns bank
-/// questions to a part lives on another branch.
+/// questions are made up for the test (kinds and answers the bank may not have), so they
+/// are written into the database directly; `a_quiz_part_runs_on_questions_from_the_shipped_bank`
+/// assigns bank questions through the API instead.
 async fn seed(
     app: &TestApp,
     n_teams: usize,
@@ -488,6 +489,13 @@ async fn late_answers_are_refused_duplicates_count_once_and_a_void_recomputes() 
         )
         .await;
     assert_eq!(s, StatusCode::CONFLICT, "{b}");
+
+    // A retry long after its question closed, even after the part finished and a
+    // restart, still gets the ack of the stored answer.
+    f.control(&app, "finish").await;
+    let app = app.restart().await;
+    let (s, again) = answer_http(&app, &f, f.member(0, 0), q1, "dup", json!({"choice": 0})).await;
+    assert_eq!((s, again), (StatusCode::OK, a));
 }
 
 #[tokio::test]
@@ -711,4 +719,28 @@ async fn a_quiz_part_runs_on_questions_from_the_shipped_bank() {
     let (_, board) = app.get(&format!("/api/contests/{cid}/scoreboard"), Some(&admin)).await;
     let points: f64 = picked.iter().map(|q| q["points"].as_f64().unwrap() + 5.0).sum();
     assert_eq!(totals(&board["board"]), vec![(phones[0].0, points, 1), (phones[1].0, 0.0, 2)]);
+}
+
+#[tokio::test]
+async fn the_socket_answers_sync_ping_and_bad_messages_and_needs_a_valid_token() {
+    let app = spawn_app().await;
+    let f = seed(&app, 1, 1, json!({}), "last_answer", vec![question(1, Solution::Single { option: 0 }, 30)]).await;
+    let mut ws = app.ws(&f.member(0, 0).token).await;
+    ws_until(&mut ws, 5, |v| v["type"] == "state").await;
+    ws_send(&mut ws, json!({"type": "ping"})).await;
+    ws_until(&mut ws, 5, |v| v["type"] == "pong").await;
+    ws_send(&mut ws, json!({"type": "sync"})).await;
+    let st = ws_until(&mut ws, 5, |v| v["type"] == "state").await;
+    assert_eq!(st["state"]["contest_id"], f.cid);
+    ws_send(&mut ws, json!({"type": "answer", "submission_id": "x"})).await;
+    let e = ws_until(&mut ws, 5, |v| v["type"] == "error").await;
+    assert_eq!(e["error"]["code"], "invalid_input", "{e}");
+    ws.send(Message::Text("{not json".into())).await.unwrap();
+    let e = ws_until(&mut ws, 5, |v| v["type"] == "error").await;
+    assert_eq!(e["error"]["code"], "malformed_json");
+    // An organiser must say which contest; a forged token is refused before the upgrade.
+    let url = format!("ws://127.0.0.1:{}/api/live?token={}", app.port, f.admin);
+    assert!(tokio_tungstenite::connect_async(url).await.is_err());
+    let url = format!("ws://127.0.0.1:{}/api/live?token=abc.def.ghi", app.port);
+    assert!(tokio_tungstenite::connect_async(url).await.is_err());
 }
