@@ -17,7 +17,7 @@ use futures_util::{SinkExt, StreamExt};
 use rand::Rng;
 use serde::Serialize;
 use serde_json::{Value, json};
-use tokio::sync::{Mutex, broadcast};
+use tokio::sync::Mutex;
 use tokio_tungstenite::tungstenite::Message;
 
 use setup::Api;
@@ -67,8 +67,12 @@ pub struct Report {
     pub open_spread_p99_ms: f64,
     pub scoreboard_after_close_p99_ms: f64,
     pub server_rss_start_mb: f64,
+    /// After every phone joined over HTTP, before any socket opened.
+    pub server_rss_joined_mb: f64,
+    /// With every phone's socket open and idle.
     pub server_rss_idle_mb: f64,
     pub server_rss_peak_mb: f64,
+    /// (idle − joined) / phones: what one connected, idle phone costs the server.
     pub rss_per_idle_phone_kb: f64,
     pub server_cpu_s: f64,
     pub errors: u64,
@@ -169,8 +173,8 @@ pub async fn run(cfg: Config) -> anyhow::Result<Report> {
     report.join_p50_ms = joins.percentile(50.0);
     report.join_p99_ms = joins.percentile(99.0);
 
+    report.server_rss_joined_mb = rss_mb(pid);
     let ws_base = cfg.url.replacen("http", "ws", 1);
-    let (start_tx, _) = broadcast::channel::<()>(1);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let logs = Arc::new(Mutex::new(Vec::<PhoneLog>::with_capacity(cfg.phones)));
     let mut phones = Vec::with_capacity(cfg.phones);
@@ -186,7 +190,6 @@ pub async fn run(cfg: Config) -> anyhow::Result<Report> {
             resend,
             counters: counters.clone(),
             logs: logs.clone(),
-            start: start_tx.subscribe(),
             stop: stop_rx.clone(),
         };
         phones.push(tokio::spawn(phone(ws, ctx)));
@@ -206,11 +209,10 @@ pub async fn run(cfg: Config) -> anyhow::Result<Report> {
     tokio::time::sleep(Duration::from_millis(500)).await;
     report.server_rss_idle_mb = rss_mb(pid);
     report.rss_per_idle_phone_kb =
-        stats::round1((report.server_rss_idle_mb - report.server_rss_start_mb) * 1024.0 / cfg.phones as f64);
+        stats::round1((report.server_rss_idle_mb - report.server_rss_joined_mb) * 1024.0 / cfg.phones as f64);
     progress(&cfg, format!("{} phones connected; server RSS {} MB", cfg.phones, report.server_rss_idle_mb));
 
     // ---- the quiz
-    let _ = start_tx.send(());
     api.start_part(contest.id, contest.part_id).await?;
     for k in 0..cfg.questions {
         let opened = api.next(contest.id).await?;
@@ -322,18 +324,15 @@ struct PhoneCtx {
     resend: bool,
     counters: Arc<Counters>,
     logs: Arc<Mutex<Vec<PhoneLog>>>,
-    start: broadcast::Receiver<()>,
     stop: tokio::sync::watch::Receiver<bool>,
 }
 
 async fn phone(ws: Ws, ctx: PhoneCtx) {
-    let PhoneCtx { window_ms, late, resend, counters, logs, mut start, mut stop } = ctx;
-    let _ = start.recv().await;
+    let PhoneCtx { window_ms, late, resend, counters, logs, mut stop } = ctx;
     let (mut tx, mut rx) = ws.split();
     let mut log = PhoneLog::default();
     let (out_tx, mut out_rx) = tokio::sync::mpsc::channel::<(String, bool, Value)>(8);
     let mut pending: HashMap<String, (Instant, i32, bool)> = HashMap::new();
-    let mut clock_offset: Option<i64> = None;
     loop {
         tokio::select! {
             _ = stop.changed() => break,
@@ -341,16 +340,13 @@ async fn phone(ws: Ws, ctx: PhoneCtx) {
                 let Some(Ok(msg)) = msg else { break };
                 let Message::Text(text) = msg else { continue };
                 let Ok(v) = serde_json::from_str::<Value>(&text) else { continue };
-                let now_local = now_ms();
-                if let Some(st) = v["server_time"].as_i64() {
-                    clock_offset.get_or_insert(st - now_local);
-                }
+                // The generator runs on the server's machine: its clock is the server's.
+                let server_now = now_ms();
                 match v["type"].as_str() {
                     Some("question_opened") => {
                         let qid = v["question_id"].as_i64().unwrap_or_default() as i32;
                         let opened = v["opened_at"].as_i64().unwrap_or_default();
                         let deadline = v["deadline_at"].as_i64().unwrap_or_default();
-                        let server_now = now_local + clock_offset.unwrap_or(0);
                         log.open_spread.push_ms((server_now - opened).max(0) as f64);
                         let delay = if late {
                             (deadline - server_now).max(0) as u64 + LATE_AFTER_MS
@@ -421,7 +417,6 @@ async fn phone(ws: Ws, ctx: PhoneCtx) {
 async fn watcher(ws: Ws, lat: Arc<Mutex<Samples>>) {
     let (_tx, mut rx) = ws.split();
     let mut closed_at: Option<i64> = None;
-    let mut offset: Option<i64> = None;
     while let Some(msg) = rx.next().await {
         let Ok(Message::Text(text)) = msg else {
             if msg.is_err() {
@@ -431,14 +426,11 @@ async fn watcher(ws: Ws, lat: Arc<Mutex<Samples>>) {
         };
         let Ok(v) = serde_json::from_str::<Value>(&text) else { continue };
         let now = now_ms();
-        if let Some(st) = v["server_time"].as_i64() {
-            offset.get_or_insert(st - now);
-        }
         match v["type"].as_str() {
             Some("closed") => closed_at = v["closed_at"].as_i64(),
             Some("scoreboard" | "public_scoreboard") => {
                 if let Some(t) = closed_at.take() {
-                    lat.lock().await.push_ms((now + offset.unwrap_or(0) - t).max(0) as f64);
+                    lat.lock().await.push_ms((now - t).max(0) as f64);
                 }
             }
             _ => {}

@@ -434,7 +434,7 @@ impl Engine {
                 let board = self.scores.board(false);
                 let results = self.scores.team_results(false);
                 vec![
-                    Event::PublicScoreboard { rows: Scores::public_rows(&board) }.frame(),
+                    Event::PublicScoreboard { rows: Scores::public_top(&board, Scores::LIVE_PUBLIC_ROWS) }.frame(),
                     team_score(&TeamIndex::new(&board), &results, t).frame(),
                 ]
             }
@@ -484,7 +484,8 @@ impl Engine {
             }
             let board = self.scores.board(false);
             if self.public.receiver_count() > 0 {
-                let _ = self.public.send(Event::PublicScoreboard { rows: Scores::public_rows(&board) }.frame());
+                let rows = Scores::public_top(&board, Scores::LIVE_PUBLIC_ROWS);
+                let _ = self.public.send(Event::PublicScoreboard { rows }.frame());
             }
             self.team_tx.retain(|_, tx| tx.receiver_count() > 0);
             if !self.team_tx.is_empty() {

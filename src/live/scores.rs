@@ -147,10 +147,21 @@ impl Scores {
         ranking::build(&self.teams, &parts, &self.tallies(staff), &self.ties)
     }
 
+    /// Rows of the public board that the live feed sends to phones.
+    pub const LIVE_PUBLIC_ROWS: usize = 10;
+
     pub fn public_rows(board: &Board) -> Vec<PublicRow> {
+        Self::public_top(board, usize::MAX)
+    }
+
+    /// The first `n` rows of the public board. The live feed to phones carries only the
+    /// top of the board (each team's own rank comes in its `team_score`): a whole
+    /// province's board sent to every phone would be megabytes per update.
+    pub fn public_top(board: &Board, n: usize) -> Vec<PublicRow> {
         board
             .rows
             .iter()
+            .take(n)
             .map(|r| PublicRow { rank: r.rank, team_id: r.team_id, team_name: r.team_name.clone(), total: r.total })
             .collect()
     }
