@@ -1,16 +1,15 @@
 //! The live quiz engine through the real server: organiser controls over HTTP, phones over
 //! WebSocket and HTTP, restarts on the same database, and the scoreboard.
 //!
-//! Contests, teams, parts and contestants are set up through the contests API; made-up
-//! part questions are written into the database directly (see `seed`).
+//! Everything is set up through the API: contests, teams, parts and contestants, and the
+//! made-up questions, which go into an organiser's bank and are assigned to the part
+//! (see `seed`).
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use hoithi::domain::question::{Question, Solution, Source};
-use hoithi::entities::part_questions;
 use rand::{Rng, SeedableRng};
 use reqwest::{Method, StatusCode};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -58,11 +57,35 @@ fn question(i: usize, solution: Solution, time_limit_s: u32) -> Question {
     }
 }
 
+/// The bank form of a made-up question (`POST /api/banks/{id}/questions`).
+fn bank_input(q: &Question) -> Value {
+    let letter = |i: usize| char::from(b'A' + i as u8).to_string();
+    let mut v = json!({
+        "id": q.qid, "section": "phan-1", "difficulty": q.difficulty, "points": q.points,
+        "time_limit_s": q.time_limit_s, "prompt": q.prompt, "explanation": q.explanation,
+    });
+    let (kind, extra) = match &q.solution {
+        Solution::Single { option } => ("single", json!({"options": q.options, "answer": letter(*option)})),
+        Solution::Multiple { options } => (
+            "multiple",
+            json!({"options": q.options, "answer": options.iter().map(|o| letter(*o)).collect::<Vec<_>>()}),
+        ),
+        Solution::TrueFalse { value } => ("true_false", json!({"answer": value})),
+        Solution::ShortText { accepted } => ("short_text", json!({"accepted": accepted})),
+        Solution::Number { value, tolerance } => ("number", json!({"answer": value, "tolerance": tolerance})),
+    };
+    v["type"] = json!(kind);
+    for (k, x) in extra.as_object().unwrap() {
+        v[k] = x.clone();
+    }
+    v
+}
+
 /// A contest with `n_teams` teams of `members` contestants (the first to join is captain)
-/// and one quiz part holding `questions`, built through the contests API. The part's
-/// questions are made up for the test (kinds and answers the bank may not have), so they
-/// are written into the database directly; `a_quiz_part_runs_on_questions_from_the_shipped_bank`
-/// assigns bank questions through the API instead.
+/// and one quiz part holding `questions`, all built through the API: the questions go
+/// into an organiser's bank (created by a CSV import, then `POST /api/banks/{id}/questions`)
+/// and are assigned with `PUT .../parts/{pid}/questions`; the part keeps each question's
+/// own time limit (`time_per_question_s: 0`).
 async fn seed(
     app: &TestApp,
     n_teams: usize,
@@ -77,26 +100,44 @@ async fn seed(
         app,
         &admin,
         cid,
-        json!({"kind": "quiz", "title": "Khởi động", "max_points": 100, "weight": 1, "time_per_question_s": 20,
+        json!({"kind": "quiz", "title": "Khởi động", "max_points": 100, "weight": 1, "time_per_question_s": 0,
                "answer_policy": policy, "scoring": scoring}),
     )
     .await;
-    let mut questions = vec![];
-    for (i, q) in qs.into_iter().enumerate() {
-        let row = part_questions::ActiveModel {
-            part_id: Set(pid as i32),
-            position: Set(i as i32 + 1),
-            snapshot: Set(serde_json::to_string(&q).unwrap()),
-            points: Set(q.points),
-            time_limit_s: Set(q.time_limit_s as i32),
-            status: Set("pending".into()),
-            ..Default::default()
-        }
-        .insert(&app.state.db)
+    let csv = "Mã câu hỏi,Phần,Loại,Độ khó,Câu hỏi,Phương án A,Phương án B,Đáp án\n\
+               mau-1,phan-1,single,1,Câu hỏi mẫu?,Có,Không,A\n";
+    let res = app
+        .client
+        .post(format!("{}/api/banks/import?bank=bo-de-thu&format=csv", app.addr))
+        .bearer_auth(&admin)
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
         .await
         .unwrap();
-        questions.push(row.id);
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let bank: Value = res.json().await.unwrap();
+    let bank_id = bank["bank_id"].as_i64().unwrap();
+    let mut ids = vec![];
+    for q in &qs {
+        let (s, b) = app.post(&format!("/api/banks/{bank_id}/questions"), Some(&admin), bank_input(q)).await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        ids.push(b["id"].as_i64().unwrap());
     }
+    let (s, b) = app
+        .request(
+            Method::PUT,
+            &format!("/api/contests/{cid}/parts/{pid}/questions"),
+            Some(&admin),
+            Some(json!({"question_ids": ids})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let rows = b["questions"].as_array().unwrap();
+    for (row, q) in rows.iter().zip(&qs) {
+        assert_eq!(row["time_limit_s"], q.time_limit_s, "{row}");
+    }
+    let questions: Vec<i32> = rows.iter().map(|r| r["id"].as_i64().unwrap() as i32).collect();
     let mut out = vec![];
     for t in 0..n_teams {
         let (team_id, code) = create_team(app, &admin, cid, &format!("Đội {}", t + 1)).await;
