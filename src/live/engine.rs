@@ -109,6 +109,11 @@ pub enum Cmd {
         ties: Vec<TieBreak>,
         reply: oneshot::Sender<ApiResult<()>>,
     },
+    /// A removed contestant: answers from a socket still open are refused.
+    Revoke {
+        contestant_id: i32,
+        reply: oneshot::Sender<()>,
+    },
     Stop {
         reply: oneshot::Sender<()>,
     },
@@ -154,6 +159,7 @@ pub struct Engine {
     board_dirty: bool,
     count_dirty: bool,
     last_countdown: i64,
+    revoked: HashSet<i32>,
 }
 
 impl Engine {
@@ -187,6 +193,7 @@ impl Engine {
             board_dirty: false,
             count_dirty: false,
             last_countdown: 0,
+            revoked: HashSet::new(),
         };
         if let Some(p) = e.scores.parts.iter().find(|p| p.status == "running").map(|p| p.id) {
             e.set_running(p);
@@ -332,6 +339,10 @@ impl Engine {
             }
             Cmd::SetTies { actor, ties, reply } => {
                 let _ = reply.send(self.set_ties(&actor, ties).await);
+            }
+            Cmd::Revoke { contestant_id, reply } => {
+                self.revoked.insert(contestant_id);
+                let _ = reply.send(());
             }
             Cmd::Stop { reply } => {
                 let _ = reply.send(());
@@ -918,6 +929,10 @@ impl Engine {
     // ---- answers
 
     async fn answer(&mut self, by: Answerer, req: AnswerRequest, reply: oneshot::Sender<ApiResult<Ack>>) {
+        if self.revoked.contains(&by.contestant_id) {
+            let _ = reply.send(Err(ApiError::unauthorized("token_revoked", "you were removed from the contest")));
+            return;
+        }
         let key = (by.contestant_id, req.submission_id.clone());
         match self.seen.get_mut(&key) {
             Some(Seen::Acked(a)) => {

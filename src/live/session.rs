@@ -9,7 +9,7 @@ use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::time::Instant;
 
 use super::events::{ClientMessage, Event, Frame};
-use super::{Answerer, Handle, Subscription, Viewer};
+use super::{Answerer, Handle, Holder, Revoked, Subscription, Viewer};
 use crate::error::ApiError;
 
 /// Largest message a client may send.
@@ -32,6 +32,10 @@ fn error_frame(e: &ApiError, submission_id: Option<&str>) -> Frame {
     Event::Error { error }.frame()
 }
 
+/// The reason of the close frame sent when the socket's token is revoked.
+pub const REVOKED_REASON: &str = "token_revoked";
+
+#[allow(clippy::too_many_arguments)]
 pub async fn run(
     mut session: Session,
     stream: actix_ws::MessageStream,
@@ -39,6 +43,8 @@ pub async fn run(
     viewer: Viewer,
     who: Option<Answerer>,
     mut sub: Subscription,
+    holder: Holder,
+    mut revocations: broadcast::Receiver<Revoked>,
 ) {
     let mut stream = stream.max_frame_size(MAX_FRAME).aggregate_continuations().max_continuation_size(MAX_FRAME);
     for f in std::mem::take(&mut sub.snapshot) {
@@ -69,6 +75,21 @@ pub async fn run(
             f = sub.all.recv() => match forward(f, &handle, viewer).await { Some(v) => v, None => break },
             f = sub.role.recv() => match forward(f, &handle, viewer).await { Some(v) => v, None => break },
             f = recv_opt(&mut sub.team) => match forward(f, &handle, viewer).await { Some(v) => v, None => break },
+            r = revocations.recv() => match r {
+                Ok(r) if holder.is_hit_by(r) => {
+                    let reason = actix_ws::CloseReason {
+                        code: actix_ws::CloseCode::Policy,
+                        description: Some(REVOKED_REASON.into()),
+                    };
+                    let _ = session.close(Some(reason)).await;
+                    return;
+                }
+                // Missed revocations might include ours: the holder must be checked
+                // again, which a reconnect does.
+                Err(RecvError::Lagged(_)) => break,
+                Err(RecvError::Closed) => break,
+                Ok(_) => vec![],
+            },
             _ = heartbeat.tick() => {
                 if last_heard.elapsed() > SILENCE_LIMIT { break; }
                 if session.ping(b"").await.is_err() { break; }

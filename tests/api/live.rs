@@ -785,3 +785,103 @@ async fn the_socket_answers_sync_ping_and_bad_messages_and_needs_a_valid_token()
     let url = format!("ws://127.0.0.1:{}/api/live?token=abc.def.ghi", app.port);
     assert!(tokio_tungstenite::connect_async(url).await.is_err());
 }
+
+/// Waits for the server's close frame and returns its reason; fails on any ack.
+async fn close_reason(ws: &mut Ws, secs: u64) -> String {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        let msg = tokio::time::timeout_at(deadline, ws.next()).await.expect("timed out waiting for the close frame");
+        match msg {
+            Some(Ok(Message::Close(Some(f)))) => return f.reason.to_string(),
+            Some(Ok(Message::Close(None))) => return String::new(),
+            Some(Ok(Message::Text(t))) => {
+                let v: Value = serde_json::from_str(&t).unwrap();
+                assert!(v["type"] != "ack", "an answer was taken after the revocation: {v}");
+            }
+            Some(Ok(_)) => {}
+            other => panic!("the socket ended without a close frame: {other:?}"),
+        }
+    }
+}
+
+/// The socket still answers (a sync gets the state back).
+async fn still_open(ws: &mut Ws) {
+    ws_send(ws, json!({"type": "sync"})).await;
+    ws_until(ws, 5, |v| v["type"] == "state").await;
+}
+
+#[tokio::test]
+async fn revocations_close_the_open_sockets_they_hit_and_nothing_else() {
+    let app = spawn_app().await;
+    let qs = vec![question(1, Solution::Single { option: 0 }, 60)];
+    let f = seed(&app, 2, 2, json!({}), "last_answer", qs).await;
+    let q = f.questions[0];
+    let (s, inv) =
+        app.post(&format!("/api/contests/{}/judges/invite", f.cid), Some(&f.admin), json!({"name": "Giám khảo"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{inv}");
+    let (s, judge) = app.post("/api/judges/accept", None, json!({"token": inv["token"]})).await;
+    assert_eq!(s, StatusCode::OK, "{judge}");
+
+    let mut removed = app.ws(&f.member(0, 0).token).await;
+    let mut mate = app.ws(&f.member(0, 1).token).await;
+    let mut other = app.ws(&f.member(1, 0).token).await;
+    let mut judge_ws = app.ws(judge["token"].as_str().unwrap()).await;
+    let mut console = {
+        let url = format!("ws://127.0.0.1:{}/api/live?token={}&contest_id={}", app.port, f.admin, f.cid);
+        tokio_tungstenite::connect_async(url).await.unwrap().0
+    };
+    for ws in [&mut removed, &mut mate, &mut other, &mut judge_ws, &mut console] {
+        ws_until(ws, 5, |v| v["type"] == "state").await;
+    }
+    f.control(&app, "start").await;
+    f.control(&app, "next").await;
+    ws_until(&mut removed, 5, |v| v["type"] == "question_opened").await;
+
+    // Removing a contestant closes their socket; an answer sent on it right after the
+    // removal is not taken, and nobody else's socket closes.
+    let path = format!("/api/contests/{}/contestants/{}", f.cid, contestant_id(&app, &f, 0, 0).await);
+    let (s, b) = app.request(Method::DELETE, &path, Some(&f.admin), None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{b}");
+    let _ = removed
+        .send(Message::Text(
+            json!({"type": "answer", "submission_id": "after", "question_id": q, "response": {"choice": 0}})
+                .to_string()
+                .into(),
+        ))
+        .await;
+    assert_eq!(close_reason(&mut removed, 5).await, "token_revoked");
+    let (_, st) = app.get(&format!("/api/contests/{}/live", f.cid), Some(&f.admin)).await;
+    assert_eq!(st["question"]["answered_teams"], 0, "{st}");
+    let (s, b) = answer_http(&app, &f, f.member(0, 0), q, "after-http", json!({"choice": 0})).await;
+    assert_eq!((s, b["error"]["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("token_revoked")));
+    for ws in [&mut mate, &mut other, &mut judge_ws, &mut console] {
+        still_open(ws).await;
+    }
+    let a = answer_ws(&mut mate, q, "mate", json!({"choice": 0}), false).await;
+    assert_eq!(a["type"], "ack", "{a}");
+
+    // Resetting the judge closes the judge's socket only.
+    let (s, b) = app
+        .post(&format!("/api/contests/{}/judges/{}/reset", f.cid, inv["judge"]["id"]), Some(&f.admin), json!({}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(close_reason(&mut judge_ws, 5).await, "token_revoked");
+    for ws in [&mut mate, &mut other, &mut console] {
+        still_open(ws).await;
+    }
+
+    // Closing the contest closes every contestant's socket; the organiser's stays.
+    let (s, b) = app.post(&format!("/api/contests/{}/close", f.cid), Some(&f.admin), json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(close_reason(&mut mate, 5).await, "token_revoked");
+    assert_eq!(close_reason(&mut other, 5).await, "token_revoked");
+    still_open(&mut console).await;
+}
+
+/// The id of a joined contestant, from the contest's contestant list.
+async fn contestant_id(app: &TestApp, f: &Fixture, team: usize, m: usize) -> i64 {
+    let (s, list) = app.get(&format!("/api/contests/{}/contestants", f.cid), Some(&f.admin)).await;
+    assert_eq!(s, StatusCode::OK, "{list}");
+    let name = format!("Thí sinh {}-{}", team + 1, m + 1);
+    list.as_array().unwrap().iter().find(|x| x["name"] == name.as_str()).expect("contestant")["id"].as_i64().unwrap()
+}
