@@ -159,12 +159,16 @@ impl Hub {
     /// refused by the contest's engine from now on. Call after the revocation is committed.
     pub async fn revoke(&self, r: Revoked) {
         let _ = self.revocations.send(r);
-        if let Revoked::Contestant { contest_id, contestant_id } = r {
-            let h = self.engines.lock().await.get(&contest_id).map(|(h, _)| h.clone());
-            if let Some(h) = h {
-                let _ = h.call(|reply| Cmd::Revoke { contestant_id, reply }).await;
-            }
-        }
+        let contest_id = match r {
+            Revoked::Contestant { contest_id, .. } | Revoked::Contest { contest_id } => contest_id,
+            _ => return,
+        };
+        let h = self.engines.lock().await.get(&contest_id).map(|(h, _)| h.clone());
+        let Some(h) = h else { return };
+        let _ = match r {
+            Revoked::Contestant { contestant_id, .. } => h.call(|reply| Cmd::Revoke { contestant_id, reply }).await,
+            _ => h.call(|reply| Cmd::Closed { reply }).await,
+        };
     }
 
     /// (commits, answers) the group-commit writer has stored since start.

@@ -885,3 +885,59 @@ async fn contestant_id(app: &TestApp, f: &Fixture, team: usize, m: usize) -> i64
     let name = format!("Thí sinh {}-{}", team + 1, m + 1);
     list.as_array().unwrap().iter().find(|x| x["name"] == name.as_str()).expect("contestant")["id"].as_i64().unwrap()
 }
+
+#[tokio::test]
+async fn a_contest_is_set_up_then_running_from_its_first_part_then_closed() {
+    let app = spawn_app().await;
+    let qs = vec![question(1, Solution::Single { option: 0 }, 60)];
+    let f = seed(&app, 1, 1, json!({}), "last_answer", qs).await;
+    let contest = format!("/api/contests/{}", f.cid);
+    let status = |v: &Value| v["status"].as_str().unwrap().to_owned();
+    let (_, c) = app.get(&contest, Some(&f.admin)).await;
+    assert_eq!(status(&c), "setup");
+    let (_, st) = app.get(&format!("{contest}/live"), Some(&f.admin)).await;
+    assert_eq!(st["contest_status"], "setup");
+
+    let st = f.control(&app, "start").await;
+    assert_eq!(st["contest_status"], "running", "{st}");
+    let (_, c) = app.get(&contest, Some(&f.admin)).await;
+    assert_eq!(status(&c), "running");
+    let (_, st) = app.get(&format!("{contest}/live"), Some(&f.member(0, 0).token)).await;
+    assert_eq!(st["contest_status"], "running");
+    // A running contest cannot be deleted, nor its teams; it still takes joins, and a
+    // new team's join code is unique.
+    let (s, b) = app.request(Method::DELETE, &contest, Some(&f.admin), None).await;
+    assert_eq!((s, b["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("invalid_state")), "{b}");
+    let (s, b) = app.request(Method::DELETE, &format!("{contest}/teams/{}", f.teams[0].id), Some(&f.admin), None).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{b}");
+    let (_, code) = create_team(&app, &f.admin, f.cid as i64, "Đội đến muộn").await;
+    let j = join(&app, &code, "Thí sinh muộn").await;
+    assert_eq!(j["contest_id"], f.cid);
+    let (_, teams) = app.get(&format!("{contest}/teams"), Some(&f.admin)).await;
+    let codes: Vec<&str> = teams.as_array().unwrap().iter().map(|t| t["code"].as_str().unwrap()).collect();
+    assert_eq!(codes.len(), 2);
+    assert_ne!(codes[0], codes[1]);
+    let (_, c) = app.get(&contest, Some(&f.admin)).await;
+    assert_eq!(status(&c), "running", "joining does not change the status");
+
+    // The status survives a restart (running contests are resumed).
+    let app = app.restart().await;
+    let (_, st) = app.get(&format!("{contest}/live"), Some(&f.admin)).await;
+    assert_eq!(st["contest_status"], "running");
+
+    let mut console = {
+        let url = format!("ws://127.0.0.1:{}/api/live?token={}&contest_id={}", app.port, f.admin, f.cid);
+        tokio_tungstenite::connect_async(url).await.unwrap().0
+    };
+    ws_until(&mut console, 5, |v| v["type"] == "state").await;
+    let (s, c) = app.post(&format!("{contest}/close"), Some(&f.admin), json!({})).await;
+    assert_eq!((s, status(&c)), (StatusCode::OK, "closed".to_owned()), "{c}");
+    let pushed = ws_until(&mut console, 5, |v| v["type"] == "state" && v["state"]["contest_status"] == "closed").await;
+    assert_eq!(pushed["state"]["contest_id"], f.cid);
+    let (_, st) = app.get(&format!("{contest}/live"), Some(&f.admin)).await;
+    assert_eq!(st["contest_status"], "closed");
+    let (s, b) = app.request(Method::DELETE, &contest, Some(&f.admin), None).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{b}");
+    let (s, b) = app.post(&format!("{contest}/close"), Some(&f.admin), json!({})).await;
+    assert_eq!((s, b["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("contest_closed")));
+}
