@@ -941,3 +941,46 @@ async fn a_contest_is_set_up_then_running_from_its_first_part_then_closed() {
     let (s, b) = app.post(&format!("{contest}/close"), Some(&f.admin), json!({})).await;
     assert_eq!((s, b["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("contest_closed")));
 }
+
+#[tokio::test]
+async fn a_started_part_keeps_its_questions_against_choice_and_draw() {
+    let app = spawn_app().await;
+    let qs =
+        vec![question(1, Solution::Single { option: 0 }, 60), question(2, Solution::TrueFalse { value: true }, 60)];
+    let f = seed(&app, 1, 1, json!({}), "last_answer", qs).await;
+    let path = format!("/api/contests/{}/parts/{}/questions", f.cid, f.pid);
+    let (_, before) = app.get(&path, Some(&f.admin)).await;
+    let bank_ids: Vec<i64> =
+        before["questions"].as_array().unwrap().iter().map(|q| q["question_id"].as_i64().unwrap()).collect();
+    // While pending, the choice may change (here: reversed, then back).
+    let reversed: Vec<i64> = bank_ids.iter().rev().copied().collect();
+    let (s, b) = app.request(Method::PUT, &path, Some(&f.admin), Some(json!({"question_ids": reversed}))).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (s, b) = app.request(Method::PUT, &path, Some(&f.admin), Some(json!({"question_ids": bank_ids}))).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (_, before) = app.get(&path, Some(&f.admin)).await;
+
+    let draw = format!("/api/contests/{}/parts/{}/draw", f.cid, f.pid);
+    let quota = json!({"seed": 7, "quotas": [{"section": "phan-1", "count": 1}]});
+    for (when, status) in [("start", "running"), ("finish", "finished")] {
+        f.control(&app, when).await;
+        let (s, b) =
+            app.request(Method::PUT, &path, Some(&f.admin), Some(json!({"question_ids": [bank_ids[0]]}))).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{b}");
+        assert_eq!(b["error"]["code"], "part_started", "{b}");
+        assert_eq!(b["error"]["state"]["status"], status, "{b}");
+        let (s, b) = app.post(&draw, Some(&f.admin), quota.clone()).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{b}");
+        assert_eq!(b["error"]["code"], "part_started", "{b}");
+        assert_eq!(b["error"]["state"]["status"], status, "{b}");
+        let (_, now) = app.get(&path, Some(&f.admin)).await;
+        let strip = |v: &Value| -> Vec<(Value, Value)> {
+            v["questions"].as_array().unwrap().iter().map(|q| (q["id"].clone(), q["question_id"].clone())).collect()
+        };
+        assert_eq!(strip(&now), strip(&before), "the refused calls changed nothing");
+        if when == "start" {
+            f.control(&app, "next").await;
+            f.control(&app, "close").await;
+        }
+    }
+}
