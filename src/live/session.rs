@@ -14,8 +14,6 @@ use crate::error::ApiError;
 
 /// Largest message a client may send.
 pub const MAX_FRAME: usize = 16 * 1024;
-const PING_EVERY: Duration = Duration::from_secs(15);
-const SILENCE_LIMIT: Duration = Duration::from_secs(45);
 
 async fn recv_opt(r: &mut Option<broadcast::Receiver<Frame>>) -> Result<Frame, RecvError> {
     match r {
@@ -45,7 +43,10 @@ pub async fn run(
     mut sub: Subscription,
     holder: Holder,
     mut revocations: broadcast::Receiver<Revoked>,
+    silence_limit: Duration,
 ) {
+    // Three pings within the silence limit: one lost pong does not drop a phone.
+    let ping_every = silence_limit / 3;
     let mut stream = stream.max_frame_size(MAX_FRAME).aggregate_continuations().max_continuation_size(MAX_FRAME);
     for f in std::mem::take(&mut sub.snapshot) {
         if session.text(f).await.is_err() {
@@ -53,7 +54,7 @@ pub async fn run(
         }
     }
     let mut last_heard = Instant::now();
-    let mut heartbeat = tokio::time::interval_at(Instant::now() + PING_EVERY, PING_EVERY);
+    let mut heartbeat = tokio::time::interval_at(Instant::now() + ping_every, ping_every);
     loop {
         let out: Vec<Frame> = tokio::select! {
             msg = stream.next() => match msg {
@@ -91,7 +92,7 @@ pub async fn run(
                 Ok(_) => vec![],
             },
             _ = heartbeat.tick() => {
-                if last_heard.elapsed() > SILENCE_LIMIT { break; }
+                if last_heard.elapsed() > silence_limit { break; }
                 if session.ping(b"").await.is_err() { break; }
                 vec![]
             }

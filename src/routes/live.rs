@@ -342,6 +342,16 @@ async fn live_ws(
     let sub = h.subscribe(v).await?;
     let (res, session, stream) = actix_ws::handle(&req, body)
         .map_err(|e| ApiError::bad_request("not_a_websocket", format!("open this URL as a WebSocket: {e}")))?;
-    actix_web::rt::spawn(session::run(session, stream, h, v, who, sub, holder, revocations));
+    actix_web::rt::spawn(session::run(
+        session,
+        stream,
+        h,
+        v,
+        who,
+        sub,
+        holder,
+        revocations,
+        state.settings.ws_silence(),
+    ));
     Ok(res)
 }

@@ -984,3 +984,70 @@ async fn a_started_part_keeps_its_questions_against_choice_and_draw() {
         }
     }
 }
+
+/// The opcodes of the server's WebSocket frames in `bytes` (server frames are unmasked).
+fn opcodes(mut bytes: &[u8]) -> Vec<u8> {
+    let mut out = vec![];
+    while bytes.len() >= 2 {
+        let op = bytes[0] & 0x0f;
+        let (len, head) = match bytes[1] & 0x7f {
+            126 if bytes.len() >= 4 => (u16::from_be_bytes([bytes[2], bytes[3]]) as usize, 4),
+            127 if bytes.len() >= 10 => (u64::from_be_bytes(bytes[2..10].try_into().unwrap()) as usize, 10),
+            n if n < 126 => (n as usize, 2),
+            _ => break,
+        };
+        out.push(op);
+        bytes = &bytes[(head + len).min(bytes.len())..];
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_socket_that_never_answers_pings_is_dropped_after_the_silence_limit() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut settings = crate::helpers::test_settings();
+    settings.ws_silence_s = 2;
+    let app = crate::helpers::spawn_app_with(settings).await;
+    let f = seed(&app, 1, 2, json!({}), "last_answer", vec![question(1, Solution::Single { option: 0 }, 30)]).await;
+
+    // A phone whose client answers pings (tokio-tungstenite does while it reads) stays.
+    let mut alive = app.ws(&f.member(0, 1).token).await;
+    ws_until(&mut alive, 5, |v| v["type"] == "state").await;
+
+    // A raw client: completes the handshake, then never reads nor answers.
+    let mut tcp = tokio::net::TcpStream::connect(("127.0.0.1", app.port)).await.unwrap();
+    let req = format!(
+        "GET /api/live?token={} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+        f.member(0, 0).token
+    );
+    tcp.write_all(req.as_bytes()).await.unwrap();
+    let mut head = vec![];
+    while !head.ends_with(b"\r\n\r\n") {
+        let mut b = [0u8; 1];
+        tcp.read_exact(&mut b).await.unwrap();
+        head.push(b[0]);
+    }
+    let head = String::from_utf8_lossy(&head);
+    assert!(head.starts_with("HTTP/1.1 101"), "{head}");
+    let started = tokio::time::Instant::now();
+
+    // Meanwhile the live phone keeps talking and being answered.
+    for _ in 0..5 {
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        // Reading lets tokio-tungstenite answer the server's pings.
+        for m in drain(&mut alive, 50).await {
+            assert!(m["type"].is_string(), "{m}");
+        }
+    }
+    // Now read what the raw client was sent: pings, then a close frame, then the end.
+    let mut bytes = vec![];
+    let got = tokio::time::timeout(Duration::from_secs(5), tcp.read_to_end(&mut bytes)).await;
+    assert!(got.is_ok(), "the server did not drop the silent socket");
+    let ops = opcodes(&bytes);
+    assert!(ops.contains(&0x9), "the server pinged: {ops:?}");
+    assert_eq!(ops.last(), Some(&0x8), "the server closed the socket: {ops:?}");
+    assert!(started.elapsed() >= Duration::from_secs(2));
+    // The answering phone is still connected after more than twice the limit.
+    still_open(&mut alive).await;
+}
