@@ -1051,3 +1051,42 @@ async fn a_socket_that_never_answers_pings_is_dropped_after_the_silence_limit() 
     // The answering phone is still connected after more than twice the limit.
     still_open(&mut alive).await;
 }
+
+#[tokio::test]
+async fn judge_accounts_lose_their_sockets_when_reset_or_taken_off_the_contest() {
+    let app = spawn_app().await;
+    let f = seed(&app, 1, 1, json!({}), "last_answer", vec![question(1, Solution::Single { option: 0 }, 30)]).await;
+    let mut judges = vec![];
+    for name in ["gk1", "gk2"] {
+        let (s, u) = app
+            .post("/api/users", Some(&f.admin), json!({"username": name, "password": "mat-khau-gk", "role": "judge"}))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{u}");
+        let (s, j) = app
+            .post(&format!("/api/contests/{}/judges", f.cid), Some(&f.admin), json!({"user_id": u["id"], "name": name}))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{j}");
+        let token = app.login(name, "mat-khau-gk").await;
+        let url = format!("ws://127.0.0.1:{}/api/live?token={token}&contest_id={}", app.port, f.cid);
+        let mut ws = tokio_tungstenite::connect_async(url).await.unwrap().0;
+        ws_until(&mut ws, 5, |v| v["type"] == "state").await;
+        judges.push((j["id"].as_i64().unwrap(), ws));
+    }
+    let mut phone = app.ws(&f.member(0, 0).token).await;
+    ws_until(&mut phone, 5, |v| v["type"] == "state").await;
+
+    // Reset: the account must sign in again, so its socket closes.
+    let (s, b) =
+        app.post(&format!("/api/contests/{}/judges/{}/reset", f.cid, judges[0].0), Some(&f.admin), json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(close_reason(&mut judges[0].1, 5).await, "token_revoked");
+    still_open(&mut judges[1].1).await;
+
+    // Taken off the contest: its socket on this contest closes.
+    let (s, b) = app
+        .request(Method::DELETE, &format!("/api/contests/{}/judges/{}", f.cid, judges[1].0), Some(&f.admin), None)
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{b}");
+    assert_eq!(close_reason(&mut judges[1].1, 5).await, "token_revoked");
+    still_open(&mut phone).await;
+}
