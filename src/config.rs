@@ -73,6 +73,18 @@ pub struct ServeSettings {
     /// HTTP worker threads (default: one per core).
     #[arg(long, global = true, env = "HOITHI_WORKERS")]
     pub workers: Option<usize>,
+    /// Seconds a live WebSocket may stay silent (no message, no pong) before it is
+    /// dropped; the server pings every third of it.
+    #[arg(long, global = true, env = "HOITHI_WS_SILENCE_S", default_value_t = 45,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub ws_silence_s: u64,
+}
+
+impl ServeSettings {
+    /// How long a live socket may stay silent.
+    pub fn ws_silence(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.ws_silence_s.max(1))
+    }
 }
 
 impl Default for ServeSettings {
@@ -84,6 +96,7 @@ impl Default for ServeSettings {
             jwt_secret: None,
             banks: PathBuf::from("question_banks"),
             workers: None,
+            ws_silence_s: 45,
         }
     }
 }

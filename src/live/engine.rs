@@ -109,6 +109,15 @@ pub enum Cmd {
         ties: Vec<TieBreak>,
         reply: oneshot::Sender<ApiResult<()>>,
     },
+    /// The contest was closed: its status is read again and everyone gets the state.
+    Closed {
+        reply: oneshot::Sender<()>,
+    },
+    /// A removed contestant: answers from a socket still open are refused.
+    Revoke {
+        contestant_id: i32,
+        reply: oneshot::Sender<()>,
+    },
     Stop {
         reply: oneshot::Sender<()>,
     },
@@ -154,6 +163,7 @@ pub struct Engine {
     board_dirty: bool,
     count_dirty: bool,
     last_countdown: i64,
+    revoked: HashSet<i32>,
 }
 
 impl Engine {
@@ -187,6 +197,7 @@ impl Engine {
             board_dirty: false,
             count_dirty: false,
             last_countdown: 0,
+            revoked: HashSet::new(),
         };
         if let Some(p) = e.scores.parts.iter().find(|p| p.status == "running").map(|p| p.id) {
             e.set_running(p);
@@ -332,6 +343,21 @@ impl Engine {
             }
             Cmd::SetTies { actor, ties, reply } => {
                 let _ = reply.send(self.set_ties(&actor, ties).await);
+            }
+            Cmd::Closed { reply } => {
+                match store::live::contest(&self.db, self.contest_id).await {
+                    Ok(Some(c)) => self.contest_status = c.status,
+                    Ok(None) => {}
+                    Err(e) => {
+                        tracing::error!(error = %e, contest = self.contest_id, "cannot read the contest's status")
+                    }
+                }
+                self.send_all(Event::State { state: Box::new(self.state(Viewer::Staff)) });
+                let _ = reply.send(());
+            }
+            Cmd::Revoke { contestant_id, reply } => {
+                self.revoked.insert(contestant_id);
+                let _ = reply.send(());
             }
             Cmd::Stop { reply } => {
                 let _ = reply.send(());
@@ -636,7 +662,7 @@ impl Engine {
         if let Some(c) = store::live::contest(&self.db, self.contest_id).await? {
             self.contest_status = c.status;
         }
-        if self.contest_status == "closed" {
+        if self.contest_status == store::contests::CLOSED {
             return Err(self.illegal("the contest is closed"));
         }
         // The part list may have changed since the engine loaded.
@@ -659,13 +685,14 @@ impl Engine {
         }
         let txn = self.db.begin().await?;
         store::live::set_part_status(&txn, part_id, "running", Some(now), None).await?;
-        if self.contest_status == "draft" {
-            store::live::set_contest_status(&txn, self.contest_id, "running").await?;
+        let first = self.contest_status == store::contests::SETUP;
+        if first {
+            store::live::set_contest_status(&txn, self.contest_id, store::contests::RUNNING).await?;
         }
         store::live::audit(&txn, self.contest_id, actor, "part_start", &json!({ "part_id": part_id })).await?;
         txn.commit().await?;
-        if self.contest_status == "draft" {
-            self.contest_status = "running".into();
+        if first {
+            self.contest_status = store::contests::RUNNING.into();
         }
         if let Some(p) = self.scores.parts.iter_mut().find(|p| p.id == part_id) {
             p.status = "running".into();
@@ -919,6 +946,10 @@ impl Engine {
     // ---- answers
 
     async fn answer(&mut self, by: Answerer, req: AnswerRequest, reply: oneshot::Sender<ApiResult<Ack>>) {
+        if self.revoked.contains(&by.contestant_id) {
+            let _ = reply.send(Err(ApiError::unauthorized("token_revoked", "you were removed from the contest")));
+            return;
+        }
         let key = (by.contestant_id, req.submission_id.clone());
         match self.seen.get_mut(&key) {
             Some(Seen::Acked(a)) => {

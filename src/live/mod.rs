@@ -21,6 +21,51 @@ pub use engine::{Answerer, Control, Subscription, Viewer};
 use engine::{Cmd, Engine};
 use events::{Ack, AnswerRequest, Frame, StateView};
 
+/// Tokens that stopped working, announced to every open socket so the affected ones
+/// close (with reason `token_revoked`) instead of running until they next reconnect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revoked {
+    /// A removed contestant.
+    Contestant { contest_id: i32, contestant_id: i32 },
+    /// A reset or removed judge: the invitation's judge row and, for a judge account,
+    /// every token of that account.
+    Judge { judge_id: i32, user_id: Option<i32> },
+    /// A judge account taken off one contest (its other contests go on).
+    JudgeAccountIn { contest_id: i32, user_id: i32 },
+    /// A closed contest: every contestant's and invited judge's token.
+    Contest { contest_id: i32 },
+}
+
+/// Who is behind one socket, to match against [`Revoked`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Holder {
+    pub contest_id: i32,
+    pub contestant_id: Option<i32>,
+    /// The judge row of an invited judge.
+    pub judge_id: Option<i32>,
+    /// The account of a judge who signs in with a password.
+    pub judge_user_id: Option<i32>,
+}
+
+impl Holder {
+    pub fn is_hit_by(&self, r: Revoked) -> bool {
+        match r {
+            Revoked::Contestant { contest_id, contestant_id } => {
+                self.contest_id == contest_id && self.contestant_id == Some(contestant_id)
+            }
+            Revoked::Judge { judge_id, user_id } => {
+                self.judge_id == Some(judge_id) || (user_id.is_some() && self.judge_user_id == user_id)
+            }
+            Revoked::JudgeAccountIn { contest_id, user_id } => {
+                self.contest_id == contest_id && self.judge_user_id == Some(user_id)
+            }
+            Revoked::Contest { contest_id } => {
+                self.contest_id == contest_id && (self.contestant_id.is_some() || self.judge_id.is_some())
+            }
+        }
+    }
+}
+
 /// Commands waiting for one contest's engine.
 const ENGINE_QUEUE: usize = 8192;
 
@@ -88,6 +133,7 @@ pub struct Hub {
     writer: std::sync::Mutex<Option<mpsc::Sender<writer::WriteReq>>>,
     writer_task: Mutex<Option<JoinHandle<()>>>,
     stats: Arc<writer::Stats>,
+    revocations: tokio::sync::broadcast::Sender<Revoked>,
 }
 
 impl Hub {
@@ -100,7 +146,29 @@ impl Hub {
             engines: Mutex::new(HashMap::new()),
             writer: std::sync::Mutex::new(Some(tx)),
             writer_task: Mutex::new(Some(task)),
+            revocations: tokio::sync::broadcast::channel(256).0,
         })
+    }
+
+    /// Revocations, for an open socket to watch.
+    pub fn revocations(&self) -> tokio::sync::broadcast::Receiver<Revoked> {
+        self.revocations.subscribe()
+    }
+
+    /// Closes the open sockets the revocation hits; a removed contestant's answers are
+    /// refused by the contest's engine from now on. Call after the revocation is committed.
+    pub async fn revoke(&self, r: Revoked) {
+        let _ = self.revocations.send(r);
+        let contest_id = match r {
+            Revoked::Contestant { contest_id, .. } | Revoked::Contest { contest_id } => contest_id,
+            _ => return,
+        };
+        let h = self.engines.lock().await.get(&contest_id).map(|(h, _)| h.clone());
+        let Some(h) = h else { return };
+        let _ = match r {
+            Revoked::Contestant { contestant_id, .. } => h.call(|reply| Cmd::Revoke { contestant_id, reply }).await,
+            _ => h.call(|reply| Cmd::Closed { reply }).await,
+        };
     }
 
     /// (commits, answers) the group-commit writer has stored since start.

@@ -120,7 +120,13 @@ impl Scores {
 
     pub fn tallies(&self, staff: bool) -> HashMap<i32, Tally> {
         let mut t: HashMap<i32, Tally> = HashMap::new();
-        for (pq, results) in &self.results {
+        // Summed in question order: floating-point sums depend on the order, and the
+        // live board must equal a recomputation to the cent (a HashMap's order differs
+        // between the two).
+        let mut pqs: Vec<&i32> = self.results.keys().collect();
+        pqs.sort_unstable();
+        for pq in pqs {
+            let Some(results) = self.results.get(pq) else { continue };
             if !self.visible(*pq, staff) {
                 continue;
             }

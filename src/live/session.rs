@@ -9,13 +9,11 @@ use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::time::Instant;
 
 use super::events::{ClientMessage, Event, Frame};
-use super::{Answerer, Handle, Subscription, Viewer};
+use super::{Answerer, Handle, Holder, Revoked, Subscription, Viewer};
 use crate::error::ApiError;
 
 /// Largest message a client may send.
 pub const MAX_FRAME: usize = 16 * 1024;
-const PING_EVERY: Duration = Duration::from_secs(15);
-const SILENCE_LIMIT: Duration = Duration::from_secs(45);
 
 async fn recv_opt(r: &mut Option<broadcast::Receiver<Frame>>) -> Result<Frame, RecvError> {
     match r {
@@ -32,6 +30,10 @@ fn error_frame(e: &ApiError, submission_id: Option<&str>) -> Frame {
     Event::Error { error }.frame()
 }
 
+/// The reason of the close frame sent when the socket's token is revoked.
+pub const REVOKED_REASON: &str = "token_revoked";
+
+#[allow(clippy::too_many_arguments)]
 pub async fn run(
     mut session: Session,
     stream: actix_ws::MessageStream,
@@ -39,7 +41,12 @@ pub async fn run(
     viewer: Viewer,
     who: Option<Answerer>,
     mut sub: Subscription,
+    holder: Holder,
+    mut revocations: broadcast::Receiver<Revoked>,
+    silence_limit: Duration,
 ) {
+    // Three pings within the silence limit: one lost pong does not drop a phone.
+    let ping_every = silence_limit / 3;
     let mut stream = stream.max_frame_size(MAX_FRAME).aggregate_continuations().max_continuation_size(MAX_FRAME);
     for f in std::mem::take(&mut sub.snapshot) {
         if session.text(f).await.is_err() {
@@ -47,7 +54,7 @@ pub async fn run(
         }
     }
     let mut last_heard = Instant::now();
-    let mut heartbeat = tokio::time::interval_at(Instant::now() + PING_EVERY, PING_EVERY);
+    let mut heartbeat = tokio::time::interval_at(Instant::now() + ping_every, ping_every);
     loop {
         let out: Vec<Frame> = tokio::select! {
             msg = stream.next() => match msg {
@@ -69,8 +76,23 @@ pub async fn run(
             f = sub.all.recv() => match forward(f, &handle, viewer).await { Some(v) => v, None => break },
             f = sub.role.recv() => match forward(f, &handle, viewer).await { Some(v) => v, None => break },
             f = recv_opt(&mut sub.team) => match forward(f, &handle, viewer).await { Some(v) => v, None => break },
+            r = revocations.recv() => match r {
+                Ok(r) if holder.is_hit_by(r) => {
+                    let reason = actix_ws::CloseReason {
+                        code: actix_ws::CloseCode::Policy,
+                        description: Some(REVOKED_REASON.into()),
+                    };
+                    let _ = session.close(Some(reason)).await;
+                    return;
+                }
+                // Missed revocations might include ours: the holder must be checked
+                // again, which a reconnect does.
+                Err(RecvError::Lagged(_)) => break,
+                Err(RecvError::Closed) => break,
+                Ok(_) => vec![],
+            },
             _ = heartbeat.tick() => {
-                if last_heard.elapsed() > SILENCE_LIMIT { break; }
+                if last_heard.elapsed() > silence_limit { break; }
                 if session.ping(b"").await.is_err() { break; }
                 vec![]
             }

@@ -278,6 +278,7 @@ async fn close(state: web::Data<AppState>, _o: Organiser, id: web::Path<i32>) ->
     let txn = state.db.begin().await?;
     store::contests::close(&txn, c.id).await?;
     txn.commit().await?;
+    state.hub.revoke(crate::live::Revoked::Contest { contest_id: c.id }).await;
     let c = contest_or_404(&state, c.id).await?;
     Ok(HttpResponse::Ok().json(view(&state, c).await?))
 }

@@ -307,6 +307,7 @@ async fn reset(
     let txn = state.db.begin().await?;
     store::judges::reset(&txn, &j, fresh.as_ref().map(|(_, h)| h.clone())).await?;
     txn.commit().await?;
+    state.hub.revoke(crate::live::Revoked::Judge { judge_id: j.id, user_id: j.user_id }).await;
     let j = judge_or_404(&state, cid, jid).await?;
     Ok(HttpResponse::Ok().json(JudgeReset {
         judge: j.into(),
@@ -329,5 +330,10 @@ async fn remove(state: web::Data<AppState>, _o: Organiser, path: web::Path<(i32,
     let (cid, jid) = path.into_inner();
     let j = judge_or_404(&state, cid, jid).await?;
     store::judges::delete(&state.db, j.id).await?;
+    // A judge account keeps its other contests: only its sockets on this one close.
+    state.hub.revoke(crate::live::Revoked::Judge { judge_id: j.id, user_id: None }).await;
+    if let Some(user_id) = j.user_id {
+        state.hub.revoke(crate::live::Revoked::JudgeAccountIn { contest_id: cid, user_id }).await;
+    }
     Ok(HttpResponse::NoContent().finish())
 }

@@ -14,7 +14,7 @@ use crate::domain::ranking::{Board, TieBreak};
 use crate::error::{ApiError, ApiResult};
 use crate::live::events::{Ack, AnswerRequest, StateView};
 use crate::live::scores::Scores;
-use crate::live::{Answerer, Control, Viewer, session};
+use crate::live::{Answerer, Control, Holder, Viewer, session};
 use crate::routes::Json;
 use crate::startup::AppState;
 use crate::store;
@@ -331,10 +331,27 @@ async fn live_ws(
         _ => (q.contest_id.ok_or_else(|| ApiError::invalid("contest_id", "say which contest to follow"))?, None),
     };
     let v = viewer(&state, &caller, contest_id).await?;
+    let holder = match &caller {
+        Caller::Contestant(c) => Holder { contest_id, contestant_id: Some(c.contestant_id), ..Holder::default() },
+        Caller::Judge(j) => Holder { contest_id, judge_id: j.judge_id, judge_user_id: j.user_id, ..Holder::default() },
+        Caller::Organiser(_) => Holder { contest_id, ..Holder::default() },
+    };
+    // Watch revocations before subscribing, so one made in between is not missed.
+    let revocations = state.hub.revocations();
     let h = state.hub.handle(contest_id).await?;
     let sub = h.subscribe(v).await?;
     let (res, session, stream) = actix_ws::handle(&req, body)
         .map_err(|e| ApiError::bad_request("not_a_websocket", format!("open this URL as a WebSocket: {e}")))?;
-    actix_web::rt::spawn(session::run(session, stream, h, v, who, sub));
+    actix_web::rt::spawn(session::run(
+        session,
+        stream,
+        h,
+        v,
+        who,
+        sub,
+        holder,
+        revocations,
+        state.settings.ws_silence(),
+    ));
     Ok(res)
 }

@@ -54,7 +54,7 @@ pub struct NewPart {
     /// Default 1.
     #[serde(default)]
     pub weight: Option<f64>,
-    /// Default 30 s.
+    /// Default 30 s; 0 keeps each question's own time limit from its bank.
     #[serde(default)]
     pub time_per_question_s: Option<i32>,
     #[serde(default)]
@@ -130,8 +130,9 @@ impl Settings {
         if !(self.weight.is_finite() && (0.0..=100.0).contains(&self.weight)) {
             return Err(ApiError::invalid("weight", "must be a number between 0 and 100"));
         }
-        if !(1..=3600).contains(&self.time_per_question_s) {
-            return Err(ApiError::invalid("time_per_question_s", "must be between 1 and 3600 seconds"));
+        // 0: every question keeps the time limit written in its bank.
+        if !(0..=3600).contains(&self.time_per_question_s) {
+            return Err(ApiError::invalid("time_per_question_s", "must be between 0 and 3600 seconds"));
         }
         self.scoring.validate().map_err(|(f, m)| ApiError::invalid(f, m))?;
         self.rubric.validate().map_err(|(f, m)| ApiError::invalid(f, m))?;

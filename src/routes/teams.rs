@@ -641,6 +641,7 @@ async fn remove_contestant(
         store::teams::set_captain(&txn, x.team_id, *next).await?;
     }
     txn.commit().await?;
+    state.hub.revoke(crate::live::Revoked::Contestant { contest_id: cid, contestant_id: x.id }).await;
     Ok(HttpResponse::NoContent().finish())
 }
 

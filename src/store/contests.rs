@@ -35,7 +35,10 @@ pub async fn insert(db: &impl ConnectionTrait, c: NewContest<'_>) -> Result<cont
 }
 
 /// Status of a contest being set up; the live engine sets `running`, closing sets `closed`.
+/// A contest's lifecycle: `setup` when created, `running` from the start of its first
+/// part (set by the live engine), `closed` when the organiser closes it.
 pub const SETUP: &str = "setup";
+pub const RUNNING: &str = "running";
 pub const CLOSED: &str = "closed";
 
 pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<Option<contests::Model>, DbErr> {

@@ -142,7 +142,7 @@ async fn teams_and_parts_name_the_bad_field() {
             json!({"kind": "judged", "title": "J", "max_points": 10, "rubric": {"criteria": [{"name": "", "max_points": 5}]}}),
             "rubric.criteria[0].name",
         ),
-        (json!({"kind": "quiz", "title": "Q", "max_points": 10, "time_per_question_s": 0}), "time_per_question_s"),
+        (json!({"kind": "quiz", "title": "Q", "max_points": 10, "time_per_question_s": -1}), "time_per_question_s"),
     ];
     for (body, field) in cases {
         let (s, b) = app.post(&parts, Some(&admin), body.clone()).await;

@@ -50,6 +50,7 @@ pub fn test_settings() -> ServeSettings {
         jwt_secret: Some(hoithi::config::Secret::new(JWT_SECRET)),
         banks: std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/question_banks")),
         workers: Some(2),
+        ws_silence_s: 45,
     }
 }
 

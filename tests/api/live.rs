@@ -1,16 +1,15 @@
 //! The live quiz engine through the real server: organiser controls over HTTP, phones over
 //! WebSocket and HTTP, restarts on the same database, and the scoreboard.
 //!
-//! Contests, teams, parts and contestants are set up through the contests API; made-up
-//! part questions are written into the database directly (see `seed`).
+//! Everything is set up through the API: contests, teams, parts and contestants, and the
+//! made-up questions, which go into an organiser's bank and are assigned to the part
+//! (see `seed`).
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use hoithi::domain::question::{Question, Solution, Source};
-use hoithi::entities::part_questions;
 use rand::{Rng, SeedableRng};
 use reqwest::{Method, StatusCode};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -58,11 +57,35 @@ fn question(i: usize, solution: Solution, time_limit_s: u32) -> Question {
     }
 }
 
+/// The bank form of a made-up question (`POST /api/banks/{id}/questions`).
+fn bank_input(q: &Question) -> Value {
+    let letter = |i: usize| char::from(b'A' + i as u8).to_string();
+    let mut v = json!({
+        "id": q.qid, "section": "phan-1", "difficulty": q.difficulty, "points": q.points,
+        "time_limit_s": q.time_limit_s, "prompt": q.prompt, "explanation": q.explanation,
+    });
+    let (kind, extra) = match &q.solution {
+        Solution::Single { option } => ("single", json!({"options": q.options, "answer": letter(*option)})),
+        Solution::Multiple { options } => (
+            "multiple",
+            json!({"options": q.options, "answer": options.iter().map(|o| letter(*o)).collect::<Vec<_>>()}),
+        ),
+        Solution::TrueFalse { value } => ("true_false", json!({"answer": value})),
+        Solution::ShortText { accepted } => ("short_text", json!({"accepted": accepted})),
+        Solution::Number { value, tolerance } => ("number", json!({"answer": value, "tolerance": tolerance})),
+    };
+    v["type"] = json!(kind);
+    for (k, x) in extra.as_object().unwrap() {
+        v[k] = x.clone();
+    }
+    v
+}
+
 /// A contest with `n_teams` teams of `members` contestants (the first to join is captain)
-/// and one quiz part holding `questions`, built through the contests API. The part's
-/// questions are made up for the test (kinds and answers the bank may not have), so they
-/// are written into the database directly; `a_quiz_part_runs_on_questions_from_the_shipped_bank`
-/// assigns bank questions through the API instead.
+/// and one quiz part holding `questions`, all built through the API: the questions go
+/// into an organiser's bank (created by a CSV import, then `POST /api/banks/{id}/questions`)
+/// and are assigned with `PUT .../parts/{pid}/questions`; the part keeps each question's
+/// own time limit (`time_per_question_s: 0`).
 async fn seed(
     app: &TestApp,
     n_teams: usize,
@@ -77,26 +100,44 @@ async fn seed(
         app,
         &admin,
         cid,
-        json!({"kind": "quiz", "title": "Khởi động", "max_points": 100, "weight": 1, "time_per_question_s": 20,
+        json!({"kind": "quiz", "title": "Khởi động", "max_points": 100, "weight": 1, "time_per_question_s": 0,
                "answer_policy": policy, "scoring": scoring}),
     )
     .await;
-    let mut questions = vec![];
-    for (i, q) in qs.into_iter().enumerate() {
-        let row = part_questions::ActiveModel {
-            part_id: Set(pid as i32),
-            position: Set(i as i32 + 1),
-            snapshot: Set(serde_json::to_string(&q).unwrap()),
-            points: Set(q.points),
-            time_limit_s: Set(q.time_limit_s as i32),
-            status: Set("pending".into()),
-            ..Default::default()
-        }
-        .insert(&app.state.db)
+    let csv = "Mã câu hỏi,Phần,Loại,Độ khó,Câu hỏi,Phương án A,Phương án B,Đáp án\n\
+               mau-1,phan-1,single,1,Câu hỏi mẫu?,Có,Không,A\n";
+    let res = app
+        .client
+        .post(format!("{}/api/banks/import?bank=bo-de-thu&format=csv", app.addr))
+        .bearer_auth(&admin)
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
         .await
         .unwrap();
-        questions.push(row.id);
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let bank: Value = res.json().await.unwrap();
+    let bank_id = bank["bank_id"].as_i64().unwrap();
+    let mut ids = vec![];
+    for q in &qs {
+        let (s, b) = app.post(&format!("/api/banks/{bank_id}/questions"), Some(&admin), bank_input(q)).await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        ids.push(b["id"].as_i64().unwrap());
     }
+    let (s, b) = app
+        .request(
+            Method::PUT,
+            &format!("/api/contests/{cid}/parts/{pid}/questions"),
+            Some(&admin),
+            Some(json!({"question_ids": ids})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let rows = b["questions"].as_array().unwrap();
+    for (row, q) in rows.iter().zip(&qs) {
+        assert_eq!(row["time_limit_s"], q.time_limit_s, "{row}");
+    }
+    let questions: Vec<i32> = rows.iter().map(|r| r["id"].as_i64().unwrap() as i32).collect();
     let mut out = vec![];
     for t in 0..n_teams {
         let (team_id, code) = create_team(app, &admin, cid, &format!("Đội {}", t + 1)).await;
@@ -743,4 +784,309 @@ async fn the_socket_answers_sync_ping_and_bad_messages_and_needs_a_valid_token()
     assert!(tokio_tungstenite::connect_async(url).await.is_err());
     let url = format!("ws://127.0.0.1:{}/api/live?token=abc.def.ghi", app.port);
     assert!(tokio_tungstenite::connect_async(url).await.is_err());
+}
+
+/// Waits for the server's close frame and returns its reason; fails on any ack.
+async fn close_reason(ws: &mut Ws, secs: u64) -> String {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        let msg = tokio::time::timeout_at(deadline, ws.next()).await.expect("timed out waiting for the close frame");
+        match msg {
+            Some(Ok(Message::Close(Some(f)))) => return f.reason.to_string(),
+            Some(Ok(Message::Close(None))) => return String::new(),
+            Some(Ok(Message::Text(t))) => {
+                let v: Value = serde_json::from_str(&t).unwrap();
+                assert!(v["type"] != "ack", "an answer was taken after the revocation: {v}");
+            }
+            Some(Ok(_)) => {}
+            other => panic!("the socket ended without a close frame: {other:?}"),
+        }
+    }
+}
+
+/// The socket still answers (a sync gets the state back).
+async fn still_open(ws: &mut Ws) {
+    ws_send(ws, json!({"type": "sync"})).await;
+    ws_until(ws, 5, |v| v["type"] == "state").await;
+}
+
+#[tokio::test]
+async fn revocations_close_the_open_sockets_they_hit_and_nothing_else() {
+    let app = spawn_app().await;
+    let qs = vec![question(1, Solution::Single { option: 0 }, 60)];
+    let f = seed(&app, 2, 2, json!({}), "last_answer", qs).await;
+    let q = f.questions[0];
+    let (s, inv) =
+        app.post(&format!("/api/contests/{}/judges/invite", f.cid), Some(&f.admin), json!({"name": "Giám khảo"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{inv}");
+    let (s, judge) = app.post("/api/judges/accept", None, json!({"token": inv["token"]})).await;
+    assert_eq!(s, StatusCode::OK, "{judge}");
+
+    let mut removed = app.ws(&f.member(0, 0).token).await;
+    let mut mate = app.ws(&f.member(0, 1).token).await;
+    let mut other = app.ws(&f.member(1, 0).token).await;
+    let mut judge_ws = app.ws(judge["token"].as_str().unwrap()).await;
+    let mut console = {
+        let url = format!("ws://127.0.0.1:{}/api/live?token={}&contest_id={}", app.port, f.admin, f.cid);
+        tokio_tungstenite::connect_async(url).await.unwrap().0
+    };
+    for ws in [&mut removed, &mut mate, &mut other, &mut judge_ws, &mut console] {
+        ws_until(ws, 5, |v| v["type"] == "state").await;
+    }
+    f.control(&app, "start").await;
+    f.control(&app, "next").await;
+    ws_until(&mut removed, 5, |v| v["type"] == "question_opened").await;
+
+    // Removing a contestant closes their socket; an answer sent on it right after the
+    // removal is not taken, and nobody else's socket closes.
+    let path = format!("/api/contests/{}/contestants/{}", f.cid, contestant_id(&app, &f, 0, 0).await);
+    let (s, b) = app.request(Method::DELETE, &path, Some(&f.admin), None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{b}");
+    let _ = removed
+        .send(Message::Text(
+            json!({"type": "answer", "submission_id": "after", "question_id": q, "response": {"choice": 0}})
+                .to_string()
+                .into(),
+        ))
+        .await;
+    assert_eq!(close_reason(&mut removed, 5).await, "token_revoked");
+    let (_, st) = app.get(&format!("/api/contests/{}/live", f.cid), Some(&f.admin)).await;
+    assert_eq!(st["question"]["answered_teams"], 0, "{st}");
+    let (s, b) = answer_http(&app, &f, f.member(0, 0), q, "after-http", json!({"choice": 0})).await;
+    assert_eq!((s, b["error"]["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("token_revoked")));
+    for ws in [&mut mate, &mut other, &mut judge_ws, &mut console] {
+        still_open(ws).await;
+    }
+    let a = answer_ws(&mut mate, q, "mate", json!({"choice": 0}), false).await;
+    assert_eq!(a["type"], "ack", "{a}");
+
+    // Resetting the judge closes the judge's socket only.
+    let (s, b) = app
+        .post(&format!("/api/contests/{}/judges/{}/reset", f.cid, inv["judge"]["id"]), Some(&f.admin), json!({}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(close_reason(&mut judge_ws, 5).await, "token_revoked");
+    for ws in [&mut mate, &mut other, &mut console] {
+        still_open(ws).await;
+    }
+
+    // Closing the contest closes every contestant's socket; the organiser's stays.
+    let (s, b) = app.post(&format!("/api/contests/{}/close", f.cid), Some(&f.admin), json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(close_reason(&mut mate, 5).await, "token_revoked");
+    assert_eq!(close_reason(&mut other, 5).await, "token_revoked");
+    still_open(&mut console).await;
+}
+
+/// The id of a joined contestant, from the contest's contestant list.
+async fn contestant_id(app: &TestApp, f: &Fixture, team: usize, m: usize) -> i64 {
+    let (s, list) = app.get(&format!("/api/contests/{}/contestants", f.cid), Some(&f.admin)).await;
+    assert_eq!(s, StatusCode::OK, "{list}");
+    let name = format!("Thí sinh {}-{}", team + 1, m + 1);
+    list.as_array().unwrap().iter().find(|x| x["name"] == name.as_str()).expect("contestant")["id"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn a_contest_is_set_up_then_running_from_its_first_part_then_closed() {
+    let app = spawn_app().await;
+    let qs = vec![question(1, Solution::Single { option: 0 }, 60)];
+    let f = seed(&app, 1, 1, json!({}), "last_answer", qs).await;
+    let contest = format!("/api/contests/{}", f.cid);
+    let status = |v: &Value| v["status"].as_str().unwrap().to_owned();
+    let (_, c) = app.get(&contest, Some(&f.admin)).await;
+    assert_eq!(status(&c), "setup");
+    let (_, st) = app.get(&format!("{contest}/live"), Some(&f.admin)).await;
+    assert_eq!(st["contest_status"], "setup");
+
+    let st = f.control(&app, "start").await;
+    assert_eq!(st["contest_status"], "running", "{st}");
+    let (_, c) = app.get(&contest, Some(&f.admin)).await;
+    assert_eq!(status(&c), "running");
+    let (_, st) = app.get(&format!("{contest}/live"), Some(&f.member(0, 0).token)).await;
+    assert_eq!(st["contest_status"], "running");
+    // A running contest cannot be deleted, nor its teams; it still takes joins, and a
+    // new team's join code is unique.
+    let (s, b) = app.request(Method::DELETE, &contest, Some(&f.admin), None).await;
+    assert_eq!((s, b["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("invalid_state")), "{b}");
+    let (s, b) = app.request(Method::DELETE, &format!("{contest}/teams/{}", f.teams[0].id), Some(&f.admin), None).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{b}");
+    let (_, code) = create_team(&app, &f.admin, f.cid as i64, "Đội đến muộn").await;
+    let j = join(&app, &code, "Thí sinh muộn").await;
+    assert_eq!(j["contest_id"], f.cid);
+    let (_, teams) = app.get(&format!("{contest}/teams"), Some(&f.admin)).await;
+    let codes: Vec<&str> = teams.as_array().unwrap().iter().map(|t| t["code"].as_str().unwrap()).collect();
+    assert_eq!(codes.len(), 2);
+    assert_ne!(codes[0], codes[1]);
+    let (_, c) = app.get(&contest, Some(&f.admin)).await;
+    assert_eq!(status(&c), "running", "joining does not change the status");
+
+    // The status survives a restart (running contests are resumed).
+    let app = app.restart().await;
+    let (_, st) = app.get(&format!("{contest}/live"), Some(&f.admin)).await;
+    assert_eq!(st["contest_status"], "running");
+
+    let mut console = {
+        let url = format!("ws://127.0.0.1:{}/api/live?token={}&contest_id={}", app.port, f.admin, f.cid);
+        tokio_tungstenite::connect_async(url).await.unwrap().0
+    };
+    ws_until(&mut console, 5, |v| v["type"] == "state").await;
+    let (s, c) = app.post(&format!("{contest}/close"), Some(&f.admin), json!({})).await;
+    assert_eq!((s, status(&c)), (StatusCode::OK, "closed".to_owned()), "{c}");
+    let pushed = ws_until(&mut console, 5, |v| v["type"] == "state" && v["state"]["contest_status"] == "closed").await;
+    assert_eq!(pushed["state"]["contest_id"], f.cid);
+    let (_, st) = app.get(&format!("{contest}/live"), Some(&f.admin)).await;
+    assert_eq!(st["contest_status"], "closed");
+    let (s, b) = app.request(Method::DELETE, &contest, Some(&f.admin), None).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{b}");
+    let (s, b) = app.post(&format!("{contest}/close"), Some(&f.admin), json!({})).await;
+    assert_eq!((s, b["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("contest_closed")));
+}
+
+#[tokio::test]
+async fn a_started_part_keeps_its_questions_against_choice_and_draw() {
+    let app = spawn_app().await;
+    let qs =
+        vec![question(1, Solution::Single { option: 0 }, 60), question(2, Solution::TrueFalse { value: true }, 60)];
+    let f = seed(&app, 1, 1, json!({}), "last_answer", qs).await;
+    let path = format!("/api/contests/{}/parts/{}/questions", f.cid, f.pid);
+    let (_, before) = app.get(&path, Some(&f.admin)).await;
+    let bank_ids: Vec<i64> =
+        before["questions"].as_array().unwrap().iter().map(|q| q["question_id"].as_i64().unwrap()).collect();
+    // While pending, the choice may change (here: reversed, then back).
+    let reversed: Vec<i64> = bank_ids.iter().rev().copied().collect();
+    let (s, b) = app.request(Method::PUT, &path, Some(&f.admin), Some(json!({"question_ids": reversed}))).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (s, b) = app.request(Method::PUT, &path, Some(&f.admin), Some(json!({"question_ids": bank_ids}))).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (_, before) = app.get(&path, Some(&f.admin)).await;
+
+    let draw = format!("/api/contests/{}/parts/{}/draw", f.cid, f.pid);
+    let quota = json!({"seed": 7, "quotas": [{"section": "phan-1", "count": 1}]});
+    for (when, status) in [("start", "running"), ("finish", "finished")] {
+        f.control(&app, when).await;
+        let (s, b) =
+            app.request(Method::PUT, &path, Some(&f.admin), Some(json!({"question_ids": [bank_ids[0]]}))).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{b}");
+        assert_eq!(b["error"]["code"], "part_started", "{b}");
+        assert_eq!(b["error"]["state"]["status"], status, "{b}");
+        let (s, b) = app.post(&draw, Some(&f.admin), quota.clone()).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{b}");
+        assert_eq!(b["error"]["code"], "part_started", "{b}");
+        assert_eq!(b["error"]["state"]["status"], status, "{b}");
+        let (_, now) = app.get(&path, Some(&f.admin)).await;
+        let strip = |v: &Value| -> Vec<(Value, Value)> {
+            v["questions"].as_array().unwrap().iter().map(|q| (q["id"].clone(), q["question_id"].clone())).collect()
+        };
+        assert_eq!(strip(&now), strip(&before), "the refused calls changed nothing");
+        if when == "start" {
+            f.control(&app, "next").await;
+            f.control(&app, "close").await;
+        }
+    }
+}
+
+/// The opcodes of the server's WebSocket frames in `bytes` (server frames are unmasked).
+fn opcodes(mut bytes: &[u8]) -> Vec<u8> {
+    let mut out = vec![];
+    while bytes.len() >= 2 {
+        let op = bytes[0] & 0x0f;
+        let (len, head) = match bytes[1] & 0x7f {
+            126 if bytes.len() >= 4 => (u16::from_be_bytes([bytes[2], bytes[3]]) as usize, 4),
+            127 if bytes.len() >= 10 => (u64::from_be_bytes(bytes[2..10].try_into().unwrap()) as usize, 10),
+            n if n < 126 => (n as usize, 2),
+            _ => break,
+        };
+        out.push(op);
+        bytes = &bytes[(head + len).min(bytes.len())..];
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_socket_that_never_answers_pings_is_dropped_after_the_silence_limit() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut settings = crate::helpers::test_settings();
+    settings.ws_silence_s = 2;
+    let app = crate::helpers::spawn_app_with(settings).await;
+    let f = seed(&app, 1, 2, json!({}), "last_answer", vec![question(1, Solution::Single { option: 0 }, 30)]).await;
+
+    // A phone whose client answers pings (tokio-tungstenite does while it reads) stays.
+    let mut alive = app.ws(&f.member(0, 1).token).await;
+    ws_until(&mut alive, 5, |v| v["type"] == "state").await;
+
+    // A raw client: completes the handshake, then never reads nor answers.
+    let mut tcp = tokio::net::TcpStream::connect(("127.0.0.1", app.port)).await.unwrap();
+    let req = format!(
+        "GET /api/live?token={} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+        f.member(0, 0).token
+    );
+    tcp.write_all(req.as_bytes()).await.unwrap();
+    let mut head = vec![];
+    while !head.ends_with(b"\r\n\r\n") {
+        let mut b = [0u8; 1];
+        tcp.read_exact(&mut b).await.unwrap();
+        head.push(b[0]);
+    }
+    let head = String::from_utf8_lossy(&head);
+    assert!(head.starts_with("HTTP/1.1 101"), "{head}");
+    let started = tokio::time::Instant::now();
+
+    // Meanwhile the live phone keeps talking and being answered.
+    for _ in 0..5 {
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        // Reading lets tokio-tungstenite answer the server's pings.
+        for m in drain(&mut alive, 50).await {
+            assert!(m["type"].is_string(), "{m}");
+        }
+    }
+    // Now read what the raw client was sent: pings, then a close frame, then the end.
+    let mut bytes = vec![];
+    let got = tokio::time::timeout(Duration::from_secs(5), tcp.read_to_end(&mut bytes)).await;
+    assert!(got.is_ok(), "the server did not drop the silent socket");
+    let ops = opcodes(&bytes);
+    assert!(ops.contains(&0x9), "the server pinged: {ops:?}");
+    assert_eq!(ops.last(), Some(&0x8), "the server closed the socket: {ops:?}");
+    assert!(started.elapsed() >= Duration::from_secs(2));
+    // The answering phone is still connected after more than twice the limit.
+    still_open(&mut alive).await;
+}
+
+#[tokio::test]
+async fn judge_accounts_lose_their_sockets_when_reset_or_taken_off_the_contest() {
+    let app = spawn_app().await;
+    let f = seed(&app, 1, 1, json!({}), "last_answer", vec![question(1, Solution::Single { option: 0 }, 30)]).await;
+    let mut judges = vec![];
+    for name in ["gk1", "gk2"] {
+        let (s, u) = app
+            .post("/api/users", Some(&f.admin), json!({"username": name, "password": "mat-khau-gk", "role": "judge"}))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{u}");
+        let (s, j) = app
+            .post(&format!("/api/contests/{}/judges", f.cid), Some(&f.admin), json!({"user_id": u["id"], "name": name}))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{j}");
+        let token = app.login(name, "mat-khau-gk").await;
+        let url = format!("ws://127.0.0.1:{}/api/live?token={token}&contest_id={}", app.port, f.cid);
+        let mut ws = tokio_tungstenite::connect_async(url).await.unwrap().0;
+        ws_until(&mut ws, 5, |v| v["type"] == "state").await;
+        judges.push((j["id"].as_i64().unwrap(), ws));
+    }
+    let mut phone = app.ws(&f.member(0, 0).token).await;
+    ws_until(&mut phone, 5, |v| v["type"] == "state").await;
+
+    // Reset: the account must sign in again, so its socket closes.
+    let (s, b) =
+        app.post(&format!("/api/contests/{}/judges/{}/reset", f.cid, judges[0].0), Some(&f.admin), json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(close_reason(&mut judges[0].1, 5).await, "token_revoked");
+    still_open(&mut judges[1].1).await;
+
+    // Taken off the contest: its socket on this contest closes.
+    let (s, b) = app
+        .request(Method::DELETE, &format!("/api/contests/{}/judges/{}", f.cid, judges[1].0), Some(&f.admin), None)
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{b}");
+    assert_eq!(close_reason(&mut judges[1].1, 5).await, "token_revoked");
+    still_open(&mut phone).await;
 }
