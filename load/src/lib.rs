@@ -75,6 +75,10 @@ pub struct Report {
     /// (idle − joined) / phones: what one connected, idle phone costs the server.
     pub rss_per_idle_phone_kb: f64,
     pub server_cpu_s: f64,
+    /// The generator's own CPU time: near its wall time means the generator, not the
+    /// server, set the latencies.
+    pub load_cpu_s: f64,
+    pub load_wall_s: f64,
     pub errors: u64,
     /// Refusals other than the expected `deadline_passed` of late answers, by code.
     pub error_codes: std::collections::BTreeMap<String, u64>,
@@ -119,6 +123,8 @@ fn progress(cfg: &Config, msg: impl AsRef<str>) {
 
 pub async fn run(cfg: Config) -> anyhow::Result<Report> {
     anyhow::ensure!(cfg.phones >= cfg.teams && cfg.teams > 0, "--phones must be ≥ --teams ≥ 1");
+    let started = Instant::now();
+    let my_cpu0 = stats::cpu_s(std::process::id()).unwrap_or(0.0);
     let mut report = Report { phones: cfg.phones, teams: cfg.teams, questions: cfg.questions, ..Report::default() };
     let pid = cfg.server_pid;
     let rss_mb =
@@ -279,6 +285,8 @@ pub async fn run(cfg: Config) -> anyhow::Result<Report> {
     report.open_spread_p99_ms = spread.percentile(99.0);
     report.scoreboard_after_close_p99_ms = board_lat.lock().await.percentile(99.0);
     report.server_rss_peak_mb = stats::round1(peak.load(Ordering::Relaxed) as f64 / 1024.0);
+    report.load_cpu_s = stats::round1(stats::cpu_s(std::process::id()).unwrap_or(0.0) - my_cpu0);
+    report.load_wall_s = stats::round1(started.elapsed().as_secs_f64());
     report.server_cpu_s = stats::round1(pid.and_then(stats::cpu_s).unwrap_or(cpu0) - cpu0);
     Ok(report)
 }

@@ -482,26 +482,35 @@ impl Engine {
         let _ = self.all.send(e.frame());
     }
 
-    /// Coalesced updates: answer counts and countdown, then the scoreboard.
+    /// Coalesced updates: answer counts and countdown, then the scoreboard. Staff screens
+    /// (console, judges, projector) get the answer count as it changes, at most 5 times a
+    /// second; phones get the countdown once a second: each of their updates costs a
+    /// write to thousands of sockets.
     fn flush(&mut self) {
         let now = now_ms();
         if let Some(q) = self.current_row()
             && q.status == "open"
             && q.paused_at.is_none()
             && q.opened_at.is_some_and(|t| t <= now)
-            && (self.count_dirty || now - self.last_countdown >= COUNTDOWN_EVERY_MS)
         {
-            let deadline_at = q.deadline_at.unwrap_or(now);
-            let e = Event::Countdown {
-                question_id: q.id,
-                deadline_at,
-                remaining_ms: (deadline_at - now).max(0),
-                answered_teams: self.running.as_ref().map_or(0, |r| r.team_answer.len()),
-                total_teams: self.scores.teams.len(),
-            };
-            self.send_all(e);
-            self.last_countdown = now;
-            self.count_dirty = false;
+            let phones_due = now - self.last_countdown >= COUNTDOWN_EVERY_MS;
+            if self.count_dirty || phones_due {
+                let deadline_at = q.deadline_at.unwrap_or(now);
+                let frame = Event::Countdown {
+                    question_id: q.id,
+                    deadline_at,
+                    remaining_ms: (deadline_at - now).max(0),
+                    answered_teams: self.running.as_ref().map_or(0, |r| r.team_answer.len()),
+                    total_teams: self.scores.teams.len(),
+                }
+                .frame();
+                let _ = self.staff.send(frame.clone());
+                self.count_dirty = false;
+                if phones_due {
+                    let _ = self.public.send(frame);
+                    self.last_countdown = now;
+                }
+            }
         }
         if self.board_dirty {
             self.board_dirty = false;
