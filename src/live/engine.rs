@@ -143,7 +143,9 @@ struct Running {
 
 /// How often coalesced updates (answer counts, scoreboard) go out: at most 5 per second.
 const FLUSH_EVERY: Duration = Duration::from_millis(200);
-const COUNTDOWN_EVERY_MS: i64 = 1000;
+/// Phones count down locally from `deadline_at`; this periodic countdown only re-syncs
+/// their clocks and answer counts, so it is rare: each one is a write to every socket.
+const COUNTDOWN_EVERY_MS: i64 = 3000;
 
 pub struct Engine {
     db: DatabaseConnection,
@@ -484,7 +486,7 @@ impl Engine {
 
     /// Coalesced updates: answer counts and countdown, then the scoreboard. Staff screens
     /// (console, judges, projector) get the answer count as it changes, at most 5 times a
-    /// second; phones get the countdown once a second: each of their updates costs a
+    /// second; phones get the countdown every few seconds: each of their updates costs a
     /// write to thousands of sockets.
     fn flush(&mut self) {
         let now = now_ms();
@@ -797,6 +799,9 @@ impl Engine {
         self.send_all(Event::Closed { question_id: row.id, closed_at: now });
         self.to_score.insert(row.id);
         self.score_ready().await;
+        // The board after a close is what the hall waits for: send it now, not at the
+        // next coalescing tick.
+        self.flush();
         Ok(())
     }
 

@@ -39,11 +39,21 @@ pub struct Stats {
     pub answers: AtomicU64,
 }
 
+/// Batches committing at once. SQLite has one writer, so one lane; PostgreSQL commits
+/// several batches in parallel (a resent submission racing its first copy in another
+/// batch waits on the unique index and then finds the stored row).
+const PG_LANES: usize = 4;
+
 pub fn spawn(db: DatabaseConnection, stats: Arc<Stats>) -> (mpsc::Sender<WriteReq>, JoinHandle<()>) {
     let (tx, mut rx) = mpsc::channel::<WriteReq>(QUEUE);
+    let lanes = if crate::db::is_sqlite(&db) { 1 } else { PG_LANES };
     let task = tokio::spawn(async move {
-        let mut batch = Vec::with_capacity(64);
+        let free = Arc::new(tokio::sync::Semaphore::new(lanes));
+        let mut committing = tokio::task::JoinSet::new();
         while let Some(first) = rx.recv().await {
+            // Wait for a free lane first: whatever arrives meanwhile joins this batch.
+            let Ok(lane) = free.clone().acquire_owned().await else { break };
+            let mut batch = Vec::with_capacity(64);
             batch.push(first);
             while batch.len() < MAX_BATCH {
                 match rx.try_recv() {
@@ -53,8 +63,15 @@ pub fn spawn(db: DatabaseConnection, stats: Arc<Stats>) -> (mpsc::Sender<WriteRe
             }
             stats.batches.fetch_add(1, Ordering::Relaxed);
             stats.answers.fetch_add(batch.len() as u64, Ordering::Relaxed);
-            commit(&db, &mut batch).await;
+            let db = db.clone();
+            committing.spawn(async move {
+                commit(&db, &mut batch).await;
+                drop(lane);
+            });
+            while committing.try_join_next().is_some() {}
         }
+        // Shutting down: every batch already taken is committed before the task ends.
+        while committing.join_next().await.is_some() {}
     });
     (tx, task)
 }
