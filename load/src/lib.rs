@@ -432,6 +432,9 @@ async fn phone(ws: Ws, ctx: PhoneCtx) {
 async fn watcher(ws: Ws, lat: Arc<Mutex<Samples>>) {
     let (_tx, mut rx) = ws.split();
     let mut closed_at: Option<i64> = None;
+    // The board comes on the staff channel and `closed` on everyone's, so a socket may see
+    // the board first: a board received at or after the close counts either way.
+    let mut last_board: Option<i64> = None;
     while let Some(msg) = rx.next().await {
         let Ok(Message::Text(text)) = msg else {
             if msg.is_err() {
@@ -442,8 +445,15 @@ async fn watcher(ws: Ws, lat: Arc<Mutex<Samples>>) {
         let Ok(v) = serde_json::from_str::<Value>(&text) else { continue };
         let now = now_ms();
         match v["type"].as_str() {
-            Some("closed") => closed_at = v["closed_at"].as_i64(),
+            Some("closed") => {
+                let Some(t) = v["closed_at"].as_i64() else { continue };
+                match last_board {
+                    Some(b) if b >= t => lat.lock().await.push_ms((b - t) as f64),
+                    _ => closed_at = Some(t),
+                }
+            }
             Some("scoreboard" | "public_scoreboard") => {
+                last_board = Some(now);
                 if let Some(t) = closed_at.take() {
                     lat.lock().await.push_ms((now - t).max(0) as f64);
                 }
