@@ -64,7 +64,7 @@ pub fn counted(answers: &[answers::Model]) -> Vec<CountedAnswer> {
 impl Scores {
     pub async fn load(db: &impl ConnectionTrait, contest_id: i32) -> Result<Self, DbErr> {
         let teams = store::live::teams_of_contest(db, contest_id).await?;
-        let parts = store::live::parts_of_contest(db, contest_id).await?;
+        let parts = store::parts::list(db, contest_id).await?;
         let part_ids: Vec<i32> = parts.iter().map(|p| p.id).collect();
         let rows = store::live::questions_of_parts(db, &part_ids).await?;
         let scored: Vec<i32> =

@@ -54,7 +54,7 @@ async fn answer_record(state: web::Data<AppState>, staff: Staff, cid: web::Path<
     let cid = cid.into_inner();
     store::live::contest(&state.db, cid).await?.ok_or_else(|| ApiError::not_found(format!("no contest {cid}")))?;
     ensure_staff_of(&state, &staff, cid).await?;
-    let parts = store::live::parts_of_contest(&state.db, cid).await?;
+    let parts = store::parts::list(&state.db, cid).await?;
     let part_ids: Vec<i32> = parts.iter().map(|p| p.id).collect();
     let questions = store::live::questions_of_parts(&state.db, &part_ids).await?;
     let ids: Vec<i32> = questions.iter().map(|q| q.id).collect();

@@ -28,15 +28,6 @@ pub async fn set_contest_status(db: &impl ConnectionTrait, id: i32, status: &str
         .map(|_| ())
 }
 
-pub async fn parts_of_contest(db: &impl ConnectionTrait, contest_id: i32) -> Result<Vec<parts::Model>, DbErr> {
-    parts::Entity::find()
-        .filter(parts::Column::ContestId.eq(contest_id))
-        .order_by_asc(parts::Column::Position)
-        .order_by_asc(parts::Column::Id)
-        .all(db)
-        .await
-}
-
 pub async fn set_part_status(
     db: &impl ConnectionTrait,
     part_id: i32,
