@@ -21,18 +21,7 @@ async fn shipped(app: &TestApp, token: &str) -> Value {
 }
 
 async fn upload(app: &TestApp, token: &str, query: &str, content_type: &str, body: Vec<u8>) -> (StatusCode, Value) {
-    let res = app
-        .client
-        .post(format!("{}/api/banks/import?{query}", app.addr))
-        .bearer_auth(token)
-        .header("content-type", content_type)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status();
-    let text = res.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    app.post_raw(&format!("/api/banks/import?{query}"), token, content_type, body).await
 }
 
 async fn download(app: &TestApp, token: &str, path: &str) -> Vec<u8> {

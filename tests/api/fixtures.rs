@@ -36,6 +36,14 @@ pub async fn create_part(app: &TestApp, token: &str, contest: i64, body: Value) 
     b["id"].as_i64().unwrap()
 }
 
+/// Gives a part these bank questions, in order; returns the part's question list.
+pub async fn set_part_questions(app: &TestApp, token: &str, contest: i64, part: i64, ids: &[i64]) -> Value {
+    let path = format!("/api/contests/{contest}/parts/{part}/questions");
+    let (s, b) = app.request(reqwest::Method::PUT, &path, Some(token), Some(json!({ "question_ids": ids }))).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    b
+}
+
 /// Joins with a code; returns the whole answer.
 pub async fn join(app: &TestApp, code: &str, name: &str) -> Value {
     let (s, b) = app.post("/api/join", None, json!({"code": code, "name": name})).await;

@@ -13,7 +13,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::fixtures::{create_contest, create_part, create_team, join};
+use crate::fixtures::{create_contest, create_part, create_team, join, set_part_questions};
 use crate::helpers::{TestApp, Ws, spawn_app, ws_send, ws_until};
 
 struct Member {
@@ -124,15 +124,7 @@ async fn seed(
         assert_eq!(s, StatusCode::CREATED, "{b}");
         ids.push(b["id"].as_i64().unwrap());
     }
-    let (s, b) = app
-        .request(
-            Method::PUT,
-            &format!("/api/contests/{cid}/parts/{pid}/questions"),
-            Some(&admin),
-            Some(json!({"question_ids": ids})),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK, "{b}");
+    let b = set_part_questions(app, &admin, cid, pid, &ids).await;
     let rows = b["questions"].as_array().unwrap();
     for (row, q) in rows.iter().zip(&qs) {
         assert_eq!(row["time_limit_s"], q.time_limit_s, "{row}");
@@ -714,15 +706,7 @@ async fn a_quiz_part_runs_on_questions_from_the_shipped_bank() {
     )
     .await;
     let ids: Vec<i64> = picked.iter().map(|q| q["id"].as_i64().unwrap()).collect();
-    let (s, b) = app
-        .request(
-            Method::PUT,
-            &format!("/api/contests/{cid}/parts/{pid}/questions"),
-            Some(&admin),
-            Some(json!({"question_ids": ids})),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK, "{b}");
+    set_part_questions(&app, &admin, cid, pid, &ids).await;
     let mut phones = vec![];
     for name in ["Đội Ngã Sáu", "Đội Phú Hữu"] {
         let (tid, code) = create_team(&app, &admin, cid, name).await;

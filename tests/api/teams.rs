@@ -6,21 +6,6 @@ use serde_json::{Value, json};
 use crate::fixtures::{create_contest, create_team, join};
 use crate::helpers::{TestApp, spawn_app};
 
-async fn post_raw(app: &TestApp, path: &str, token: &str, content_type: &str, body: Vec<u8>) -> (StatusCode, Value) {
-    let res = app
-        .client
-        .post(format!("{}{}", app.addr, path))
-        .bearer_auth(token)
-        .header("content-type", content_type)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let s = res.status();
-    let text = res.text().await.unwrap();
-    (s, serde_json::from_str(&text).unwrap_or(Value::String(text)))
-}
-
 async fn team_names(app: &TestApp, token: &str, contest: i64) -> Vec<String> {
     let (_, teams) = app.get(&format!("/api/contests/{contest}/teams"), Some(token)).await;
     teams.as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap().to_owned()).collect()
@@ -36,7 +21,7 @@ async fn pasted_lines_add_many_teams_or_none() {
                 \n\
                 Xã Phú Hữu | Đảng ủy xã Phú Hữu | Võ Dũng\n\
                 Xã Đông Phú; Đảng ủy xã Đông Phú\n";
-    let (s, b) = post_raw(&app, &path, &admin, "text/plain; charset=utf-8", text.as_bytes().to_vec()).await;
+    let (s, b) = app.post_raw(&path, &admin, "text/plain; charset=utf-8", text.as_bytes().to_vec()).await;
     assert_eq!(s, StatusCode::CREATED, "{b}");
     let made = b.as_array().unwrap();
     assert_eq!(made.len(), 3);
@@ -45,7 +30,7 @@ async fn pasted_lines_add_many_teams_or_none() {
     assert_eq!(made[2]["members"], json!([]));
 
     // A bad line refuses the whole list and names the line.
-    let (s, b) = post_raw(&app, &path, &admin, "text/plain", "Xã Mới\n | Không tên\n".as_bytes().to_vec()).await;
+    let (s, b) = app.post_raw(&path, &admin, "text/plain", "Xã Mới\n | Không tên\n".as_bytes().to_vec()).await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
     assert_eq!(b["error"]["field"], "line 2");
     // A name already in the contest, or twice in the list: 409 naming it, nothing added.
@@ -64,7 +49,7 @@ async fn pasted_lines_add_many_teams_or_none() {
     assert_eq!(s, StatusCode::CREATED, "{b}");
     // Over 64 KB: 413.
     let big = "Đội\n".repeat(20_000);
-    let (s, _) = post_raw(&app, &path, &admin, "text/plain", big.into_bytes()).await;
+    let (s, _) = app.post_raw(&path, &admin, "text/plain", big.into_bytes()).await;
     assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(team_names(&app, &admin, contest).await.len(), 4);
 }
@@ -93,7 +78,7 @@ async fn an_xlsx_list_adds_teams_and_a_bad_row_is_named() {
         &["1", "Thị trấn Ngã Sáu", "Đảng ủy thị trấn Ngã Sáu", "Nguyễn An, Lê Bình", "Lê Bình"],
         &["2", "Xã Phú Hữu", "Đảng ủy xã Phú Hữu", "Võ Dũng*, Hồ Em", ""],
     ]);
-    let (s, b) = post_raw(&app, &path, &admin, XLSX, good).await;
+    let (s, b) = app.post_raw(&path, &admin, XLSX, good).await;
     assert_eq!(s, StatusCode::CREATED, "{b}");
     assert_eq!(b[0]["members"][1]["captain"], true);
     assert_eq!(b[1]["members"][0], json!({"name": "Võ Dũng", "captain": true}));
@@ -103,10 +88,10 @@ async fn an_xlsx_list_adds_teams_and_a_bad_row_is_named() {
         &["Xã Đông Phú", "Đảng ủy xã Đông Phú", "An", ""],
         &["Xã Đông Thạnh", "", "An, Bình", "Chi"],
     ]);
-    let (s, b) = post_raw(&app, &path, &admin, XLSX, bad).await;
+    let (s, b) = app.post_raw(&path, &admin, XLSX, bad).await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
     assert_eq!(b["error"]["field"], "row 3.captain");
-    let (s, b) = post_raw(&app, &path, &admin, XLSX, b"not a spreadsheet".to_vec()).await;
+    let (s, b) = app.post_raw(&path, &admin, XLSX, b"not a spreadsheet".to_vec()).await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
     assert_eq!(b["error"]["field"], "file");
     assert_eq!(team_names(&app, &admin, contest).await, ["Thị trấn Ngã Sáu", "Xã Phú Hữu"]);
