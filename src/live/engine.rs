@@ -3,14 +3,16 @@
 //! written to the database (with an audit entry) before it takes effect; answers are
 //! validated here against memory only and handed to the group-commit writer.
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
 use sea_orm::{DatabaseConnection, TransactionTrait};
 use serde_json::{Value, json};
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
 use super::events::{Ack, AnswerRequest, Event, Frame, PartView, QuestionView, StateView, TeamAnswer, TeamResult};
+use super::fanout::{Conn, Fanout, Post};
 use super::scores::{Scores, part_scoring};
 use super::writer::{Committed, WriteReq};
 use crate::domain::part::{AnswerPolicy, Scoring};
@@ -62,13 +64,6 @@ impl Control {
     }
 }
 
-pub struct Subscription {
-    pub all: broadcast::Receiver<Frame>,
-    pub role: broadcast::Receiver<Frame>,
-    pub team: Option<broadcast::Receiver<Frame>>,
-    pub snapshot: Vec<Frame>,
-}
-
 pub enum Cmd {
     Control {
         actor: String,
@@ -80,9 +75,12 @@ pub enum Cmd {
         req: AnswerRequest,
         reply: oneshot::Sender<ApiResult<Ack>>,
     },
+    /// A new socket: it gets a snapshot, then everything posted after it.
     Subscribe {
         viewer: Viewer,
-        reply: oneshot::Sender<Subscription>,
+        id: u64,
+        conn: Conn,
+        reply: oneshot::Sender<()>,
     },
     State {
         viewer: Viewer,
@@ -155,10 +153,12 @@ pub struct Engine {
     back_tx: mpsc::UnboundedSender<Committed>,
     scores: Scores,
     running: Option<Running>,
-    all: broadcast::Sender<Frame>,
-    staff: broadcast::Sender<Frame>,
-    public: broadcast::Sender<Frame>,
-    team_tx: HashMap<i32, broadcast::Sender<Frame>>,
+    fan: Fanout,
+    /// What this step decided to send; shipped to the fan-out at the end of the step.
+    out: Post,
+    /// The contestants' board frames (public top and each team's own), built once per
+    /// board change and reused for every connecting phone.
+    phone_board: Option<PhoneBoard>,
     seen: HashMap<(i32, String), Seen>,
     in_flight: HashMap<i32, usize>,
     to_score: HashSet<i32>,
@@ -189,10 +189,9 @@ impl Engine {
             back_tx,
             scores,
             running: None,
-            all: broadcast::channel(256).0,
-            staff: broadcast::channel(64).0,
-            public: broadcast::channel(64).0,
-            team_tx: HashMap::new(),
+            fan: Fanout::spawn(),
+            out: Post::default(),
+            phone_board: None,
             seen: HashMap::new(),
             in_flight: HashMap::new(),
             to_score: HashSet::new(),
@@ -289,6 +288,11 @@ impl Engine {
         Ok(())
     }
 
+    /// The fan-out of this contest's sockets (the hub sends revocations to it).
+    pub fn fanout(&self) -> Fanout {
+        self.fan.clone()
+    }
+
     pub async fn run(mut self, mut rx: mpsc::Receiver<Cmd>, mut back_rx: mpsc::UnboundedReceiver<Committed>) {
         let mut tick = tokio::time::interval(FLUSH_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -304,6 +308,17 @@ impl Engine {
                 _ = tick.tick() => self.flush(),
                 _ = tokio::time::sleep_until(wake.unwrap_or_else(Instant::now)), if wake.is_some() => self.on_timer().await,
             }
+            self.ship();
+        }
+        self.ship();
+        // Sockets reconnect to whichever engine serves the contest next.
+        self.fan.stop();
+    }
+
+    /// Hands what this step decided to the fan-out, as one post.
+    fn ship(&mut self) {
+        if !self.out.is_empty() {
+            self.fan.post(std::mem::take(&mut self.out));
         }
     }
 
@@ -314,22 +329,15 @@ impl Engine {
                 let _ = reply.send(r);
             }
             Cmd::Answer { by, req, reply } => self.answer(by, req, reply).await,
-            Cmd::Subscribe { viewer, reply } => {
+            Cmd::Subscribe { viewer, id, conn, reply } => {
                 if let Viewer::Team(t) = viewer {
                     self.ensure_team(t).await;
                 }
-                let sub = Subscription {
-                    all: self.all.subscribe(),
-                    role: if viewer == Viewer::Staff { self.staff.subscribe() } else { self.public.subscribe() },
-                    team: match viewer {
-                        Viewer::Team(t) => {
-                            Some(self.team_tx.entry(t).or_insert_with(|| broadcast::channel(32).0).subscribe())
-                        }
-                        Viewer::Staff => None,
-                    },
-                    snapshot: self.snapshot(viewer),
-                };
-                let _ = reply.send(sub);
+                // Posts decided before the snapshot must reach the fan-out before the socket.
+                self.ship();
+                let snapshot = self.snapshot(viewer);
+                self.fan.add(id, conn, snapshot);
+                let _ = reply.send(());
             }
             Cmd::State { viewer, reply } => {
                 let _ = reply.send(self.state(viewer));
@@ -355,6 +363,7 @@ impl Engine {
                     }
                 }
                 self.send_all(Event::State { state: Box::new(self.state(Viewer::Staff)) });
+                self.ship();
                 let _ = reply.send(());
             }
             Cmd::Revoke { contestant_id, reply } => {
@@ -373,7 +382,7 @@ impl Engine {
             && let Ok(t) = store::live::teams_of_contest(&self.db, self.contest_id).await
         {
             self.scores.teams = t;
-            self.board_dirty = true;
+            self.mark_board();
         }
     }
 
@@ -449,39 +458,47 @@ impl Engine {
         ApiError::invalid_state(msg, self.state_json())
     }
 
-    fn snapshot(&self, viewer: Viewer) -> Vec<Frame> {
+    fn snapshot(&mut self, viewer: Viewer) -> Vec<Frame> {
         let mut out = vec![Event::State { state: Box::new(self.state(viewer)) }.frame()];
-        out.extend(self.board_frames(viewer));
+        match viewer {
+            Viewer::Staff => out.push(Event::Scoreboard { board: self.scores.board(true) }.frame()),
+            Viewer::Team(t) => {
+                let pb = self.phone_board();
+                out.push(pb.public_frame());
+                out.push(pb.team_frame(t));
+            }
+        }
         out
     }
 
-    fn board_frames(&self, viewer: Viewer) -> Vec<Frame> {
-        match viewer {
-            Viewer::Staff => vec![Event::Scoreboard { board: self.scores.board(true) }.frame()],
-            Viewer::Team(t) => {
-                let board = self.scores.board(false);
-                let results = self.scores.team_results(false);
-                vec![
-                    Event::PublicScoreboard { rows: Scores::public_top(&board, Scores::LIVE_PUBLIC_ROWS) }.frame(),
-                    team_score(&TeamIndex::new(&board), &results, t).frame(),
-                ]
-            }
-        }
+    /// The contestants' view of the board, rebuilt after a change (a reconnect storm of ten
+    /// thousand phones must not rank two thousand teams ten thousand times).
+    fn phone_board(&mut self) -> &PhoneBoard {
+        let scores = &self.scores;
+        self.phone_board.get_or_insert_with(|| {
+            let board = scores.board(false);
+            PhoneBoard { index: TeamIndex::new(&board), results: scores.team_results(false), board }
+        })
     }
 
-    fn scoreboard_json(&self, viewer: Viewer) -> Value {
+    /// The scores changed: the board goes out at the next flush.
+    fn mark_board(&mut self) {
+        self.board_dirty = true;
+        self.phone_board = None;
+    }
+
+    fn scoreboard_json(&mut self, viewer: Viewer) -> Value {
         match viewer {
             Viewer::Staff => json!({ "board": self.scores.board(true) }),
             Viewer::Team(t) => {
-                let board = self.scores.board(false);
-                let results = self.scores.team_results(false);
-                json!({ "rows": Scores::public_rows(&board), "team": team_score(&TeamIndex::new(&board), &results, t) })
+                let pb = self.phone_board();
+                json!({ "rows": Scores::public_rows(&pb.board), "team": team_score(&pb.index, &pb.results, t) })
             }
         }
     }
 
-    fn send_all(&self, e: Event) {
-        let _ = self.all.send(e.frame());
+    fn send_all(&mut self, e: Event) {
+        self.out.all(e.frame());
     }
 
     /// Coalesced updates: answer counts and countdown, then the scoreboard. Staff screens
@@ -506,31 +523,27 @@ impl Engine {
                     total_teams: self.scores.teams.len(),
                 }
                 .frame();
-                let _ = self.staff.send(frame.clone());
                 self.count_dirty = false;
                 if phones_due {
-                    let _ = self.public.send(frame);
+                    self.out.all(frame);
                     self.last_countdown = now;
+                } else {
+                    self.out.staff.push(frame);
                 }
             }
         }
         if self.board_dirty {
             self.board_dirty = false;
-            if self.staff.receiver_count() > 0 {
-                let _ = self.staff.send(Event::Scoreboard { board: self.scores.board(true) }.frame());
+            let counts = self.fan.counts.clone();
+            if counts.staff.load(Relaxed) > 0 {
+                self.out.staff.push(Event::Scoreboard { board: self.scores.board(true) }.frame());
             }
-            let board = self.scores.board(false);
-            if self.public.receiver_count() > 0 {
-                let rows = Scores::public_top(&board, Scores::LIVE_PUBLIC_ROWS);
-                let _ = self.public.send(Event::PublicScoreboard { rows }.frame());
-            }
-            self.team_tx.retain(|_, tx| tx.receiver_count() > 0);
-            if !self.team_tx.is_empty() {
-                let index = TeamIndex::new(&board);
-                let results = self.scores.team_results(false);
-                for (team, tx) in &self.team_tx {
-                    let _ = tx.send(team_score(&index, &results, *team).frame());
-                }
+            if counts.phones.load(Relaxed) > 0 {
+                let pb = self.phone_board();
+                let public = pb.public_frame();
+                let teams = pb.board.rows.iter().map(|r| (r.team_id, pb.team_frame(r.team_id))).collect();
+                self.out.phones.push(public);
+                self.out.teams = teams;
             }
         }
     }
@@ -571,16 +584,17 @@ impl Engine {
         }
     }
 
-    fn announce(&self, q: &crate::entities::part_questions::Model, no: usize, total: usize) {
+    fn announce(&mut self, q: &crate::entities::part_questions::Model, no: usize, total: usize) {
         if let Some(question) = self.scores.questions.get(&q.id).and_then(|s| s.question.as_ref()) {
-            self.send_all(Event::QuestionOpened {
+            let e = Event::QuestionOpened {
                 question_id: q.id,
                 no,
                 total,
                 question: question.public(),
                 opened_at: q.opened_at.unwrap_or_default(),
                 deadline_at: q.deadline_at.unwrap_or_default(),
-            });
+            };
+            self.send_all(e);
         }
     }
 
@@ -714,7 +728,7 @@ impl Engine {
             self.send_all(Event::PartStarted { part: pv });
         }
         self.send_all(Event::State { state: Box::new(self.state(Viewer::Staff)) });
-        self.board_dirty = true;
+        self.mark_board();
         Ok(())
     }
 
@@ -736,7 +750,7 @@ impl Engine {
         }
         self.running = None;
         self.send_all(Event::PartFinished { part_id });
-        self.board_dirty = true;
+        self.mark_board();
         Ok(())
     }
 
@@ -815,7 +829,7 @@ impl Engine {
                     self.to_score.remove(&id);
                     if self.scores.questions.get(&id).is_some_and(|q| q.row.status != "voided") {
                         self.scores.score_with(id, &answers);
-                        self.board_dirty = true;
+                        self.mark_board();
                     }
                 }
                 Err(e) => tracing::error!(error = %e, question = id, "cannot load answers to score"),
@@ -850,7 +864,7 @@ impl Engine {
             explanation: question.explanation.clone(),
             distribution,
         });
-        self.board_dirty = true;
+        self.mark_board();
         Ok(())
     }
 
@@ -888,7 +902,7 @@ impl Engine {
         self.scores.results.remove(&id);
         self.to_score.remove(&id);
         self.send_all(Event::Voided { question_id: id, reason: reason.to_owned() });
-        self.board_dirty = true;
+        self.mark_board();
         Ok(())
     }
 
@@ -932,7 +946,7 @@ impl Engine {
             self.scores.adjustments.pop();
             return Err(e.into());
         }
-        self.board_dirty = true;
+        self.mark_board();
         Ok(detail)
     }
 
@@ -953,7 +967,7 @@ impl Engine {
         store::live::audit(&txn, self.contest_id, actor, "tie_breakers", &json!({ "tie_breakers": ties })).await?;
         txn.commit().await?;
         self.scores.ties = ties;
-        self.board_dirty = true;
+        self.mark_board();
         Ok(())
     }
 
@@ -1123,6 +1137,23 @@ impl Engine {
         if self.to_score.contains(&pq) {
             self.score_ready().await;
         }
+    }
+}
+
+/// The board as contestants see it, with each team's rank and own results.
+struct PhoneBoard {
+    board: Board,
+    index: TeamIndex,
+    results: HashMap<i32, Vec<TeamResult>>,
+}
+
+impl PhoneBoard {
+    fn public_frame(&self) -> Frame {
+        Event::PublicScoreboard { rows: Scores::public_top(&self.board, Scores::LIVE_PUBLIC_ROWS) }.frame()
+    }
+
+    fn team_frame(&self, team_id: i32) -> Frame {
+        team_score(&self.index, &self.results, team_id).frame()
     }
 }
 

@@ -3,6 +3,7 @@
 //! contests at start, and owns the group-commit writer shared by all contests.
 pub mod engine;
 pub mod events;
+pub mod fanout;
 pub mod scores;
 pub mod session;
 pub mod writer;
@@ -17,7 +18,7 @@ use tokio::task::JoinHandle;
 
 use crate::domain::ranking::TieBreak;
 use crate::error::{ApiError, ApiResult};
-pub use engine::{Answerer, Control, Subscription, Viewer};
+pub use engine::{Answerer, Control, Viewer};
 use engine::{Cmd, Engine};
 use events::{Ack, AnswerRequest, Frame, StateView};
 
@@ -73,6 +74,7 @@ const ENGINE_QUEUE: usize = 8192;
 #[derive(Clone)]
 pub struct Handle {
     tx: mpsc::Sender<Cmd>,
+    fan: fanout::Fanout,
 }
 
 fn stopped() -> ApiError {
@@ -94,8 +96,14 @@ impl Handle {
         self.call(|reply| Cmd::Answer { by, req, reply }).await?
     }
 
-    pub async fn subscribe(&self, viewer: Viewer) -> ApiResult<Subscription> {
-        self.call(|reply| Cmd::Subscribe { viewer, reply }).await
+    /// Registers an open socket: it gets a snapshot, then every event after it.
+    pub async fn subscribe(&self, viewer: Viewer, id: u64, conn: fanout::Conn) -> ApiResult<()> {
+        self.call(|reply| Cmd::Subscribe { viewer, id, conn, reply }).await
+    }
+
+    /// Forgets a socket that closed.
+    pub fn unsubscribe(&self, id: u64) {
+        self.fan.remove(id);
     }
 
     pub async fn state(&self, viewer: Viewer) -> ApiResult<StateView> {
@@ -133,8 +141,13 @@ pub struct Hub {
     writer: std::sync::Mutex<Option<mpsc::Sender<writer::WriteReq>>>,
     writer_task: Mutex<Option<JoinHandle<()>>>,
     stats: Arc<writer::Stats>,
-    revocations: tokio::sync::broadcast::Sender<Revoked>,
+    /// Recent revocations, numbered, for sockets that were opening while one was made.
+    revocations: std::sync::Mutex<(u64, std::collections::VecDeque<(u64, Revoked)>)>,
+    next_socket: std::sync::atomic::AtomicU64,
 }
+
+/// Revocations remembered for sockets that were being opened meanwhile.
+const RECENT_REVOCATIONS: usize = 1024;
 
 impl Hub {
     pub fn new(db: DatabaseConnection) -> Arc<Self> {
@@ -146,25 +159,53 @@ impl Hub {
             engines: Mutex::new(HashMap::new()),
             writer: std::sync::Mutex::new(Some(tx)),
             writer_task: Mutex::new(Some(task)),
-            revocations: tokio::sync::broadcast::channel(256).0,
+            revocations: std::sync::Mutex::new((0, std::collections::VecDeque::new())),
+            next_socket: std::sync::atomic::AtomicU64::new(1),
         })
     }
 
-    /// Revocations, for an open socket to watch.
-    pub fn revocations(&self) -> tokio::sync::broadcast::Receiver<Revoked> {
-        self.revocations.subscribe()
+    /// A number for a new socket.
+    pub fn socket_id(&self) -> u64 {
+        self.next_socket.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The number of revocations so far: read it before checking a token, then ask
+    /// [`Hub::revoked_since`] once the socket is registered.
+    pub fn revocation_mark(&self) -> u64 {
+        self.revocations.lock().map_or(0, |r| r.0)
+    }
+
+    /// Whether a revocation made after `mark` hits the holder (or too many were made to
+    /// tell, in which case the socket should reconnect and have its token checked again).
+    pub fn revoked_since(&self, mark: u64, holder: &Holder) -> bool {
+        let Ok(r) = self.revocations.lock() else { return true };
+        if r.0 > mark + r.1.len() as u64 {
+            return true;
+        }
+        r.1.iter().any(|(n, rev)| *n > mark && holder.is_hit_by(*rev))
     }
 
     /// Closes the open sockets the revocation hits; a removed contestant's answers are
     /// refused by the contest's engine from now on. Call after the revocation is committed.
     pub async fn revoke(&self, r: Revoked) {
-        let _ = self.revocations.send(r);
+        if let Ok(mut recent) = self.revocations.lock() {
+            recent.0 += 1;
+            let n = recent.0;
+            recent.1.push_back((n, r));
+            if recent.1.len() > RECENT_REVOCATIONS {
+                recent.1.pop_front();
+            }
+        }
+        // A judge account may follow several contests: every fan-out checks its sockets.
+        let handles: Vec<Handle> = self.engines.lock().await.values().map(|(h, _)| h.clone()).collect();
+        for h in &handles {
+            h.fan.revoke(r);
+        }
         let contest_id = match r {
             Revoked::Contestant { contest_id, .. } | Revoked::Contest { contest_id } => contest_id,
             _ => return,
         };
-        let h = self.engines.lock().await.get(&contest_id).map(|(h, _)| h.clone());
-        let Some(h) = h else { return };
+        let Some(h) = self.engines.lock().await.get(&contest_id).map(|(h, _)| h.clone()) else { return };
         let _ = match r {
             Revoked::Contestant { contestant_id, .. } => h.call(|reply| Cmd::Revoke { contestant_id, reply }).await,
             _ => h.call(|reply| Cmd::Closed { reply }).await,
@@ -206,8 +247,9 @@ impl Hub {
         let (back_tx, back_rx) = mpsc::unbounded_channel();
         let engine = Engine::load(self.db.clone(), contest_id, writer, back_tx).await?;
         let (tx, rx) = mpsc::channel(ENGINE_QUEUE);
+        let fan = engine.fanout();
         let task = tokio::spawn(engine.run(rx, back_rx));
-        let h = Handle { tx };
+        let h = Handle { tx, fan };
         engines.insert(contest_id, (h.clone(), task));
         Ok(h)
     }

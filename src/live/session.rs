@@ -1,26 +1,26 @@
-//! One WebSocket: forwards the contest's pre-serialized frames (everyone's, the role's,
-//! the team's), takes answers from phones, and drops the socket when it falls silent.
+//! One WebSocket's own task: reads what the client sends (answers, sync, ping), answers
+//! it, and drops the socket when it falls silent or the fan-out gives up on it. Events
+//! reach the socket from the contest's fan-out ([`super::fanout`]), not through this task.
 use std::time::Duration;
 
 use actix_ws::{AggregatedMessage, Session};
 use futures_util::StreamExt;
 use serde_json::Value;
-use tokio::sync::broadcast::{self, error::RecvError};
+use tokio::sync::oneshot;
 use tokio::time::Instant;
 
 use super::events::{ClientMessage, Event, Frame};
-use super::{Answerer, Handle, Holder, Revoked, Subscription, Viewer};
+use super::{Answerer, Handle, Viewer};
 use crate::error::ApiError;
 
 /// Largest message a client may send.
 pub const MAX_FRAME: usize = 16 * 1024;
 
-async fn recv_opt(r: &mut Option<broadcast::Receiver<Frame>>) -> Result<Frame, RecvError> {
-    match r {
-        Some(r) => r.recv().await,
-        None => std::future::pending().await,
-    }
-}
+/// The reason of the close frame sent when the socket's token is revoked.
+pub const REVOKED_REASON: &str = super::fanout::REVOKED;
+
+/// How long a close may wait for a client that does not read any more.
+const CLOSE_WAIT: Duration = Duration::from_secs(5);
 
 fn error_frame(e: &ApiError, submission_id: Option<&str>) -> Frame {
     let mut error = e.body()["error"].clone();
@@ -30,31 +30,26 @@ fn error_frame(e: &ApiError, submission_id: Option<&str>) -> Frame {
     Event::Error { error }.frame()
 }
 
-/// The reason of the close frame sent when the socket's token is revoked.
-pub const REVOKED_REASON: &str = "token_revoked";
+/// What the socket's task needs besides the socket itself.
+pub struct Ctx {
+    pub handle: Handle,
+    pub viewer: Viewer,
+    pub who: Option<Answerer>,
+    /// This socket's number in the contest's fan-out.
+    pub id: u64,
+    /// The fan-out's word that the socket must close, and why.
+    pub kick: oneshot::Receiver<&'static str>,
+    pub silence_limit: Duration,
+}
 
-#[allow(clippy::too_many_arguments)]
-pub async fn run(
-    mut session: Session,
-    stream: actix_ws::MessageStream,
-    handle: Handle,
-    viewer: Viewer,
-    who: Option<Answerer>,
-    mut sub: Subscription,
-    holder: Holder,
-    mut revocations: broadcast::Receiver<Revoked>,
-    silence_limit: Duration,
-) {
+pub async fn run(mut session: Session, stream: actix_ws::MessageStream, ctx: Ctx) {
+    let Ctx { handle, viewer, who, id, mut kick, silence_limit } = ctx;
     // Three pings within the silence limit: one lost pong does not drop a phone.
     let ping_every = silence_limit / 3;
     let mut stream = stream.max_frame_size(MAX_FRAME).aggregate_continuations().max_continuation_size(MAX_FRAME);
-    for f in std::mem::take(&mut sub.snapshot) {
-        if session.text(f).await.is_err() {
-            return;
-        }
-    }
     let mut last_heard = Instant::now();
     let mut heartbeat = tokio::time::interval_at(Instant::now() + ping_every, ping_every);
+    let mut reason: Option<&'static str> = None;
     loop {
         let out: Vec<Frame> = tokio::select! {
             msg = stream.next() => match msg {
@@ -73,24 +68,11 @@ pub async fn run(
                 }
                 Some(Ok(AggregatedMessage::Close(_))) | Some(Err(_)) | None => break,
             },
-            f = sub.all.recv() => match forward(f, &handle, viewer).await { Some(v) => v, None => break },
-            f = sub.role.recv() => match forward(f, &handle, viewer).await { Some(v) => v, None => break },
-            f = recv_opt(&mut sub.team) => match forward(f, &handle, viewer).await { Some(v) => v, None => break },
-            r = revocations.recv() => match r {
-                Ok(r) if holder.is_hit_by(r) => {
-                    let reason = actix_ws::CloseReason {
-                        code: actix_ws::CloseCode::Policy,
-                        description: Some(REVOKED_REASON.into()),
-                    };
-                    let _ = session.close(Some(reason)).await;
-                    return;
-                }
-                // Missed revocations might include ours: the holder must be checked
-                // again, which a reconnect does.
-                Err(RecvError::Lagged(_)) => break,
-                Err(RecvError::Closed) => break,
-                Ok(_) => vec![],
-            },
+            r = &mut kick => {
+                // A dropped sender means the fan-out ended without a word: reconnect.
+                reason = Some(r.unwrap_or(super::fanout::ENGINE_STOPPED));
+                break;
+            }
             _ = heartbeat.tick() => {
                 if last_heard.elapsed() > silence_limit { break; }
                 if session.ping(b"").await.is_err() { break; }
@@ -99,20 +81,17 @@ pub async fn run(
         };
         for f in out {
             if session.text(f).await.is_err() {
+                handle.unsubscribe(id);
                 return;
             }
         }
     }
-    let _ = session.close(None).await;
-}
-
-/// A frame to pass on; after a lag, a fresh snapshot replaces what was missed.
-async fn forward(f: Result<Frame, RecvError>, handle: &Handle, viewer: Viewer) -> Option<Vec<Frame>> {
-    match f {
-        Ok(f) => Some(vec![f]),
-        Err(RecvError::Lagged(_)) => handle.snapshot(viewer).await.ok(),
-        Err(RecvError::Closed) => None,
-    }
+    handle.unsubscribe(id);
+    let close = reason.map(|r| actix_ws::CloseReason {
+        code: if r == REVOKED_REASON { actix_ws::CloseCode::Policy } else { actix_ws::CloseCode::Again },
+        description: Some(r.into()),
+    });
+    let _ = tokio::time::timeout(CLOSE_WAIT, session.close(close)).await;
 }
 
 async fn on_text(handle: &Handle, viewer: Viewer, who: Option<Answerer>, text: &str) -> Vec<Frame> {

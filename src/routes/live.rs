@@ -14,6 +14,7 @@ use crate::domain::ranking::{Board, TieBreak};
 use crate::error::{ApiError, ApiResult};
 use crate::live::events::{Ack, AnswerRequest, StateView};
 use crate::live::scores::Scores;
+use crate::live::fanout::{Audience, Conn};
 use crate::live::{Answerer, Control, Holder, Viewer, session};
 use crate::routes::Json;
 use crate::startup::AppState;
@@ -320,6 +321,7 @@ async fn live_ws(
 ) -> ApiResult<HttpResponse> {
     let token = extract::bearer_token(&req)
         .ok_or_else(|| ApiError::unauthorized("token_missing", "sign in first: no bearer token was sent"))?;
+    let mark = state.hub.revocation_mark();
     let claims = state.keys.verify(&token)?;
     let caller = extract::resolve(&state, &claims).await?;
     let (contest_id, who) = match &caller {
@@ -336,22 +338,27 @@ async fn live_ws(
         Caller::Judge(j) => Holder { contest_id, judge_id: j.judge_id, judge_user_id: j.user_id, ..Holder::default() },
         Caller::Organiser(_) => Holder { contest_id, ..Holder::default() },
     };
-    // Watch revocations before subscribing, so one made in between is not missed.
-    let revocations = state.hub.revocations();
     let h = state.hub.handle(contest_id).await?;
-    let sub = h.subscribe(v).await?;
     let (res, session, stream) = actix_ws::handle(&req, body)
         .map_err(|e| ApiError::bad_request("not_a_websocket", format!("open this URL as a WebSocket: {e}")))?;
-    actix_web::rt::spawn(session::run(
-        session,
-        stream,
-        h,
-        v,
-        who,
-        sub,
-        holder,
-        revocations,
-        state.settings.ws_silence(),
-    ));
+    let id = state.hub.socket_id();
+    let (kick_tx, kick) = tokio::sync::oneshot::channel();
+    let audience = match v {
+        Viewer::Staff => Audience::Staff,
+        Viewer::Team(t) => Audience::Team(t),
+    };
+    h.subscribe(v, id, Conn { session: session.clone(), audience, holder, kick: kick_tx }).await?;
+    // A revocation made while the token was being checked did not find this socket yet.
+    if state.hub.revoked_since(mark, &holder) {
+        h.unsubscribe(id);
+        let reason = actix_ws::CloseReason {
+            code: actix_ws::CloseCode::Policy,
+            description: Some(session::REVOKED_REASON.into()),
+        };
+        actix_web::rt::spawn(session.close(Some(reason)));
+        return Ok(res);
+    }
+    let ctx = session::Ctx { handle: h, viewer: v, who, id, kick, silence_limit: state.settings.ws_silence() };
+    actix_web::rt::spawn(session::run(session, stream, ctx));
     Ok(res)
 }

@@ -1,0 +1,367 @@
+//! Writing one contest's events to its open sockets.
+//!
+//! One task per contest owns the list of open sockets and writes every frame straight into
+//! each socket's actix-ws session. Opening a question is one write to each of ten thousand
+//! phones, so the cost per socket is what sets how long the last phone waits:
+//! - a frame is serialized once by the engine and the same bytes go to every socket;
+//! - no task per socket wakes up to forward it (the socket's own task only reads);
+//! - staff sockets (console, judges, projector) are written first, as soon as a post arrives;
+//! - phones are written in chunks with a yield between them, so answers arriving during a
+//!   burst are read and acknowledged between chunks instead of after the whole burst;
+//! - everything the engine decides in one step (say `closed`, the public board and each
+//!   team's own score) is one [`Post`], so each phone gets one write, not three.
+//!
+//! A socket whose outgoing queue is full (a phone that stopped reading) is closed rather
+//! than waited for: it reconnects and gets a fresh snapshot.
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use actix_ws::Session;
+use futures_util::FutureExt;
+use tokio::sync::{mpsc, oneshot};
+
+use super::events::Frame;
+use super::{Holder, Revoked};
+
+/// Phones written before the fan-out lets other tasks (answers, acks) run.
+const CHUNK: usize = 128;
+
+/// Why the fan-out closed a socket (the close frame's reason).
+pub const REVOKED: &str = "token_revoked";
+pub const TOO_SLOW: &str = "too_slow";
+pub const ENGINE_STOPPED: &str = "engine_stopped";
+
+/// Who a socket is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    Staff,
+    Team(i32),
+}
+
+/// One open socket.
+pub struct Conn {
+    pub session: Session,
+    pub audience: Audience,
+    pub holder: Holder,
+    /// Tells the socket's task to close with this reason.
+    pub kick: oneshot::Sender<&'static str>,
+}
+
+/// What one step of the engine sends: frames for the staff sockets, frames for every phone,
+/// and then each team's own frame to its phones.
+#[derive(Default)]
+pub struct Post {
+    pub staff: Vec<Frame>,
+    pub phones: Vec<Frame>,
+    pub teams: HashMap<i32, Frame>,
+}
+
+impl Post {
+    pub fn is_empty(&self) -> bool {
+        self.staff.is_empty() && self.phones.is_empty() && self.teams.is_empty()
+    }
+
+    pub fn all(&mut self, f: Frame) {
+        self.staff.push(f.clone());
+        self.phones.push(f);
+    }
+
+    fn for_phones(&self) -> bool {
+        !self.phones.is_empty() || !self.teams.is_empty()
+    }
+}
+
+enum Job {
+    /// A new socket; its snapshot goes out before anything posted after it.
+    Add { id: u64, conn: Conn, snapshot: Vec<Frame> },
+    Remove { id: u64 },
+    Post(Post),
+    Revoke(Revoked),
+    /// The engine stopped: every socket is closed so that it reconnects to the new one.
+    Stop,
+}
+
+/// Open sockets, for the engine to skip building frames nobody would get.
+#[derive(Debug, Default)]
+pub struct Counts {
+    pub staff: AtomicUsize,
+    pub phones: AtomicUsize,
+}
+
+/// The way into a contest's fan-out task.
+#[derive(Clone)]
+pub struct Fanout {
+    tx: mpsc::UnboundedSender<Job>,
+    pub counts: Arc<Counts>,
+}
+
+impl Fanout {
+    pub fn spawn() -> Self {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let counts = Arc::new(Counts::default());
+        let task = Task {
+            staff: HashMap::new(),
+            phones: Vec::new(),
+            free: Vec::new(),
+            slot_of: HashMap::new(),
+            seq: 0,
+            active: VecDeque::new(),
+            counts: counts.clone(),
+        };
+        // Unconstrained: tokio's cooperative budget would make a send into a free queue
+        // report "not ready" after a hundred-odd sockets in one poll; the task yields
+        // between chunks by itself.
+        tokio::spawn(tokio::task::unconstrained(task.run(rx)));
+        Fanout { tx, counts }
+    }
+
+    pub fn add(&self, id: u64, conn: Conn, snapshot: Vec<Frame>) {
+        let _ = self.tx.send(Job::Add { id, conn, snapshot });
+    }
+
+    pub fn remove(&self, id: u64) {
+        let _ = self.tx.send(Job::Remove { id });
+    }
+
+    pub fn post(&self, p: Post) {
+        if !p.is_empty() {
+            let _ = self.tx.send(Job::Post(p));
+        }
+    }
+
+    pub fn revoke(&self, r: Revoked) {
+        let _ = self.tx.send(Job::Revoke(r));
+    }
+
+    pub fn stop(&self) {
+        let _ = self.tx.send(Job::Stop);
+    }
+}
+
+struct Slot {
+    id: u64,
+    conn: Conn,
+    /// Posts numbered above this reach the socket; earlier ones are in its snapshot.
+    since: u64,
+}
+
+/// A post on its way to the phones.
+struct Active {
+    seq: u64,
+    post: Post,
+    /// Next phone slot to write.
+    cursor: usize,
+    /// Slots at and beyond this did not exist when the post arrived.
+    end: usize,
+}
+
+struct Task {
+    staff: HashMap<u64, Conn>,
+    phones: Vec<Option<Slot>>,
+    free: Vec<usize>,
+    slot_of: HashMap<u64, usize>,
+    seq: u64,
+    active: VecDeque<Active>,
+    counts: Arc<Counts>,
+}
+
+/// Outcome of writing one frame without waiting.
+enum Wrote {
+    Ok,
+    /// The socket is gone.
+    Gone,
+    /// Its queue is full: the phone stopped reading.
+    Full,
+}
+
+fn write(session: &mut Session, f: &Frame) -> Wrote {
+    match session.text(f.clone()).now_or_never() {
+        Some(Ok(())) => Wrote::Ok,
+        Some(Err(_)) => Wrote::Gone,
+        None => Wrote::Full,
+    }
+}
+
+fn write_all<'a>(session: &mut Session, frames: impl IntoIterator<Item = &'a Frame>) -> Wrote {
+    for f in frames {
+        match write(session, f) {
+            Wrote::Ok => {}
+            other => return other,
+        }
+    }
+    Wrote::Ok
+}
+
+fn kick(conn: Conn, reason: &'static str) {
+    let _ = conn.kick.send(reason);
+}
+
+impl Task {
+    async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Job>) {
+        loop {
+            if self.active.is_empty() {
+                match rx.recv().await {
+                    Some(job) => {
+                        if !self.apply(job) {
+                            break;
+                        }
+                    }
+                    None => break,
+                }
+            }
+            // Whatever else arrived: staff frames go out now, phones join the queue.
+            loop {
+                match rx.try_recv() {
+                    Ok(job) => {
+                        if !self.apply(job) {
+                            return;
+                        }
+                    }
+                    Err(mpsc::error::TryRecvError::Empty) => break,
+                    Err(mpsc::error::TryRecvError::Disconnected) => {
+                        if self.active.is_empty() {
+                            return;
+                        }
+                        break;
+                    }
+                }
+            }
+            if !self.active.is_empty() {
+                self.step();
+                tokio::task::yield_now().await;
+            }
+        }
+    }
+
+    /// Applies one job; false when the fan-out must end.
+    fn apply(&mut self, job: Job) -> bool {
+        match job {
+            Job::Add { id, mut conn, snapshot } => {
+                if !matches!(write_all(&mut conn.session, &snapshot), Wrote::Ok) {
+                    kick(conn, TOO_SLOW);
+                    return true;
+                }
+                match conn.audience {
+                    Audience::Staff => {
+                        self.staff.insert(id, conn);
+                    }
+                    Audience::Team(_) => {
+                        let slot = Slot { id, conn, since: self.seq };
+                        let i = match self.free.pop() {
+                            Some(i) => {
+                                self.phones[i] = Some(slot);
+                                i
+                            }
+                            None => {
+                                self.phones.push(Some(slot));
+                                self.phones.len() - 1
+                            }
+                        };
+                        self.slot_of.insert(id, i);
+                    }
+                }
+            }
+            Job::Remove { id } => {
+                self.staff.remove(&id);
+                if let Some(i) = self.slot_of.remove(&id) {
+                    self.phones[i] = None;
+                    self.free.push(i);
+                }
+            }
+            Job::Post(post) => {
+                self.seq += 1;
+                if !post.staff.is_empty() {
+                    let mut dropped = vec![];
+                    for (id, conn) in &mut self.staff {
+                        if !matches!(write_all(&mut conn.session, &post.staff), Wrote::Ok) {
+                            dropped.push(*id);
+                        }
+                    }
+                    for id in dropped {
+                        if let Some(c) = self.staff.remove(&id) {
+                            kick(c, TOO_SLOW);
+                        }
+                    }
+                }
+                if post.for_phones() && !self.slot_of.is_empty() {
+                    self.active.push_back(Active { seq: self.seq, post, cursor: 0, end: self.phones.len() });
+                }
+            }
+            Job::Revoke(r) => {
+                let hit: Vec<u64> = self.staff.iter().filter(|(_, c)| c.holder.is_hit_by(r)).map(|(id, _)| *id).collect();
+                for id in hit {
+                    if let Some(c) = self.staff.remove(&id) {
+                        kick(c, REVOKED);
+                    }
+                }
+                for i in 0..self.phones.len() {
+                    if self.phones[i].as_ref().is_some_and(|s| s.conn.holder.is_hit_by(r)) {
+                        self.drop_slot(i, REVOKED);
+                    }
+                }
+            }
+            Job::Stop => {
+                for (_, c) in self.staff.drain() {
+                    kick(c, ENGINE_STOPPED);
+                }
+                for i in 0..self.phones.len() {
+                    self.drop_slot(i, ENGINE_STOPPED);
+                }
+                self.count();
+                return false;
+            }
+        }
+        self.count();
+        true
+    }
+
+    fn count(&self) {
+        self.counts.staff.store(self.staff.len(), Ordering::Relaxed);
+        self.counts.phones.store(self.slot_of.len(), Ordering::Relaxed);
+    }
+
+    fn drop_slot(&mut self, i: usize, reason: &'static str) {
+        if let Some(s) = self.phones[i].take() {
+            self.slot_of.remove(&s.id);
+            self.free.push(i);
+            kick(s.conn, reason);
+        }
+    }
+
+    /// Writes the next chunk of phones of every post on its way, oldest post first, so
+    /// that each phone gets the posts in order.
+    fn step(&mut self) {
+        let mut slow = vec![];
+        for a in &mut self.active {
+            let stop = (a.cursor + CHUNK).min(a.end);
+            for i in a.cursor..stop {
+                let Some(slot) = self.phones[i].as_mut() else { continue };
+                if slot.since >= a.seq {
+                    continue;
+                }
+                let Audience::Team(team) = slot.conn.audience else { continue };
+                let frames = a.post.phones.iter().chain(a.post.teams.get(&team));
+                if !matches!(write_all(&mut slot.conn.session, frames), Wrote::Ok) {
+                    slow.push(i);
+                }
+            }
+            a.cursor = stop;
+        }
+        while self.active.front().is_some_and(|a| a.cursor >= a.end) {
+            self.active.pop_front();
+        }
+        for i in slow {
+            self.drop_slot(i, TOO_SLOW);
+        }
+        if !self.active.is_empty() {
+            return;
+        }
+        // Every post is out: trim trailing empty slots so that bursts scan live phones only.
+        while self.phones.last().is_some_and(|s| s.is_none()) {
+            self.phones.pop();
+        }
+        let len = self.phones.len();
+        self.free.retain(|i| *i < len);
+    }
+}
