@@ -21,8 +21,8 @@ case "$db" in
     url="postgres://postgres@127.0.0.1:5432/$name" ;;
   *) echo "unknown database $db" >&2; exit 2 ;;
 esac
-HOITHI_LOG=warn HOITHI_ADMIN_PASSWORD=$pw DATABASE_URL=$url \
-  taskset -c 0 target/release/hoithi --bind 127.0.0.1:$port --data-dir "$work" > "$work/server.log" 2>&1 &
+HOITHI_LOG=${HOITHI_LOG:-warn} HOITHI_ADMIN_PASSWORD=$pw DATABASE_URL=$url \
+  taskset -c 0 target/release/hoithi --bind 127.0.0.1:$port --data-dir "$work" > "${BENCH_LOG:-$work/server.log}" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; [ "$db" = postgres ] && psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $name" >/dev/null 2>&1; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done

@@ -33,11 +33,15 @@ pub async fn connect_url(url: &str, data_dir: Option<&Path>) -> anyhow::Result<D
         }
         // WAL lets readers run beside the single writer; synchronous=FULL makes a commit
         // durable before it returns, so an acknowledged answer survives even a power cut.
+        // A burst of answers is one multi-row insert: its statement journal stays in memory
+        // (temp_store), and a 64 MiB page cache keeps the answer indexes out of pread.
         opts.max_connections(8).min_connections(1).map_sqlx_sqlite_opts(|o| {
             o.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
+                .pragma("temp_store", "memory")
+                .pragma("cache_size", "-65536")
         });
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         opts.max_connections(16).min_connections(1);

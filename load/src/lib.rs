@@ -294,12 +294,20 @@ pub async fn run(cfg: Config) -> anyhow::Result<Report> {
 /// Late phones answer this long after the deadline.
 const LATE_AFTER_MS: u64 = 400;
 
+/// A phone's read buffer: the server's messages are a few hundred bytes.
+const READ_BUFFER: usize = 4096;
+
 type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn connect_retry(url: &str) -> anyhow::Result<(Ws, tokio_tungstenite::tungstenite::handshake::client::Response)> {
     let mut last = None;
     for attempt in 0..5u64 {
-        match tokio_tungstenite::connect_async(url).await {
+        // tungstenite zeroes its whole read buffer (128 KiB by default) on every read: ten
+        // thousand phones would spend the generator's core on memset, not on the protocol.
+        let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+            .read_buffer_size(READ_BUFFER)
+            .write_buffer_size(0);
+        match tokio_tungstenite::connect_async_with_config(url, Some(config), true).await {
             Ok(x) => return Ok(x),
             Err(e) => {
                 last = Some(e);
@@ -311,10 +319,10 @@ async fn connect_retry(url: &str) -> anyhow::Result<(Ws, tokio_tungstenite::tung
 }
 
 /// Builds a plausible answer for the question's kind.
-fn response_for(question: &Value) -> Value {
+fn response_for(kind: &str, options: usize) -> Value {
     let mut rng = rand::rng();
-    let n = question["options"].as_array().map_or(0, |o| o.len()).max(1);
-    match question["kind"].as_str().unwrap_or("single") {
+    let n = options.max(1);
+    match kind {
         "multiple" => json!({ "choices": [rng.random_range(0..n)] }),
         "true_false" => json!({ "value": rng.random_bool(0.5) }),
         "short_text" => json!({ "text": "Ngã Sáu" }),
@@ -335,13 +343,51 @@ struct PhoneCtx {
     stop: tokio::sync::watch::Receiver<bool>,
 }
 
+/// The fields of a server message that a phone acts on; the rest is skipped unparsed.
+#[derive(serde::Deserialize)]
+struct Incoming {
+    #[serde(rename = "type")]
+    kind: String,
+    question_id: Option<i32>,
+    opened_at: Option<i64>,
+    deadline_at: Option<i64>,
+    question: Option<QuestionShape>,
+    ack: Option<AckShape>,
+    error: Option<ErrorShape>,
+}
+
+#[derive(serde::Deserialize)]
+struct QuestionShape {
+    kind: String,
+    #[serde(default)]
+    options: Vec<serde::de::IgnoredAny>,
+}
+
+#[derive(serde::Deserialize)]
+struct AckShape {
+    submission_id: String,
+}
+
+#[derive(serde::Deserialize)]
+struct ErrorShape {
+    #[serde(default)]
+    submission_id: String,
+    #[serde(default)]
+    code: String,
+}
+
+/// An answer waiting for its moment: (when, submission id, is a resend, message).
+type Planned = (tokio::time::Instant, String, bool, i32, String);
+
 async fn phone(ws: Ws, ctx: PhoneCtx) {
     let PhoneCtx { window_ms, late, resend, counters, logs, mut stop } = ctx;
     let (mut tx, mut rx) = ws.split();
     let mut log = PhoneLog::default();
-    let (out_tx, mut out_rx) = tokio::sync::mpsc::channel::<(String, bool, Value)>(8);
+    // At most an answer and its resend are waiting; one timer per phone, no task per answer.
+    let mut planned: std::collections::VecDeque<Planned> = std::collections::VecDeque::new();
     let mut pending: HashMap<String, (Instant, i32, bool)> = HashMap::new();
     loop {
+        let due = planned.front().map(|p| p.0);
         tokio::select! {
             _ = stop.changed() => break,
             msg = rx.next() => {
@@ -356,34 +402,31 @@ async fn phone(ws: Ws, ctx: PhoneCtx) {
                 {
                     continue;
                 }
-                let Ok(v) = serde_json::from_str::<Value>(&text) else { continue };
-                match v["type"].as_str() {
-                    Some("question_opened") => {
-                        let qid = v["question_id"].as_i64().unwrap_or_default() as i32;
-                        let opened = v["opened_at"].as_i64().unwrap_or_default();
-                        let deadline = v["deadline_at"].as_i64().unwrap_or_default();
+                let Ok(m) = serde_json::from_str::<Incoming>(&text) else { continue };
+                match m.kind.as_str() {
+                    "question_opened" => {
+                        let qid = m.question_id.unwrap_or_default();
+                        let opened = m.opened_at.unwrap_or_default();
+                        let deadline = m.deadline_at.unwrap_or_default();
                         log.open_spread.push_ms((server_now - opened).max(0) as f64);
                         let delay = if late {
                             (deadline - server_now).max(0) as u64 + LATE_AFTER_MS
                         } else {
                             rand::rng().random_range(0..window_ms.max(1))
                         };
-                        let body = response_for(&v["question"]);
+                        let body = m.question.map_or_else(|| json!({ "choice": 0 }), |q| response_for(&q.kind, q.options.len()));
                         let sub = uuid::Uuid::new_v4().to_string();
-                        let out = out_tx.clone();
-                        tokio::spawn(async move {
-                            tokio::time::sleep(Duration::from_millis(delay)).await;
-                            let msg = json!({"type": "answer", "submission_id": sub, "question_id": qid, "response": body});
-                            let _ = out.send((sub.clone(), false, msg.clone())).await;
-                            if resend {
-                                tokio::time::sleep(Duration::from_millis(20)).await;
-                                let _ = out.send((sub, true, msg)).await;
-                            }
-                        });
-                        let _ = qid;
+                        let msg = json!({"type": "answer", "submission_id": sub, "question_id": qid, "response": body}).to_string();
+                        let at = tokio::time::Instant::now() + Duration::from_millis(delay);
+                        if resend {
+                            planned.push_back((at, sub.clone(), false, qid, msg.clone()));
+                            planned.push_back((at + Duration::from_millis(20), sub, true, qid, msg));
+                        } else {
+                            planned.push_back((at, sub, false, qid, msg));
+                        }
                     }
-                    Some("ack") => {
-                        let sub = v["ack"]["submission_id"].as_str().unwrap_or_default().to_owned();
+                    "ack" => {
+                        let sub = m.ack.map(|a| a.submission_id).unwrap_or_default();
                         if let Some((t0, qid, is_late)) = pending.remove(&sub) {
                             if is_late {
                                 counters.late_acked.fetch_add(1, Ordering::Relaxed);
@@ -394,21 +437,20 @@ async fn phone(ws: Ws, ctx: PhoneCtx) {
                             }
                         }
                     }
-                    Some("error") => {
-                        let sub = v["error"]["submission_id"].as_str().unwrap_or_default().to_owned();
-                        let code = v["error"]["code"].as_str().unwrap_or_default();
-                        match pending.remove(&sub) {
-                            Some((_, _, true)) if code == "deadline_passed" => {
+                    "error" => {
+                        let e = m.error.unwrap_or(ErrorShape { submission_id: String::new(), code: String::new() });
+                        match pending.remove(&e.submission_id) {
+                            Some((_, _, true)) if e.code == "deadline_passed" => {
                                 counters.late_refused.fetch_add(1, Ordering::Relaxed);
                             }
-                            _ => counters.error(code),
+                            _ => counters.error(&e.code),
                         }
                     }
                     _ => {}
                 }
             }
-            Some((sub, is_resend, msg)) = out_rx.recv() => {
-                let qid = msg["question_id"].as_i64().unwrap_or_default() as i32;
+            _ = tokio::time::sleep_until(due.unwrap_or_else(tokio::time::Instant::now)), if due.is_some() => {
+                let Some((_, sub, is_resend, qid, msg)) = planned.pop_front() else { continue };
                 if !is_resend {
                     if late {
                         counters.late_sent.fetch_add(1, Ordering::Relaxed);
@@ -417,7 +459,7 @@ async fn phone(ws: Ws, ctx: PhoneCtx) {
                     }
                     pending.insert(sub, (Instant::now(), qid, late));
                 }
-                if tx.send(Message::Text(msg.to_string().into())).await.is_err() {
+                if tx.send(Message::Text(msg.into())).await.is_err() {
                     counters.error("socket_closed");
                     break;
                 }

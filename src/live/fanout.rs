@@ -74,8 +74,14 @@ impl Post {
 
 enum Job {
     /// A new socket; its snapshot goes out before anything posted after it.
-    Add { id: u64, conn: Conn, snapshot: Vec<Frame> },
-    Remove { id: u64 },
+    Add {
+        id: u64,
+        conn: Conn,
+        snapshot: Vec<Frame>,
+    },
+    Remove {
+        id: u64,
+    },
     Post(Post),
     Revoke(Revoked),
     /// The engine stopped: every socket is closed so that it reconnects to the new one.
@@ -154,6 +160,7 @@ struct Active {
     cursor: usize,
     /// Slots at and beyond this did not exist when the post arrived.
     end: usize,
+    t0: std::time::Instant,
 }
 
 struct Task {
@@ -285,11 +292,18 @@ impl Task {
                     }
                 }
                 if post.for_phones() && !self.slot_of.is_empty() {
-                    self.active.push_back(Active { seq: self.seq, post, cursor: 0, end: self.phones.len() });
+                    self.active.push_back(Active {
+                        seq: self.seq,
+                        post,
+                        cursor: 0,
+                        end: self.phones.len(),
+                        t0: std::time::Instant::now(),
+                    });
                 }
             }
             Job::Revoke(r) => {
-                let hit: Vec<u64> = self.staff.iter().filter(|(_, c)| c.holder.is_hit_by(r)).map(|(id, _)| *id).collect();
+                let hit: Vec<u64> =
+                    self.staff.iter().filter(|(_, c)| c.holder.is_hit_by(r)).map(|(id, _)| *id).collect();
                 for id in hit {
                     if let Some(c) = self.staff.remove(&id) {
                         kick(c, REVOKED);
@@ -349,7 +363,9 @@ impl Task {
             a.cursor = stop;
         }
         while self.active.front().is_some_and(|a| a.cursor >= a.end) {
-            self.active.pop_front();
+            if let Some(a) = self.active.pop_front() {
+                tracing::debug!(phones = a.end, took_ms = a.t0.elapsed().as_secs_f64() * 1e3, "post written");
+            }
         }
         for i in slow {
             self.drop_slot(i, TOO_SLOW);
