@@ -113,6 +113,7 @@ impl Fanout {
             slot_of: HashMap::new(),
             seq: 0,
             active: VecDeque::new(),
+            cursor: 0,
             counts: counts.clone(),
         };
         // Unconstrained: tokio's cooperative budget would make a send into a free queue
@@ -156,10 +157,10 @@ struct Slot {
 struct Active {
     seq: u64,
     post: Post,
-    /// Next phone slot to write.
-    cursor: usize,
-    /// Slots at and beyond this did not exist when the post arrived.
-    end: usize,
+    /// Phone slots that existed when the post arrived (later ones are newer sockets).
+    len: usize,
+    /// Slots below `len` the post has yet to pass.
+    left: usize,
     t0: std::time::Instant,
 }
 
@@ -170,6 +171,9 @@ struct Task {
     slot_of: HashMap<u64, usize>,
     seq: u64,
     active: VecDeque<Active>,
+    /// The next phone slot to write: every post on its way moves with it, so a phone gets
+    /// all the posts that reached it in one write, oldest first.
+    cursor: usize,
     counts: Arc<Counts>,
 }
 
@@ -292,11 +296,12 @@ impl Task {
                     }
                 }
                 if post.for_phones() && !self.slot_of.is_empty() {
+                    let len = self.phones.len();
                     self.active.push_back(Active {
                         seq: self.seq,
                         post,
-                        cursor: 0,
-                        end: self.phones.len(),
+                        len,
+                        left: len,
                         t0: std::time::Instant::now(),
                     });
                 }
@@ -343,30 +348,41 @@ impl Task {
         }
     }
 
-    /// Writes the next chunk of phones of every post on its way, oldest post first, so
-    /// that each phone gets the posts in order.
+    /// Writes the next chunk of phones: each gets every post on its way that it has not had,
+    /// oldest first. A post that arrives while others are half-way starts where they are and
+    /// wraps around, so a phone's posts still arrive in order and a burst of posts (a part
+    /// starting and its first question opening) costs each phone one write, not one per post.
     fn step(&mut self) {
+        let n = self.phones.len();
+        if self.cursor >= n {
+            self.cursor = 0;
+        }
+        let (start, stop) = (self.cursor, (self.cursor + CHUNK).min(n));
         let mut slow = vec![];
+        for i in start..stop {
+            let Some(slot) = self.phones[i].as_mut() else { continue };
+            let Audience::Team(team) = slot.conn.audience else { continue };
+            let since = slot.since;
+            let frames = self
+                .active
+                .iter()
+                .filter(|a| i < a.len && a.left > 0 && since < a.seq)
+                .flat_map(|a| a.post.phones.iter().chain(a.post.teams.get(&team)));
+            if !matches!(write_all(&mut slot.conn.session, frames), Wrote::Ok) {
+                slow.push(i);
+            }
+        }
+        self.cursor = stop;
         for a in &mut self.active {
-            let stop = (a.cursor + CHUNK).min(a.end);
-            for i in a.cursor..stop {
-                let Some(slot) = self.phones[i].as_mut() else { continue };
-                if slot.since >= a.seq {
-                    continue;
-                }
-                let Audience::Team(team) = slot.conn.audience else { continue };
-                let frames = a.post.phones.iter().chain(a.post.teams.get(&team));
-                if !matches!(write_all(&mut slot.conn.session, frames), Wrote::Ok) {
-                    slow.push(i);
-                }
-            }
-            a.cursor = stop;
+            let passed = stop.min(a.len).saturating_sub(start);
+            a.left = a.left.saturating_sub(passed);
         }
-        while self.active.front().is_some_and(|a| a.cursor >= a.end) {
-            if let Some(a) = self.active.pop_front() {
-                tracing::debug!(phones = a.end, took_ms = a.t0.elapsed().as_secs_f64() * 1e3, "post written");
+        self.active.retain(|a| {
+            if a.left == 0 {
+                tracing::debug!(phones = a.len, took_ms = a.t0.elapsed().as_secs_f64() * 1e3, "post written");
             }
-        }
+            a.left > 0
+        });
         for i in slow {
             self.drop_slot(i, TOO_SLOW);
         }

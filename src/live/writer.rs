@@ -48,6 +48,7 @@ pub fn spawn(db: DatabaseConnection, stats: Arc<Stats>) -> (mpsc::Sender<WriteRe
     let (tx, mut rx) = mpsc::channel::<WriteReq>(QUEUE);
     let lanes = if crate::db::is_sqlite(&db) { 1 } else { PG_LANES };
     let task = tokio::spawn(async move {
+        let db = own_connection(db).await;
         let free = Arc::new(tokio::sync::Semaphore::new(lanes));
         let mut committing = tokio::task::JoinSet::new();
         while let Some(first) = rx.recv().await {
@@ -74,6 +75,34 @@ pub fn spawn(db: DatabaseConnection, stats: Arc<Stats>) -> (mpsc::Sender<WriteRe
         while committing.join_next().await.is_some() {}
     });
     (tx, task)
+}
+
+/// On SQLite the writer commits through a connection of its own. Pooled connections are
+/// handed out in turn, and a connection drops its page cache whenever another one wrote:
+/// with its own connection the writer keeps the answer indexes in memory between commits.
+/// (The others only read, which leaves the writer's cache valid.)
+async fn own_connection(db: DatabaseConnection) -> DatabaseConnection {
+    if !crate::db::is_sqlite(&db) {
+        return db;
+    }
+    let opts = db.get_sqlite_connection_pool().connect_options();
+    // An in-memory database exists once per connection pool: it must stay shared.
+    let name = opts.get_filename().to_string_lossy();
+    if name.is_empty() || name.contains("memory") {
+        return db;
+    }
+    let pool = sea_orm::sqlx::sqlite::SqlitePoolOptions::new()
+        .max_connections(1)
+        .min_connections(1)
+        .connect_with((*opts).clone())
+        .await;
+    match pool {
+        Ok(pool) => sea_orm::SqlxSqliteConnector::from_sqlx_sqlite_pool(pool),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot open the answer writer's own connection; it shares the pool");
+            db
+        }
+    }
 }
 
 async fn commit(db: &DatabaseConnection, batch: &mut Vec<WriteReq>) {
