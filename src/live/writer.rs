@@ -107,7 +107,9 @@ async fn own_connection(db: DatabaseConnection) -> DatabaseConnection {
 
 async fn commit(db: &DatabaseConnection, batch: &mut Vec<WriteReq>) {
     let rows: Vec<NewAnswer> = batch.iter().map(|r| r.answer.clone()).collect();
+    let t0 = std::time::Instant::now();
     let outcome = store_batch(db, &rows).await;
+    tracing::debug!(answers = rows.len(), took_ms = t0.elapsed().as_secs_f64() * 1e3, "batch committed");
     for req in batch.drain(..) {
         let key = (req.answer.contestant_id, req.answer.submission_id.clone());
         let result = match &outcome {
