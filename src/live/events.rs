@@ -68,7 +68,7 @@ pub struct QuestionView {
     pub solution: Option<Value>,
 }
 
-/// The whole live state, sent on connect, after a lag and in 409 answers.
+/// The whole live state, sent on connect, on `sync` and in 409 answers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct StateView {
     pub contest_id: i32,

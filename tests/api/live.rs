@@ -1074,3 +1074,61 @@ async fn judge_accounts_lose_their_sockets_when_reset_or_taken_off_the_contest()
     assert_eq!(close_reason(&mut judges[1].1, 5).await, "token_revoked");
     still_open(&mut phone).await;
 }
+
+/// The fan-out writes phones in chunks and lets later posts join the ones on their way.
+/// With more phones than one chunk, a part start and its first question posted back to
+/// back, and a phone connecting in between, every phone still gets each event once, in
+/// order, with its own team's score only; the late phone's snapshot already shows the
+/// part, so the part's start does not reach it again.
+#[tokio::test]
+async fn every_socket_gets_each_event_once_and_in_order_across_chunks_and_bursts() {
+    let app = spawn_app().await;
+    let qs = vec![question(1, Solution::Single { option: 0 }, 60)];
+    let f = seed(&app, 3, 60, json!({}), "last_answer", qs).await;
+    let mut sockets = vec![];
+    for t in 0..f.teams.len() {
+        for m in 0..59 {
+            let mut ws = app.ws(&f.member(t, m).token).await;
+            ws_until(&mut ws, 5, |v| v["type"] == "state").await;
+            sockets.push((t, ws));
+        }
+    }
+    f.control(&app, "start").await;
+    let late = app.ws(&f.member(2, 59).token).await;
+    f.control(&app, "next").await;
+    sockets.push((2, late));
+    let kinds = ["state", "part_started", "question_opened", "team_score"];
+    let last = sockets.len() - 1;
+    for (i, (t, ws)) in sockets.iter_mut().enumerate() {
+        let mut seen = vec![];
+        loop {
+            let v = ws_until(ws, 10, |_| true).await;
+            let kind = v["type"].as_str().unwrap().to_owned();
+            if kind == "team_score" {
+                assert_eq!(v["team_id"], f.teams[*t].id, "a phone got another team's score: {v}");
+            }
+            if kinds.contains(&kind.as_str()) {
+                seen.push(kind.clone());
+            }
+            if kind == "question_opened" {
+                break;
+            }
+        }
+        let count = |k: &str| seen.iter().filter(|x| *x == k).count();
+        assert_eq!(count("question_opened"), 1, "socket {i}: {seen:?}");
+        if i == last {
+            // The late phone: its snapshot (a state with the part running) comes first.
+            assert_eq!(seen[0], "state", "{seen:?}");
+            assert_eq!(count("part_started"), 0, "the late phone's snapshot already has the part: {seen:?}");
+        } else {
+            let started = seen.iter().position(|k| k == "part_started").expect("part_started");
+            assert_eq!(count("part_started"), 1, "socket {i}: {seen:?}");
+            assert!(started < seen.len() - 1, "part_started comes before the question: {seen:?}");
+        }
+    }
+    // Nothing is sent twice: within half a second no second question or start arrives.
+    for (_, ws) in sockets.iter_mut().take(5) {
+        let rest = drain(ws, 500).await;
+        assert!(rest.iter().all(|v| v["type"] != "question_opened" && v["type"] != "part_started"), "{rest:?}");
+    }
+}
