@@ -24,10 +24,8 @@ use tokio::sync::{mpsc, oneshot};
 use super::events::Frame;
 use super::{Holder, Revoked};
 
-/// Phones written before the fan-out lets other tasks (answers, acks) run: 10–15 ms of
-/// writes here. With 128, a question reached the last of 10,000 phones 1.5× later and the
-/// acks were no faster (BENCHMARKS.md).
-const CHUNK: usize = 1024;
+/// Phones written before the fan-out lets other tasks (answers, acks) run.
+const CHUNK: usize = 128;
 
 /// Why the fan-out closed a socket (the close frame's reason).
 pub const REVOKED: &str = "token_revoked";
