@@ -77,7 +77,6 @@ pub enum Cmd {
     },
     /// A new socket: it gets a snapshot, then everything posted after it.
     Subscribe {
-        viewer: Viewer,
         id: u64,
         conn: Conn,
         reply: oneshot::Sender<()>,
@@ -329,7 +328,8 @@ impl Engine {
                 let _ = reply.send(r);
             }
             Cmd::Answer { by, req, reply } => self.answer(by, req, reply).await,
-            Cmd::Subscribe { viewer, id, conn, reply } => {
+            Cmd::Subscribe { id, conn, reply } => {
+                let viewer = conn.viewer;
                 if let Viewer::Team(t) = viewer {
                     self.ensure_team(t).await;
                 }
@@ -363,7 +363,6 @@ impl Engine {
                     }
                 }
                 self.send_all(Event::State { state: Box::new(self.state(Viewer::Staff)) });
-                self.ship();
                 let _ = reply.send(());
             }
             Cmd::Revoke { contestant_id, reply } => {

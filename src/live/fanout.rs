@@ -22,7 +22,7 @@ use futures_util::FutureExt;
 use tokio::sync::{mpsc, oneshot};
 
 use super::events::Frame;
-use super::{Holder, Revoked};
+use super::{Holder, Revoked, Viewer};
 
 /// Phones written before the fan-out lets other tasks (answers, acks) run.
 const CHUNK: usize = 128;
@@ -32,17 +32,11 @@ pub const REVOKED: &str = "token_revoked";
 pub const TOO_SLOW: &str = "too_slow";
 pub const ENGINE_STOPPED: &str = "engine_stopped";
 
-/// Who a socket is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Audience {
-    Staff,
-    Team(i32),
-}
-
 /// One open socket.
 pub struct Conn {
     pub session: Session,
-    pub audience: Audience,
+    /// Staff sockets get the staff frames; a team's phones the phone frames and their own.
+    pub viewer: Viewer,
     pub holder: Holder,
     /// Tells the socket's task to close with this reason.
     pub kick: oneshot::Sender<&'static str>,
@@ -177,31 +171,10 @@ struct Task {
     counts: Arc<Counts>,
 }
 
-/// Outcome of writing one frame without waiting.
-enum Wrote {
-    Ok,
-    /// The socket is gone.
-    Gone,
-    /// Its queue is full: the phone stopped reading.
-    Full,
-}
-
-fn write(session: &mut Session, f: &Frame) -> Wrote {
-    match session.text(f.clone()).now_or_never() {
-        Some(Ok(())) => Wrote::Ok,
-        Some(Err(_)) => Wrote::Gone,
-        None => Wrote::Full,
-    }
-}
-
-fn write_all<'a>(session: &mut Session, frames: impl IntoIterator<Item = &'a Frame>) -> Wrote {
-    for f in frames {
-        match write(session, f) {
-            Wrote::Ok => {}
-            other => return other,
-        }
-    }
-    Wrote::Ok
+/// Writes the frames without waiting; false when the socket is gone or its queue is full
+/// (the phone stopped reading): either way it is dropped.
+fn write_all<'a>(session: &mut Session, frames: impl IntoIterator<Item = &'a Frame>) -> bool {
+    frames.into_iter().all(|f| matches!(session.text(f.clone()).now_or_never(), Some(Ok(()))))
 }
 
 fn kick(conn: Conn, reason: &'static str) {
@@ -249,15 +222,15 @@ impl Task {
     fn apply(&mut self, job: Job) -> bool {
         match job {
             Job::Add { id, mut conn, snapshot } => {
-                if !matches!(write_all(&mut conn.session, &snapshot), Wrote::Ok) {
+                if !write_all(&mut conn.session, &snapshot) {
                     kick(conn, TOO_SLOW);
                     return true;
                 }
-                match conn.audience {
-                    Audience::Staff => {
+                match conn.viewer {
+                    Viewer::Staff => {
                         self.staff.insert(id, conn);
                     }
-                    Audience::Team(_) => {
+                    Viewer::Team(_) => {
                         let slot = Slot { id, conn, since: self.seq };
                         let i = match self.free.pop() {
                             Some(i) => {
@@ -285,7 +258,7 @@ impl Task {
                 if !post.staff.is_empty() {
                     let mut dropped = vec![];
                     for (id, conn) in &mut self.staff {
-                        if !matches!(write_all(&mut conn.session, &post.staff), Wrote::Ok) {
+                        if !write_all(&mut conn.session, &post.staff) {
                             dropped.push(*id);
                         }
                     }
@@ -361,14 +334,14 @@ impl Task {
         let mut slow = vec![];
         for i in start..stop {
             let Some(slot) = self.phones[i].as_mut() else { continue };
-            let Audience::Team(team) = slot.conn.audience else { continue };
+            let Viewer::Team(team) = slot.conn.viewer else { continue };
             let since = slot.since;
             let frames = self
                 .active
                 .iter()
                 .filter(|a| i < a.len && a.left > 0 && since < a.seq)
                 .flat_map(|a| a.post.phones.iter().chain(a.post.teams.get(&team)));
-            if !matches!(write_all(&mut slot.conn.session, frames), Wrote::Ok) {
+            if !write_all(&mut slot.conn.session, frames) {
                 slow.push(i);
             }
         }

@@ -97,8 +97,8 @@ impl Handle {
     }
 
     /// Registers an open socket: it gets a snapshot, then every event after it.
-    pub async fn subscribe(&self, viewer: Viewer, id: u64, conn: fanout::Conn) -> ApiResult<()> {
-        self.call(|reply| Cmd::Subscribe { viewer, id, conn, reply }).await
+    pub async fn subscribe(&self, id: u64, conn: fanout::Conn) -> ApiResult<()> {
+        self.call(|reply| Cmd::Subscribe { id, conn, reply }).await
     }
 
     /// Forgets a socket that closed.

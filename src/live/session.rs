@@ -87,11 +87,14 @@ pub async fn run(mut session: Session, stream: actix_ws::MessageStream, ctx: Ctx
         }
     }
     handle.unsubscribe(id);
-    let close = reason.map(|r| actix_ws::CloseReason {
-        code: if r == REVOKED_REASON { actix_ws::CloseCode::Policy } else { actix_ws::CloseCode::Again },
-        description: Some(r.into()),
-    });
-    let _ = tokio::time::timeout(CLOSE_WAIT, session.close(close)).await;
+    let _ = tokio::time::timeout(CLOSE_WAIT, session.close(reason.map(close_reason))).await;
+}
+
+/// The close frame for a socket the server closes on purpose: a revoked token is a policy
+/// matter; anything else (too slow, engine stopped) asks the client to come back.
+pub fn close_reason(reason: &'static str) -> actix_ws::CloseReason {
+    let code = if reason == REVOKED_REASON { actix_ws::CloseCode::Policy } else { actix_ws::CloseCode::Again };
+    actix_ws::CloseReason { code, description: Some(reason.into()) }
 }
 
 async fn on_text(handle: &Handle, viewer: Viewer, who: Option<Answerer>, text: &str) -> Vec<Frame> {

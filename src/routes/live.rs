@@ -13,7 +13,7 @@ use crate::auth::{self as extract, Caller, Contestant, Organiser};
 use crate::domain::ranking::{Board, TieBreak};
 use crate::error::{ApiError, ApiResult};
 use crate::live::events::{Ack, AnswerRequest, StateView};
-use crate::live::fanout::{Audience, Conn};
+use crate::live::fanout::Conn;
 use crate::live::scores::Scores;
 use crate::live::{Answerer, Control, Holder, Viewer, session};
 use crate::routes::Json;
@@ -343,19 +343,11 @@ async fn live_ws(
         .map_err(|e| ApiError::bad_request("not_a_websocket", format!("open this URL as a WebSocket: {e}")))?;
     let id = state.hub.socket_id();
     let (kick_tx, kick) = tokio::sync::oneshot::channel();
-    let audience = match v {
-        Viewer::Staff => Audience::Staff,
-        Viewer::Team(t) => Audience::Team(t),
-    };
-    h.subscribe(v, id, Conn { session: session.clone(), audience, holder, kick: kick_tx }).await?;
+    h.subscribe(id, Conn { session: session.clone(), viewer: v, holder, kick: kick_tx }).await?;
     // A revocation made while the token was being checked did not find this socket yet.
     if state.hub.revoked_since(mark, &holder) {
         h.unsubscribe(id);
-        let reason = actix_ws::CloseReason {
-            code: actix_ws::CloseCode::Policy,
-            description: Some(session::REVOKED_REASON.into()),
-        };
-        actix_web::rt::spawn(session.close(Some(reason)));
+        actix_web::rt::spawn(session.close(Some(session::close_reason(session::REVOKED_REASON))));
         return Ok(res);
     }
     let ctx = session::Ctx { handle: h, viewer: v, who, id, kick, silence_limit: state.settings.ws_silence() };
