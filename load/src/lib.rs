@@ -113,6 +113,8 @@ struct PhoneLog {
     open_spread: Samples,
     /// (question id, submission id) of on-time answers that were acknowledged.
     acked: Vec<(i32, String)>,
+    /// (ms from the question's opening to the send, ack ms): where in the window acks are slow.
+    ack_by_offset: Vec<(i64, f64)>,
 }
 
 fn progress(cfg: &Config, msg: impl AsRef<str>) {
@@ -255,11 +257,24 @@ pub async fn run(cfg: Config) -> anyhow::Result<Report> {
     let mut ack = Samples::default();
     let mut spread = Samples::default();
     let mut acked: HashSet<(i32, String)> = HashSet::new();
+    let mut by_offset: Vec<(i64, f64)> = Vec::new();
     for l in logs {
+        by_offset.extend(l.ack_by_offset);
         ack.extend(l.ack);
         spread.extend(l.open_spread);
         acked.extend(l.acked);
     }
+    progress(&cfg, ack_by_offset_table(&by_offset));
+    progress(
+        &cfg,
+        format!(
+            "open spread: p50={} p90={} p99={} max={} ms",
+            spread.percentile(50.0),
+            spread.percentile(90.0),
+            spread.percentile(99.0),
+            spread.max()
+        ),
+    );
     let mut seen: HashMap<(i32, i32, String), u64> = HashMap::new();
     let mut stored_subs: HashSet<(i32, String)> = HashSet::new();
     for a in &stored.answers {
@@ -289,6 +304,22 @@ pub async fn run(cfg: Config) -> anyhow::Result<Report> {
     report.load_wall_s = stats::round1(started.elapsed().as_secs_f64());
     report.server_cpu_s = stats::round1(pid.and_then(stats::cpu_s).unwrap_or(cpu0) - cpu0);
     Ok(report)
+}
+
+/// Ack latency by when the answer was sent, counted from the question's opening: shows
+/// whether slow acks come from the question's delivery burst or from the answer window.
+fn ack_by_offset_table(v: &[(i64, f64)]) -> String {
+    const EDGES: [i64; 7] = [0, 100, 200, 300, 500, 1000, i64::MAX];
+    let mut out = String::from("acks by send time after opening:");
+    for w in EDGES.windows(2) {
+        let mut s = Samples::default();
+        for (_, ms) in v.iter().filter(|(o, _)| *o >= w[0] && *o < w[1]) {
+            s.push_ms(*ms);
+        }
+        let hi = if w[1] == i64::MAX { "…".to_owned() } else { w[1].to_string() };
+        out += &format!(" [{}–{hi} ms: n={} p50={} p99={}]", w[0], s.len(), s.percentile(50.0), s.percentile(99.0));
+    }
+    out
 }
 
 /// Late phones answer this long after the deadline.
@@ -386,6 +417,9 @@ async fn phone(ws: Ws, ctx: PhoneCtx) {
     // At most an answer and its resend are waiting; one timer per phone, no task per answer.
     let mut planned: std::collections::VecDeque<Planned> = std::collections::VecDeque::new();
     let mut pending: HashMap<String, (Instant, i32, bool)> = HashMap::new();
+    // When each question opened (server clock) and when each answer left (same clock).
+    let mut opened_at: HashMap<i32, i64> = HashMap::new();
+    let mut sent_at: HashMap<String, i64> = HashMap::new();
     loop {
         let due = planned.front().map(|p| p.0);
         tokio::select! {
@@ -409,6 +443,7 @@ async fn phone(ws: Ws, ctx: PhoneCtx) {
                         let opened = m.opened_at.unwrap_or_default();
                         let deadline = m.deadline_at.unwrap_or_default();
                         log.open_spread.push_ms((server_now - opened).max(0) as f64);
+                        opened_at.insert(qid, opened);
                         let delay = if late {
                             (deadline - server_now).max(0) as u64 + LATE_AFTER_MS
                         } else {
@@ -432,7 +467,11 @@ async fn phone(ws: Ws, ctx: PhoneCtx) {
                                 counters.late_acked.fetch_add(1, Ordering::Relaxed);
                             } else {
                                 counters.acked.fetch_add(1, Ordering::Relaxed);
-                                log.ack.push(t0.elapsed());
+                                let ms = t0.elapsed().as_secs_f64() * 1e3;
+                                log.ack.push_ms(ms);
+                                if let (Some(o), Some(s)) = (opened_at.get(&qid), sent_at.remove(&sub)) {
+                                    log.ack_by_offset.push((s - o, ms));
+                                }
                                 log.acked.push((qid, sub));
                             }
                         }
@@ -457,6 +496,7 @@ async fn phone(ws: Ws, ctx: PhoneCtx) {
                     } else {
                         counters.sent.fetch_add(1, Ordering::Relaxed);
                     }
+                    sent_at.insert(sub.clone(), now_ms());
                     pending.insert(sub, (Instant::now(), qid, late));
                 }
                 if tx.send(Message::Text(msg.into())).await.is_err() {

@@ -108,8 +108,10 @@ async fn own_connection(db: DatabaseConnection) -> DatabaseConnection {
 async fn commit(db: &DatabaseConnection, batch: &mut Vec<WriteReq>) {
     let rows: Vec<NewAnswer> = batch.iter().map(|r| r.answer.clone()).collect();
     let t0 = std::time::Instant::now();
+    // How long the oldest answer of the batch waited since the engine received it.
+    let waited_ms = rows.iter().map(|r| r.received_at).min().map_or(0, |t| crate::now_ms() - t);
     let outcome = store_batch(db, &rows).await;
-    tracing::debug!(answers = rows.len(), took_ms = t0.elapsed().as_secs_f64() * 1e3, "batch committed");
+    tracing::debug!(answers = rows.len(), waited_ms, took_ms = t0.elapsed().as_secs_f64() * 1e3, "batch committed");
     for req in batch.drain(..) {
         let key = (req.answer.contestant_id, req.answer.submission_id.clone());
         let result = match &outcome {
