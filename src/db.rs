@@ -34,9 +34,10 @@ pub async fn connect_url(url: &str, data_dir: Option<&Path>) -> anyhow::Result<D
         // WAL lets readers run beside the single writer; synchronous=FULL makes a commit
         // durable before it returns, so an acknowledged answer survives even a power cut.
         // A burst of answers is one multi-row insert: its statement journal stays in memory
-        // (temp_store), and a 64 MiB page cache keeps the answer indexes out of pread. The
-        // WAL is checkpointed every 64 MiB instead of every 4: during a burst a page written
-        // by many commits is copied back to the database file once.
+        // (temp_store), and a 64 MiB page cache keeps the answer indexes out of pread. No
+        // connection checkpoints the WAL by itself (a commit that did would make every ack
+        // wait for the copy): the server checkpoints it in the background every second
+        // (`live::writer`), and the last connection to close checkpoints what is left.
         opts.max_connections(8).min_connections(1).map_sqlx_sqlite_opts(|o| {
             o.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Full)
@@ -44,7 +45,7 @@ pub async fn connect_url(url: &str, data_dir: Option<&Path>) -> anyhow::Result<D
                 .busy_timeout(Duration::from_secs(10))
                 .pragma("temp_store", "memory")
                 .pragma("cache_size", "-65536")
-                .pragma("wal_autocheckpoint", "16384")
+                .pragma("wal_autocheckpoint", "0")
         });
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         opts.max_connections(16).min_connections(1);

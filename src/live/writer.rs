@@ -46,12 +46,31 @@ const PG_LANES: usize = 4;
 
 pub fn spawn(db: DatabaseConnection, stats: Arc<Stats>) -> (mpsc::Sender<WriteReq>, JoinHandle<()>) {
     let (tx, mut rx) = mpsc::channel::<WriteReq>(QUEUE);
-    let lanes = if crate::db::is_sqlite(&db) { 1 } else { PG_LANES };
+    let sqlite = crate::db::is_sqlite(&db);
+    let lanes = if sqlite { 1 } else { PG_LANES };
     let task = tokio::spawn(async move {
         let db = own_connection(db).await;
         let free = Arc::new(tokio::sync::Semaphore::new(lanes));
         let mut committing = tokio::task::JoinSet::new();
-        while let Some(first) = rx.recv().await {
+        let mut checkpoint = tokio::time::interval(CHECKPOINT_EVERY);
+        checkpoint.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            let first = tokio::select! {
+                r = rx.recv() => match r {
+                    Some(r) => r,
+                    None => break,
+                },
+                _ = checkpoint.tick(), if sqlite => {
+                    // Through the lane: a checkpoint never runs beside a commit.
+                    let Ok(lane) = free.clone().acquire_owned().await else { break };
+                    let db = db.clone();
+                    committing.spawn(async move {
+                        checkpoint_wal(&db).await;
+                        drop(lane);
+                    });
+                    continue;
+                }
+            };
             // Wait for a free lane first: whatever arrives meanwhile joins this batch.
             let Ok(lane) = free.clone().acquire_owned().await else { break };
             let mut batch = Vec::with_capacity(64);
@@ -75,6 +94,37 @@ pub fn spawn(db: DatabaseConnection, stats: Arc<Stats>) -> (mpsc::Sender<WriteRe
         while committing.join_next().await.is_some() {}
     });
     (tx, task)
+}
+
+/// How often the SQLite write-ahead log is copied back into the database file.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Copies the SQLite write-ahead log back into the database file, on the writer's own
+/// connection, between two commits.
+///
+/// SQLite's automatic checkpoint runs inside the commit that crosses its threshold: that
+/// commit copies every page written since the last checkpoint and syncs the database, and
+/// every ack waits for it. A checkpoint on another connection is no better: when it holds
+/// the log while the writer wants to restart it, the writer gets SQLITE_BUSY and SQLite's
+/// busy handler sleeps in steps of up to 100 ms (a 113 ms commit of one answer, measured).
+/// So connections open with `wal_autocheckpoint=0` (see `db.rs`) and the writer itself
+/// checkpoints every second: each one copies about a second of answers (a few ms), and once
+/// the log is fully copied the next commit starts it over from the beginning.
+async fn checkpoint_wal(db: &DatabaseConnection) {
+    use sea_orm::{ConnectionTrait, Statement};
+    let t0 = std::time::Instant::now();
+    let stmt = Statement::from_string(db.get_database_backend(), "PRAGMA wal_checkpoint(PASSIVE)");
+    match db.query_one_raw(stmt).await {
+        Ok(Some(row)) => {
+            let frames: i64 = row.try_get_by_index(1).unwrap_or(0);
+            let copied: i64 = row.try_get_by_index(2).unwrap_or(0);
+            if frames > 0 {
+                tracing::debug!(frames, copied, took_ms = t0.elapsed().as_secs_f64() * 1e3, "wal checkpoint");
+            }
+        }
+        Ok(None) => {}
+        Err(e) => tracing::warn!(error = %e, "the WAL checkpoint failed; the next one retries"),
+    }
 }
 
 /// On SQLite the writer commits through a connection of its own. Pooled connections are

@@ -461,6 +461,48 @@ async fn a_restart_mid_question_keeps_the_deadline_and_every_acknowledged_answer
 }
 
 #[tokio::test]
+async fn on_sqlite_acknowledged_answers_reach_the_database_file_while_the_server_runs() {
+    let app = spawn_app().await;
+    let Some(path) = app.db_url.strip_prefix("sqlite://").and_then(|p| p.split('?').next()).map(str::to_owned) else {
+        return; // PostgreSQL has no write-ahead log file of ours to check.
+    };
+    let qs = vec![question(1, Solution::Single { option: 2 }, 60)];
+    let f = seed(&app, 1, 1, json!({}), "last_answer", qs).await;
+    f.control(&app, "start").await;
+    f.control(&app, "next").await;
+    let mut ws = app.ws(&f.member(0, 0).token).await;
+    let ack = answer_ws(&mut ws, f.questions[0], "sub-file", json!({"choice": 2}), false).await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+
+    // The ack means the answer is in the write-ahead log. The background checkpoint copies
+    // it into the database file itself within about a second: a copy of the file alone,
+    // without its log, holds it.
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("copy.db");
+    let mut found = 0;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        std::fs::copy(&path, &copy).unwrap();
+        let url = format!("sqlite://{}?mode=ro", copy.display());
+        let Ok(db) = sea_orm::Database::connect(&url).await else { continue };
+        let row = sea_orm::ConnectionTrait::query_one_raw(
+            &db,
+            sea_orm::Statement::from_string(
+                sea_orm::DatabaseBackend::Sqlite,
+                "SELECT COUNT(*) FROM answers WHERE submission_id = 'sub-file'",
+            ),
+        )
+        .await;
+        db.close().await.ok();
+        found = row.ok().flatten().and_then(|r| r.try_get_by_index::<i64>(0).ok()).unwrap_or(0);
+        if found == 1 {
+            break;
+        }
+    }
+    assert_eq!(found, 1, "the acknowledged answer never reached the database file");
+}
+
+#[tokio::test]
 async fn late_answers_are_refused_duplicates_count_once_and_a_void_recomputes() {
     let app = spawn_app().await;
     let qs = vec![
