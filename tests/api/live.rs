@@ -503,6 +503,36 @@ async fn on_sqlite_acknowledged_answers_reach_the_database_file_while_the_server
 }
 
 #[tokio::test]
+async fn on_sqlite_an_answer_waits_out_another_connections_write_lock_and_is_acknowledged() {
+    let app = spawn_app().await;
+    let Some(path) = app.db_url.strip_prefix("sqlite://").and_then(|p| p.split('?').next()).map(str::to_owned) else {
+        return; // PostgreSQL locks rows, not the database.
+    };
+    let qs = vec![question(1, Solution::Single { option: 2 }, 60)];
+    let f = seed(&app, 1, 1, json!({}), "last_answer", qs).await;
+    f.control(&app, "start").await;
+    f.control(&app, "next").await;
+    let mut ws = app.ws(&f.member(0, 0).token).await;
+
+    // Another program holds the database's write lock while the answer arrives.
+    let other = sea_orm::Database::connect(format!("sqlite://{path}")).await.unwrap();
+    let stmt = |sql: &str| sea_orm::Statement::from_string(sea_orm::DatabaseBackend::Sqlite, sql.to_owned());
+    sea_orm::ConnectionTrait::execute_raw(&other, stmt("BEGIN IMMEDIATE")).await.unwrap();
+    let released = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = released.clone();
+    let release = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        flag.store(true, std::sync::atomic::Ordering::SeqCst);
+        sea_orm::ConnectionTrait::execute_raw(&other, stmt("COMMIT")).await.unwrap();
+        other.close().await.ok();
+    });
+    let ack = answer_ws(&mut ws, f.questions[0], "sub-locked", json!({"choice": 2}), false).await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+    assert!(released.load(std::sync::atomic::Ordering::SeqCst), "acknowledged while the lock was held: {ack}");
+    release.await.unwrap();
+}
+
+#[tokio::test]
 async fn late_answers_are_refused_duplicates_count_once_and_a_void_recomputes() {
     let app = spawn_app().await;
     let qs = vec![
