@@ -212,10 +212,11 @@ const BUSY_LIMIT: std::time::Duration = std::time::Duration::from_secs(10);
 /// SQLite's "database is locked" (SQLITE_BUSY and its extended codes).
 ///
 /// The writer's own connection has no busy timeout: SQLite's busy handler sleeps in steps
-/// of 1, 2, 5, 10 … 100 ms, so a commit that met a write lock held for a few ms by an
-/// engine's transaction slept up to 328 ms (measured: commits of 6 answers taking 332 ms).
-/// The writer retries every half millisecond instead; the failed attempt rolled back, and
-/// the insert is idempotent.
+/// of 1, 2, 5, 10 … 100 ms, so a commit that meets a write lock held for a few ms (by an
+/// engine's transaction on a pooled connection, or another program) could sleep far longer
+/// than the lock is held. The writer retries every half millisecond instead; the failed
+/// attempt rolled back, and the insert is idempotent. (The long commit stalls seen in the
+/// benchmark were the disk's sync, not this: see BENCHMARKS.md.)
 fn is_busy(e: &str) -> bool {
     e.contains("database is locked") || e.contains("(code: 5)") || e.contains("(code: 517)")
 }

@@ -84,6 +84,11 @@ async fn start(db_url: String, dir: tempfile::TempDir, settings: ServeSettings) 
 }
 
 impl TestApp {
+    /// The SQLite database file, or None on PostgreSQL.
+    pub fn sqlite_path(&self) -> Option<String> {
+        self.db_url.strip_prefix("sqlite://").and_then(|p| p.split('?').next()).map(str::to_owned)
+    }
+
     /// Stops this server and starts a new one on the same database, as after a crash or
     /// a redeploy.
     pub async fn restart(self) -> TestApp {

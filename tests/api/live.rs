@@ -463,7 +463,7 @@ async fn a_restart_mid_question_keeps_the_deadline_and_every_acknowledged_answer
 #[tokio::test]
 async fn on_sqlite_acknowledged_answers_reach_the_database_file_while_the_server_runs() {
     let app = spawn_app().await;
-    let Some(path) = app.db_url.strip_prefix("sqlite://").and_then(|p| p.split('?').next()).map(str::to_owned) else {
+    let Some(path) = app.sqlite_path() else {
         return; // PostgreSQL has no write-ahead log file of ours to check.
     };
     let qs = vec![question(1, Solution::Single { option: 2 }, 60)];
@@ -505,7 +505,7 @@ async fn on_sqlite_acknowledged_answers_reach_the_database_file_while_the_server
 #[tokio::test]
 async fn on_sqlite_an_answer_waits_out_another_connections_write_lock_and_is_acknowledged() {
     let app = spawn_app().await;
-    let Some(path) = app.db_url.strip_prefix("sqlite://").and_then(|p| p.split('?').next()).map(str::to_owned) else {
+    let Some(path) = app.sqlite_path() else {
         return; // PostgreSQL locks rows, not the database.
     };
     let qs = vec![question(1, Solution::Single { option: 2 }, 60)];
