@@ -2,13 +2,13 @@
 # One benchmark run: a fresh database, the release server pinned to core 0, the load
 # generator pinned to core 1. Prints the generator's JSON line.
 #
-#   bench/run.sh sqlite|postgres PHONES TEAMS [QUESTIONS] [WINDOW_MS]
+#   bench/run.sh sqlite|postgres PHONES TEAMS [QUESTIONS] [WINDOW_MS] [READING_S]
 #
 # Build first: cargo build --release --workspace
 set -euo pipefail
 cd "$(dirname "$0")/.."
 db=${1:?sqlite or postgres}; phones=${2:?phones}; teams=${3:?teams}
-questions=${4:-10}; window=${5:-1000}
+questions=${4:-10}; window=${5:-1000}; reading=${6:-0}
 port=${BENCH_PORT:-18480}
 pw=bench-password-123
 ulimit -n "$(ulimit -Hn)"
@@ -27,4 +27,4 @@ server=$!
 trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; [ "$db" = postgres ] && psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $name" >/dev/null 2>&1; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
 taskset -c 1 target/release/hoithi-load --url "http://127.0.0.1:$port" --phones "$phones" --teams "$teams" \
-  --questions "$questions" --window-ms "$window" --admin-user admin --admin-password "$pw" --server-pid "$server"
+  --questions "$questions" --window-ms "$window" --reading-s "$reading" --admin-user admin --admin-password "$pw" --server-pid "$server"

@@ -30,6 +30,8 @@ pub struct Config {
     pub teams: usize,
     pub questions: usize,
     pub window_ms: u64,
+    /// The part's reading time: each question goes out this long before answering opens.
+    pub reading_s: u32,
     /// Extra sockets: judges and a projector.
     pub watchers: usize,
     pub admin_user: String,
@@ -52,6 +54,7 @@ pub struct Report {
     pub phones: usize,
     pub teams: usize,
     pub questions: usize,
+    pub reading_s: u32,
     pub answers_sent: u64,
     pub answers_acked: u64,
     pub answers_stored: u64,
@@ -64,7 +67,15 @@ pub struct Report {
     pub ack_p50_ms: f64,
     pub ack_p99_ms: f64,
     pub ack_max_ms: f64,
+    /// From the server's `opened_at` (answering opens) to a phone receiving the question;
+    /// 0 for a phone that had it before (with a reading time, every phone should).
     pub open_spread_p99_ms: f64,
+    /// From the server's `shown_at` (the question goes out) to a phone receiving it: the
+    /// fan-out itself. Equal to the spread when there is no reading time.
+    pub delivery_p50_ms: f64,
+    pub delivery_p99_ms: f64,
+    /// Question receipts after answering had opened (each cost its phone answering time).
+    pub received_after_open: u64,
     pub scoreboard_after_close_p99_ms: f64,
     pub server_rss_start_mb: f64,
     /// After every phone joined over HTTP, before any socket opened.
@@ -111,6 +122,8 @@ impl Counters {
 struct PhoneLog {
     ack: Samples,
     open_spread: Samples,
+    delivery: Samples,
+    received_after_open: u64,
     /// (question id, submission id) of on-time answers that were acknowledged.
     acked: Vec<(i32, String)>,
     /// (ms from the question's opening to the send, ack ms): where in the window acks are slow.
@@ -127,7 +140,13 @@ pub async fn run(cfg: Config) -> anyhow::Result<Report> {
     anyhow::ensure!(cfg.phones >= cfg.teams && cfg.teams > 0, "--phones must be ≥ --teams ≥ 1");
     let started = Instant::now();
     let my_cpu0 = stats::cpu_s(std::process::id()).unwrap_or(0.0);
-    let mut report = Report { phones: cfg.phones, teams: cfg.teams, questions: cfg.questions, ..Report::default() };
+    let mut report = Report {
+        phones: cfg.phones,
+        teams: cfg.teams,
+        questions: cfg.questions,
+        reading_s: cfg.reading_s,
+        ..Report::default()
+    };
     let pid = cfg.server_pid;
     let rss_mb =
         |pid: Option<u32>| pid.and_then(stats::rss_kb).map(|kb| stats::round1(kb as f64 / 1024.0)).unwrap_or(0.0);
@@ -147,7 +166,7 @@ pub async fn run(cfg: Config) -> anyhow::Result<Report> {
     });
 
     let api = Api::new(&cfg.url, &cfg.admin_user, &cfg.admin_password).await?;
-    let contest = api.create_contest(cfg.teams, cfg.questions, cfg.window_ms).await?;
+    let contest = api.create_contest(cfg.teams, cfg.questions, cfg.window_ms, cfg.reading_s).await?;
     report.contest_id = contest.id;
     progress(&cfg, format!("contest {} with {} teams and {} questions set up", contest.id, cfg.teams, cfg.questions));
 
@@ -256,23 +275,30 @@ pub async fn run(cfg: Config) -> anyhow::Result<Report> {
     let logs = std::mem::take(&mut *logs.lock().await);
     let mut ack = Samples::default();
     let mut spread = Samples::default();
+    let mut delivery = Samples::default();
     let mut acked: HashSet<(i32, String)> = HashSet::new();
     let mut by_offset: Vec<(i64, f64)> = Vec::new();
     for l in logs {
         by_offset.extend(l.ack_by_offset);
         ack.extend(l.ack);
         spread.extend(l.open_spread);
+        delivery.extend(l.delivery);
+        report.received_after_open += l.received_after_open;
         acked.extend(l.acked);
     }
     progress(&cfg, ack_by_offset_table(&by_offset));
     progress(
         &cfg,
         format!(
-            "open spread: p50={} p90={} p99={} max={} ms",
+            "open spread: p50={} p90={} p99={} max={} ms; delivery from shown_at: p50={} p90={} p99={} max={} ms",
             spread.percentile(50.0),
             spread.percentile(90.0),
             spread.percentile(99.0),
-            spread.max()
+            spread.max(),
+            delivery.percentile(50.0),
+            delivery.percentile(90.0),
+            delivery.percentile(99.0),
+            delivery.max()
         ),
     );
     let mut seen: HashMap<(i32, i32, String), u64> = HashMap::new();
@@ -298,6 +324,8 @@ pub async fn run(cfg: Config) -> anyhow::Result<Report> {
     report.ack_p99_ms = ack.percentile(99.0);
     report.ack_max_ms = ack.max();
     report.open_spread_p99_ms = spread.percentile(99.0);
+    report.delivery_p50_ms = delivery.percentile(50.0);
+    report.delivery_p99_ms = delivery.percentile(99.0);
     report.scoreboard_after_close_p99_ms = board_lat.lock().await.percentile(99.0);
     report.server_rss_peak_mb = stats::round1(peak.load(Ordering::Relaxed) as f64 / 1024.0);
     report.load_cpu_s = stats::round1(stats::cpu_s(std::process::id()).unwrap_or(0.0) - my_cpu0);
@@ -380,6 +408,7 @@ struct Incoming {
     #[serde(rename = "type")]
     kind: String,
     question_id: Option<i32>,
+    shown_at: Option<i64>,
     opened_at: Option<i64>,
     deadline_at: Option<i64>,
     question: Option<QuestionShape>,
@@ -442,12 +471,18 @@ async fn phone(ws: Ws, ctx: PhoneCtx) {
                         let qid = m.question_id.unwrap_or_default();
                         let opened = m.opened_at.unwrap_or_default();
                         let deadline = m.deadline_at.unwrap_or_default();
+                        let shown = m.shown_at.unwrap_or(opened);
                         log.open_spread.push_ms((server_now - opened).max(0) as f64);
+                        log.delivery.push_ms((server_now - shown).max(0) as f64);
+                        if server_now > opened {
+                            log.received_after_open += 1;
+                        }
                         opened_at.insert(qid, opened);
+                        // A phone's answer buttons unlock at `opened_at` (the reading time).
                         let delay = if late {
                             (deadline - server_now).max(0) as u64 + LATE_AFTER_MS
                         } else {
-                            rand::rng().random_range(0..window_ms.max(1))
+                            (opened - server_now).max(0) as u64 + rand::rng().random_range(0..window_ms.max(1))
                         };
                         let body = m.question.map_or_else(|| json!({ "choice": 0 }), |q| response_for(&q.kind, q.options.len()));
                         let sub = uuid::Uuid::new_v4().to_string();

@@ -18,6 +18,10 @@ struct Args {
     /// Phones answer at a uniformly random moment within this window after the question reaches them.
     #[arg(long, default_value_t = 1000)]
     window_ms: u64,
+    /// The quiz part's reading time: each question is shown this many seconds before
+    /// answering opens, and phones answer within the window after that.
+    #[arg(long, default_value_t = 0)]
+    reading_s: u32,
     /// Extra sockets watching the scoreboard: judges, plus one projector.
     #[arg(long, default_value_t = 5)]
     watchers: usize,
@@ -44,6 +48,7 @@ fn main() -> ExitCode {
         teams: a.teams,
         questions: a.questions,
         window_ms: a.window_ms,
+        reading_s: a.reading_s,
         watchers: a.watchers,
         admin_user: a.admin_user,
         admin_password: a.admin_password,

@@ -70,8 +70,15 @@ impl Api {
     }
 
     /// A contest with `teams` teams and one quiz part (any member answers, the last
-    /// answer counts) holding `questions` questions of the shipped bank.
-    pub async fn create_contest(&self, teams: usize, questions: usize, window_ms: u64) -> anyhow::Result<Contest> {
+    /// answer counts) holding `questions` questions of the shipped bank, each shown
+    /// `reading_s` seconds before answering opens.
+    pub async fn create_contest(
+        &self,
+        teams: usize,
+        questions: usize,
+        window_ms: u64,
+        reading_s: u32,
+    ) -> anyhow::Result<Contest> {
         let c = self
             .call(
                 Method::POST,
@@ -106,6 +113,7 @@ impl Api {
                 Some(json!({
                     "kind": "quiz", "title": "Phần thi trắc nghiệm", "max_points": 1000,
                     "time_per_question_s": limit_s, "answer_policy": "last_answer",
+                    "scoring": { "reading_s": reading_s },
                 })),
             )
             .await?;

@@ -79,8 +79,13 @@ pub struct Scoring {
     pub star_of_hope: bool,
     /// Multiple choice earns partial credit instead of all-or-nothing.
     pub partial_multiple: bool,
-    /// Seconds of "get ready" countdown before a question opens (0 = open at once).
+    /// Seconds of "get ready" countdown before a question is shown (0 = shown at once).
     pub get_ready_s: u32,
+    /// Seconds a question is shown before answering opens (0 = open as it is shown): the
+    /// master of ceremonies reads it aloud while it reaches every phone, and then every
+    /// team gets the whole answering time, however late the question reached its phone.
+    /// Answers sent while it is being read are refused with `not_open_yet`.
+    pub reading_s: u32,
 }
 
 impl Default for Scoring {
@@ -91,11 +96,16 @@ impl Default for Scoring {
             star_of_hope: false,
             partial_multiple: false,
             get_ready_s: 0,
+            reading_s: 0,
         }
     }
 }
 
 impl Scoring {
+    pub fn reading_ms(&self) -> i64 {
+        i64::from(self.reading_s) * 1000
+    }
+
     /// Names the first setting that makes no sense.
     pub fn validate(&self) -> Result<(), (String, String)> {
         if !(self.wrong_penalty.is_finite() && self.wrong_penalty >= 0.0) {
@@ -111,6 +121,9 @@ impl Scoring {
         }
         if self.get_ready_s > 30 {
             return Err(("scoring.get_ready_s".into(), "at most 30 seconds".into()));
+        }
+        if self.reading_s > 120 {
+            return Err(("scoring.reading_s".into(), "at most 120 seconds".into()));
         }
         Ok(())
     }

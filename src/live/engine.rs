@@ -132,7 +132,8 @@ struct Running {
     /// Question ids by position.
     order: Vec<i32>,
     current: Option<i32>,
-    /// The question has been announced (its "get ready" countdown is over).
+    /// The question has been announced: its "get ready" countdown is over and it has gone
+    /// out to every screen (answering opens at `opened_at`, after the reading time).
     announced: bool,
     star_used: HashMap<i32, i32>,
     team_answer: HashMap<i32, TeamAnswer>,
@@ -232,13 +233,14 @@ impl Engine {
             .rev()
             .find(|id| self.scores.questions.get(id).is_some_and(|q| q.row.status != "pending"))
             .copied();
+        let scoring = part_scoring(part);
         let announced = current
             .and_then(|id| self.scores.questions.get(&id))
             .and_then(|q| q.row.opened_at)
-            .is_none_or(|t| t <= now_ms());
+            .is_none_or(|t| t - scoring.reading_ms() <= now_ms());
         self.running = Some(Running {
             part_id,
-            scoring: part_scoring(part),
+            scoring,
             policy: AnswerPolicy::parse(&part.answer_policy).unwrap_or_default(),
             order,
             current,
@@ -412,7 +414,7 @@ impl Engine {
             let id = r.current?;
             let q = self.scores.questions.get(&id)?;
             let no = r.order.iter().position(|x| *x == id).map_or(0, |i| i + 1);
-            let shown = q.row.opened_at.is_some_and(|t| t <= now);
+            let shown = q.row.opened_at.is_some_and(|t| t - r.scoring.reading_ms() <= now);
             let remaining_ms = match (q.row.status.as_str(), q.row.deadline_at, q.row.paused_at) {
                 ("open", Some(d), Some(p)) => Some((d - p).max(0)),
                 ("open", Some(d), None) => Some((d - now).max(0)),
@@ -422,6 +424,7 @@ impl Engine {
                 id,
                 no,
                 status: q.row.status.clone(),
+                shows_at: q.row.opened_at.map(|t| t - r.scoring.reading_ms()),
                 opens_at: q.row.opened_at,
                 deadline_at: q.row.deadline_at,
                 paused_at: q.row.paused_at,
@@ -555,7 +558,7 @@ impl Engine {
         }
         let now = now_ms();
         let at = match (run.announced, q.opened_at, q.paused_at, q.deadline_at) {
-            (false, Some(o), _, _) => o,
+            (false, Some(o), _, _) => o - run.scoring.reading_ms(),
             (true, _, None, Some(d)) => d + 1,
             _ => return None,
         };
@@ -567,7 +570,7 @@ impl Engine {
         let Some(q) = self.current_row().cloned() else { return };
         if let Some(run) = &mut self.running
             && !run.announced
-            && q.opened_at.is_some_and(|t| t <= now)
+            && q.opened_at.is_some_and(|t| t - run.scoring.reading_ms() <= now)
         {
             run.announced = true;
             let total = run.order.len();
@@ -584,13 +587,16 @@ impl Engine {
     }
 
     fn announce(&mut self, q: &crate::entities::part_questions::Model, no: usize, total: usize) {
+        let reading = self.running.as_ref().map_or(0, |r| r.scoring.reading_ms());
         if let Some(question) = self.scores.questions.get(&q.id).and_then(|s| s.question.as_ref()) {
+            let opened_at = q.opened_at.unwrap_or_default();
             let e = Event::QuestionOpened {
                 question_id: q.id,
                 no,
                 total,
                 question: question.public(),
-                opened_at: q.opened_at.unwrap_or_default(),
+                shown_at: opened_at - reading,
+                opened_at,
                 deadline_at: q.deadline_at.unwrap_or_default(),
             };
             self.send_all(e);
@@ -631,7 +637,7 @@ impl Engine {
                     return Err(self.illegal("the question is already paused"));
                 }
                 if q.opened_at.is_some_and(|t| t > now) {
-                    return Err(self.illegal("the question is not open yet (get ready)"));
+                    return Err(self.illegal("the question is not open yet (get ready or reading time)"));
                 }
                 let mut row = q.clone();
                 row.paused_at = Some(now);
@@ -767,11 +773,12 @@ impl Engine {
             .copied();
         let Some(next) = next else { return Err(self.illegal("no more questions in this part")) };
         let get_ready = run.scoring.get_ready_s as i64 * 1000;
+        let reading = run.scoring.reading_ms();
         let total = run.order.len();
         let no = run.order.iter().position(|x| *x == next).map_or(0, |i| i + 1);
         let Some(q) = self.scores.questions.get(&next) else { return Err(self.illegal("question vanished")) };
         let mut row = q.row.clone();
-        let opened_at = now + get_ready;
+        let opened_at = now + get_ready + reading;
         row.status = "open".into();
         row.opened_at = Some(opened_at);
         row.deadline_at = Some(opened_at + row.time_limit_s as i64 * 1000);
@@ -789,7 +796,7 @@ impl Engine {
             run.announced = get_ready == 0;
         }
         if get_ready > 0 {
-            self.send_all(Event::GetReady { question_id: next, no, opens_at: opened_at });
+            self.send_all(Event::GetReady { question_id: next, no, shows_at: now + get_ready, opens_at: opened_at });
         } else {
             self.announce(&row, no, total);
         }

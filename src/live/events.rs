@@ -55,12 +55,15 @@ pub struct QuestionView {
     pub no: usize,
     /// open | closed | revealed | voided
     pub status: String,
+    /// When the question is (or was) shown; answering opens at `opens_at`, after the
+    /// part's reading time.
+    pub shows_at: Option<i64>,
     pub opens_at: Option<i64>,
     pub deadline_at: Option<i64>,
     pub paused_at: Option<i64>,
     /// Time left (ms) at `server_time`; frozen while paused.
     pub remaining_ms: Option<i64>,
-    /// Shown once the "get ready" countdown is over; never carries the answer.
+    /// Present from `shows_at` on (after the "get ready" countdown); never carries the answer.
     pub question: Option<PublicQuestion>,
     pub answered_teams: usize,
     /// Only once revealed.
@@ -111,16 +114,23 @@ pub enum Event {
     PartFinished {
         part_id: i32,
     },
+    /// Question `no` is shown at `shows_at` and opens for answers at `opens_at`.
     GetReady {
         question_id: i32,
         no: usize,
+        shows_at: i64,
         opens_at: i64,
     },
+    /// The question, sent when it is shown (`shown_at`). Answering opens at `opened_at`:
+    /// later than `shown_at` when the part has a reading time, during which phones show
+    /// the question with its answers locked and count down to `opened_at` (corrected for
+    /// their clock offset). The deadline is `deadline_at` for every phone alike.
     QuestionOpened {
         question_id: i32,
         no: usize,
         total: usize,
         question: PublicQuestion,
+        shown_at: i64,
         opened_at: i64,
         deadline_at: i64,
     },

@@ -137,6 +137,7 @@ async fn teams_and_parts_name_the_bad_field() {
             "scoring.wrong_penalty",
         ),
         (json!({"kind": "quiz", "title": "Q", "max_points": 10, "scoring": {"bonus": 1}}), "scoring.bonus"),
+        (json!({"kind": "quiz", "title": "Q", "max_points": 10, "scoring": {"reading_s": 121}}), "scoring.reading_s"),
         (json!({"kind": "judged", "title": "J", "max_points": 10}), "rubric.criteria"),
         (
             json!({"kind": "judged", "title": "J", "max_points": 10, "rubric": {"criteria": [{"name": "", "max_points": 5}]}}),

@@ -637,6 +637,79 @@ async fn captain_only_policy_and_the_star_of_hope() {
     assert_eq!(t, vec![(f.teams[0].id as i64, 20.0, 1), (f.teams[1].id as i64, -10.0, 2)]);
 }
 
+/// Milliseconds until the server's clock reaches `t` (the tests share the server's clock).
+fn ms_until(t: i64) -> u64 {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+    (t - now).max(0) as u64
+}
+
+#[tokio::test]
+async fn a_reading_time_shows_the_question_before_answering_opens() {
+    let app = spawn_app().await;
+    let qs = vec![question(1, Solution::Single { option: 2 }, 30), question(2, Solution::Single { option: 1 }, 30)];
+    let f = seed(&app, 2, 2, json!({"reading_s": 2}), "last_answer", qs).await;
+    let (q1, q2) = (f.questions[0], f.questions[1]);
+    f.control(&app, "start").await;
+    let mut phone = app.ws(&f.member(0, 0).token).await;
+    let st = f.control(&app, "next").await;
+    let q = &st["question"];
+    assert_eq!(q["question"]["prompt"], "Câu hỏi số 1?", "shown at once: {st}");
+    assert_eq!(q["opens_at"].as_i64().unwrap() - q["shows_at"].as_i64().unwrap(), 2000, "{st}");
+
+    // The question goes out as it is shown, with answering opening after the reading time.
+    let shown = ws_until(&mut phone, 5, |v| v["type"] == "question_opened").await;
+    assert_eq!(shown["question_id"], q1);
+    assert_eq!(shown["opened_at"], q["opens_at"]);
+    assert_eq!(shown["shown_at"], q["shows_at"]);
+    assert!(shown["server_time"].as_i64().unwrap() < shown["opened_at"].as_i64().unwrap(), "{shown}");
+    assert!(shown.to_string().find("GIAI-THICH").is_none() && shown["question"]["solution"].is_null());
+
+    // While it is read: no answers, no pause; a phone connecting now sees the question.
+    let early = answer_ws(&mut phone, q1, "early", json!({"choice": 2}), false).await;
+    assert_eq!(early["error"]["code"], "not_open_yet", "{early}");
+    let (s, b) = app.request(Method::POST, &format!("/api/contests/{}/live/pause", f.cid), Some(&f.admin), None).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{b}");
+    let mut late_phone = app.ws(&f.member(1, 0).token).await;
+    let snap = ws_until(&mut late_phone, 5, |v| v["type"] == "state").await;
+    assert_eq!(snap["state"]["question"]["question"]["prompt"], "Câu hỏi số 1?", "{snap}");
+    assert_eq!(snap["state"]["question"]["opens_at"], shown["opened_at"]);
+
+    // Once open, answers count from `opened_at`, not from when the question was shown.
+    tokio::time::sleep(Duration::from_millis(ms_until(shown["opened_at"].as_i64().unwrap()) + 20)).await;
+    let a = answer_ws(&mut phone, q1, "on-time", json!({"choice": 2}), false).await;
+    assert_eq!(a["type"], "ack", "{a}");
+    let a = answer_ws(&mut late_phone, q1, "other", json!({"choice": 0}), false).await;
+    assert_eq!(a["type"], "ack", "{a}");
+    let (_, record) = app.get(&format!("/api/contests/{}/answers", f.cid), Some(&f.admin)).await;
+    let stored = record["answers"].as_array().unwrap();
+    assert_eq!(stored.len(), 2, "the early answer was not stored: {record}");
+    let mine = stored.iter().find(|a| a["submission_id"] == "on-time").unwrap();
+    assert!(mine["elapsed_ms"].as_i64().unwrap() < 1500, "elapsed from opening, not from showing: {mine}");
+    assert_eq!(
+        mine["received_at"].as_i64().unwrap() - mine["elapsed_ms"].as_i64().unwrap(),
+        shown["opened_at"].as_i64().unwrap()
+    );
+
+    // A restart during the reading time keeps the schedule: the question is shown again to
+    // a reconnecting phone and opens at the same moment.
+    f.control(&app, "close").await;
+    let st = f.control(&app, "next").await;
+    let opens_at = st["question"]["opens_at"].as_i64().unwrap();
+    let app = app.restart().await;
+    let mut phone = app.ws(&f.member(0, 1).token).await;
+    let snap = ws_until(&mut phone, 5, |v| v["type"] == "state").await;
+    assert_eq!(snap["state"]["question"]["id"], q2, "{snap}");
+    assert_eq!(snap["state"]["question"]["question"]["prompt"], "Câu hỏi số 2?", "{snap}");
+    assert_eq!(snap["state"]["question"]["opens_at"], opens_at);
+    if ms_until(opens_at) > 300 {
+        let early = answer_ws(&mut phone, q2, "early-2", json!({"choice": 1}), false).await;
+        assert_eq!(early["error"]["code"], "not_open_yet", "{early}");
+    }
+    tokio::time::sleep(Duration::from_millis(ms_until(opens_at) + 20)).await;
+    let a = answer_ws(&mut phone, q2, "after-restart", json!({"choice": 1}), false).await;
+    assert_eq!(a["type"], "ack", "{a}");
+}
+
 #[tokio::test]
 async fn the_live_board_equals_a_recomputation_after_a_long_random_sequence() {
     let app = spawn_app().await;

@@ -13,6 +13,7 @@ async fn generator_counts_match_what_the_server_stored() {
         teams: 10,
         questions: 3,
         window_ms: 400,
+        reading_s: 1,
         watchers: 2,
         admin_user: ADMIN_USER.into(),
         admin_password: ADMIN_PASSWORD.into(),
@@ -55,4 +56,9 @@ async fn generator_counts_match_what_the_server_stored() {
     assert_eq!(r.errors, 0, "{r:?}");
     assert!(r.ack_p99_ms > 0.0 && r.join_p99_ms > 0.0);
     assert!(r.scoreboard_after_close_p99_ms > 0.0, "watchers saw the scoreboard after each close");
+    // With a reading time every phone had the question before answering opened, and no
+    // phone answered early (an early answer would be refused: `errors` above).
+    assert_eq!(r.reading_s, 1);
+    assert_eq!(r.received_after_open, 0, "{r:?}");
+    assert_eq!(r.open_spread_p99_ms, 0.0, "{r:?}");
 }
