@@ -353,6 +353,9 @@ fn ack_by_offset_table(v: &[(i64, f64)]) -> String {
 /// Late phones answer this long after the deadline.
 const LATE_AFTER_MS: u64 = 400;
 
+/// How long one attempt to open a live socket may take.
+const OPEN_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// A phone's read buffer: the server's messages are a few hundred bytes.
 const READ_BUFFER: usize = 4096;
 
@@ -366,15 +369,17 @@ async fn connect_retry(url: &str) -> anyhow::Result<(Ws, tokio_tungstenite::tung
         let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
             .read_buffer_size(READ_BUFFER)
             .write_buffer_size(0);
-        match tokio_tungstenite::connect_async_with_config(url, Some(config), true).await {
-            Ok(x) => return Ok(x),
-            Err(e) => {
-                last = Some(e);
-                tokio::time::sleep(Duration::from_millis(100 * (attempt + 1))).await;
-            }
+        // A server out of file descriptors completes the TCP handshake (the kernel does)
+        // but never answers the upgrade: give up on an attempt instead of waiting forever.
+        let open = tokio_tungstenite::connect_async_with_config(url, Some(config), true);
+        match tokio::time::timeout(OPEN_TIMEOUT, open).await {
+            Ok(Ok(x)) => return Ok(x),
+            Ok(Err(e)) => last = Some(e.to_string()),
+            Err(_) => last = Some(format!("no answer to the WebSocket upgrade within {OPEN_TIMEOUT:?}")),
         }
+        tokio::time::sleep(Duration::from_millis(100 * (attempt + 1))).await;
     }
-    Err(anyhow::anyhow!("cannot open the live socket: {:?}", last))
+    Err(anyhow::anyhow!("cannot open the live socket: {}", last.unwrap_or_default()))
 }
 
 /// Builds a plausible answer for the question's kind.
