@@ -106,6 +106,11 @@ impl Scoring {
         i64::from(self.reading_s) * 1000
     }
 
+    /// When a question that opens for answers at `opened_at` is shown: the reading time before.
+    pub fn shown_at(&self, opened_at: i64) -> i64 {
+        opened_at - self.reading_ms()
+    }
+
     /// Names the first setting that makes no sense.
     pub fn validate(&self) -> Result<(), (String, String)> {
         if !(self.wrong_penalty.is_finite() && self.wrong_penalty >= 0.0) {

@@ -16,6 +16,9 @@ pub struct CountedAnswer {
     pub star: bool,
     /// Server receive time; breaks ties in the order of right answers.
     pub received_at: i64,
+    /// The stored answer's id: the order in which the server stored it, which breaks ties
+    /// within one millisecond (two answers sent one after the other can share one).
+    pub stored: i64,
 }
 
 /// What one team earned on one question.
@@ -88,10 +91,11 @@ pub fn score_question(
         .enumerate()
         .map(|(i, a)| (i, question.grade(&a.response, scoring.partial_multiple).fraction))
         .collect();
-    // The order of right answers: fastest first, then earliest received, then team id,
-    // so the same stored answers always give the same ranks.
+    // The order of right answers: fastest first, then earliest received, then first stored
+    // (the server's receive order within a millisecond), so the same stored answers always
+    // give the same ranks.
     let mut right: Vec<usize> = graded.iter().filter(|(_, f)| *f >= 1.0).map(|(i, _)| *i).collect();
-    right.sort_by_key(|i| (counted[*i].elapsed_ms, counted[*i].received_at, counted[*i].team_id));
+    right.sort_by_key(|i| (counted[*i].elapsed_ms, counted[*i].received_at, counted[*i].stored, counted[*i].team_id));
     graded
         .into_iter()
         .map(|(i, fraction)| {
@@ -133,7 +137,14 @@ mod tests {
     }
 
     fn ans(team_id: i32, choice: usize, elapsed_ms: i64, star: bool) -> CountedAnswer {
-        CountedAnswer { team_id, response: Response::Choice { choice }, elapsed_ms, star, received_at: elapsed_ms }
+        CountedAnswer {
+            team_id,
+            response: Response::Choice { choice },
+            elapsed_ms,
+            star,
+            received_at: elapsed_ms,
+            stored: 0,
+        }
     }
 
     #[test]
@@ -168,6 +179,19 @@ mod tests {
     }
 
     #[test]
+    fn ranked_bonus_ties_within_a_millisecond_go_to_the_first_stored() {
+        let s = Scoring { speed_bonus: SpeedBonus::Ranked { points: vec![40.0, 30.0] }, ..Scoring::default() };
+        // Team 4's answer was stored before team 3's, in the same millisecond.
+        let counted = [
+            CountedAnswer { stored: 12, ..ans(3, 1, 800, false) },
+            CountedAnswer { stored: 11, ..ans(4, 1, 800, false) },
+        ];
+        let r = score_question(&s, &single(1), 10.0, 20_000, &counted);
+        let by_team = |t: i32| r.iter().find(|x| x.team_id == t).unwrap().points;
+        assert_eq!((by_team(4), by_team(3)), (50.0, 40.0));
+    }
+
+    #[test]
     fn star_of_hope_doubles_or_loses() {
         let s = Scoring { star_of_hope: true, wrong_penalty: 2.0, ..Scoring::default() };
         assert_eq!(answer_points(&s, 10.0, 20_000, 1.0, 0, true, None), 20.0);
@@ -190,6 +214,7 @@ mod tests {
             elapsed_ms: 0,
             star: false,
             received_at: 0,
+            stored: 0,
         };
         assert_eq!(score_question(&s, &q, 10.0, 20_000, std::slice::from_ref(&a))[0].points, 5.0);
         let all_or_nothing = Scoring { partial_multiple: false, ..s };

@@ -237,7 +237,7 @@ impl Engine {
         let announced = current
             .and_then(|id| self.scores.questions.get(&id))
             .and_then(|q| q.row.opened_at)
-            .is_none_or(|t| t - scoring.reading_ms() <= now_ms());
+            .is_none_or(|t| scoring.shown_at(t) <= now_ms());
         self.running = Some(Running {
             part_id,
             scoring,
@@ -414,7 +414,7 @@ impl Engine {
             let id = r.current?;
             let q = self.scores.questions.get(&id)?;
             let no = r.order.iter().position(|x| *x == id).map_or(0, |i| i + 1);
-            let shown = q.row.opened_at.is_some_and(|t| t - r.scoring.reading_ms() <= now);
+            let shown = q.row.opened_at.is_some_and(|t| r.scoring.shown_at(t) <= now);
             let remaining_ms = match (q.row.status.as_str(), q.row.deadline_at, q.row.paused_at) {
                 ("open", Some(d), Some(p)) => Some((d - p).max(0)),
                 ("open", Some(d), None) => Some((d - now).max(0)),
@@ -424,7 +424,7 @@ impl Engine {
                 id,
                 no,
                 status: q.row.status.clone(),
-                shows_at: q.row.opened_at.map(|t| t - r.scoring.reading_ms()),
+                shows_at: q.row.opened_at.map(|t| r.scoring.shown_at(t)),
                 opens_at: q.row.opened_at,
                 deadline_at: q.row.deadline_at,
                 paused_at: q.row.paused_at,
@@ -558,7 +558,7 @@ impl Engine {
         }
         let now = now_ms();
         let at = match (run.announced, q.opened_at, q.paused_at, q.deadline_at) {
-            (false, Some(o), _, _) => o - run.scoring.reading_ms(),
+            (false, Some(o), _, _) => run.scoring.shown_at(o),
             (true, _, None, Some(d)) => d + 1,
             _ => return None,
         };
@@ -570,7 +570,7 @@ impl Engine {
         let Some(q) = self.current_row().cloned() else { return };
         if let Some(run) = &mut self.running
             && !run.announced
-            && q.opened_at.is_some_and(|t| t - run.scoring.reading_ms() <= now)
+            && q.opened_at.is_some_and(|t| run.scoring.shown_at(t) <= now)
         {
             run.announced = true;
             let total = run.order.len();
@@ -587,7 +587,7 @@ impl Engine {
     }
 
     fn announce(&mut self, q: &crate::entities::part_questions::Model, no: usize, total: usize) {
-        let reading = self.running.as_ref().map_or(0, |r| r.scoring.reading_ms());
+        let Some(run) = &self.running else { return };
         if let Some(question) = self.scores.questions.get(&q.id).and_then(|s| s.question.as_ref()) {
             let opened_at = q.opened_at.unwrap_or_default();
             let e = Event::QuestionOpened {
@@ -595,7 +595,7 @@ impl Engine {
                 no,
                 total,
                 question: question.public(),
-                shown_at: opened_at - reading,
+                shown_at: run.scoring.shown_at(opened_at),
                 opened_at,
                 deadline_at: q.deadline_at.unwrap_or_default(),
             };

@@ -54,6 +54,7 @@ pub fn counted(answers: &[answers::Model]) -> Vec<CountedAnswer> {
                 elapsed_ms: a.elapsed_ms,
                 star: a.star,
                 received_at: a.received_at,
+                stored: a.id,
             })
         })
         .collect();
