@@ -711,6 +711,32 @@ async fn a_reading_time_shows_the_question_before_answering_opens() {
 }
 
 #[tokio::test]
+async fn get_ready_then_reading_time_then_answering() {
+    let app = spawn_app().await;
+    let qs = vec![question(1, Solution::Single { option: 0 }, 30)];
+    let f = seed(&app, 1, 1, json!({"get_ready_s": 1, "reading_s": 1}), "last_answer", qs).await;
+    f.control(&app, "start").await;
+    let mut phone = app.ws(&f.member(0, 0).token).await;
+    let st = f.control(&app, "next").await;
+    assert!(st["question"]["question"].is_null(), "hidden during get ready: {st}");
+    let ready = ws_until(&mut phone, 5, |v| v["type"] == "get_ready").await;
+    let (shows_at, opens_at) = (ready["shows_at"].as_i64().unwrap(), ready["opens_at"].as_i64().unwrap());
+    assert_eq!(opens_at - shows_at, 1000, "{ready}");
+    assert!(shows_at - ready["server_time"].as_i64().unwrap() > 500, "{ready}");
+    // The question comes at `shows_at`, locked until `opens_at`.
+    let shown = ws_until(&mut phone, 5, |v| v["type"] == "question_opened").await;
+    assert!(shown["server_time"].as_i64().unwrap() >= shows_at, "{shown}");
+    assert_eq!((shown["shown_at"].as_i64(), shown["opened_at"].as_i64()), (Some(shows_at), Some(opens_at)));
+    if ms_until(opens_at) > 200 {
+        let early = answer_ws(&mut phone, f.questions[0], "early", json!({"choice": 0}), false).await;
+        assert_eq!(early["error"]["code"], "not_open_yet", "{early}");
+    }
+    tokio::time::sleep(Duration::from_millis(ms_until(opens_at) + 20)).await;
+    let a = answer_ws(&mut phone, f.questions[0], "in-time", json!({"choice": 0}), false).await;
+    assert_eq!(a["type"], "ack", "{a}");
+}
+
+#[tokio::test]
 async fn the_live_board_equals_a_recomputation_after_a_long_random_sequence() {
     let app = spawn_app().await;
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(20261126);
