@@ -36,8 +36,9 @@ pub async fn connect_url(url: &str, data_dir: Option<&Path>) -> anyhow::Result<D
         // A burst of answers is one multi-row insert: its statement journal stays in memory
         // (temp_store), and a 64 MiB page cache keeps the answer indexes out of pread. No
         // connection checkpoints the WAL by itself (a commit that did would make every ack
-        // wait for the copy): the server checkpoints it in the background every second
-        // (`live::writer`), and the last connection to close checkpoints what is left.
+        // wait for the copy): the server checkpoints it in the background, in the lulls
+        // between bursts of answers (`live::writer::checkpoint_loop`), and the last
+        // connection to close checkpoints what is left.
         opts.max_connections(8).min_connections(1).map_sqlx_sqlite_opts(|o| {
             o.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Full)

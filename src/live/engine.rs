@@ -414,7 +414,8 @@ impl Engine {
             let id = r.current?;
             let q = self.scores.questions.get(&id)?;
             let no = r.order.iter().position(|x| *x == id).map_or(0, |i| i + 1);
-            let shown = q.row.opened_at.is_some_and(|t| r.scoring.shown_at(t) <= now);
+            let shows_at = q.row.opened_at.map(|t| r.scoring.shown_at(t));
+            let shown = shows_at.is_some_and(|t| t <= now);
             let remaining_ms = match (q.row.status.as_str(), q.row.deadline_at, q.row.paused_at) {
                 ("open", Some(d), Some(p)) => Some((d - p).max(0)),
                 ("open", Some(d), None) => Some((d - now).max(0)),
@@ -424,7 +425,7 @@ impl Engine {
                 id,
                 no,
                 status: q.row.status.clone(),
-                shows_at: q.row.opened_at.map(|t| r.scoring.shown_at(t)),
+                shows_at,
                 opens_at: q.row.opened_at,
                 deadline_at: q.row.deadline_at,
                 paused_at: q.row.paused_at,
