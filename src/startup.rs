@@ -115,6 +115,9 @@ impl Application {
                         Ok(res)
                     }
                 })
+                // Pages, scripts and JSON go out compressed when the browser asks (a phone on
+                // 3G gets the whole play page in a few tens of KB); a WebSocket upgrade is not.
+                .wrap(actix_web::middleware::Compress::default())
                 .wrap(TracingLogger::default())
         })
         .workers(workers)
