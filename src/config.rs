@@ -78,6 +78,13 @@ pub struct ServeSettings {
     #[arg(long, global = true, env = "HOITHI_WS_SILENCE_S", default_value_t = 45,
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub ws_silence_s: u64,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (repeatable, or a comma list
+    /// in the environment); from any other peer the header is ignored.
+    #[arg(long = "trusted-proxy", global = true, env = "HOITHI_TRUSTED_PROXY", value_delimiter = ',')]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The numbers of the sign-in and guessing limits (not flags; tests shorten them).
+    #[arg(skip)]
+    pub limits: crate::auth::ratelimit::Limits,
 }
 
 impl ServeSettings {
@@ -97,6 +104,8 @@ impl Default for ServeSettings {
             banks: PathBuf::from("question_banks"),
             workers: None,
             ws_silence_s: 45,
+            trusted_proxies: Vec::new(),
+            limits: crate::auth::ratelimit::Limits::default(),
         }
     }
 }

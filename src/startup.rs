@@ -31,8 +31,17 @@ pub struct AppState {
     pub openapi: Arc<String>,
     /// The live engines of the contests and their shared answer writer.
     pub hub: Arc<crate::live::Hub>,
-    /// Failed sign-ins and joins per IP address.
-    pub limiter: Arc<crate::auth::ratelimit::FailureLimiter>,
+    /// Failed sign-ins per (address, username) and per username.
+    pub signins: Arc<crate::auth::ratelimit::SignInLimiter>,
+    /// Wrong join codes and invitation tokens per address.
+    pub guesses: Arc<crate::auth::ratelimit::GuessLimiter>,
+}
+
+impl AppState {
+    /// The client's address, through trusted proxies only.
+    pub fn client_ip(&self, req: &HttpRequest) -> std::net::IpAddr {
+        crate::auth::ratelimit::client_ip(req, &self.settings.trusted_proxies)
+    }
 }
 
 pub struct Application {
@@ -84,9 +93,10 @@ impl Application {
             hub,
             db,
             keys: Arc::new(Keys::new(&secret)),
+            signins: Arc::new(crate::auth::ratelimit::SignInLimiter::new(settings.limits.clone())),
+            guesses: Arc::new(crate::auth::ratelimit::GuessLimiter::new(settings.limits.clone())),
             settings: Arc::new(settings),
             openapi: Arc::new(doc.to_json().context("cannot serialize the OpenAPI document")?),
-            limiter: Arc::default(),
         };
         let data = web::Data::new(state.clone());
         let workers =

@@ -51,6 +51,7 @@ pub fn test_settings() -> ServeSettings {
         banks: std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/question_banks")),
         workers: Some(2),
         ws_silence_s: 45,
+        ..ServeSettings::default()
     }
 }
 

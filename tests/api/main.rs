@@ -12,6 +12,7 @@ mod health;
 #[allow(dead_code)] // shared helpers; not every test module uses all of them
 mod helpers;
 mod judges;
+mod limits;
 mod live;
 mod load;
 mod openapi;
