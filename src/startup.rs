@@ -125,6 +125,7 @@ impl Application {
                         Ok(res)
                     }
                 })
+                .wrap(security_headers())
                 .wrap(TracingLogger::default())
         })
         .workers(workers)
@@ -159,6 +160,16 @@ fn bind(settings: &ServeSettings) -> anyhow::Result<TcpListener> {
             settings.bind
         )
     })
+}
+
+/// Headers on every response. `DefaultHeaders` adds each only where the handler set none,
+/// so a page that sets its own, stricter Content-Security-Policy keeps it; everything else
+/// (the JSON API, files, errors) gets one that forbids framing.
+fn security_headers() -> actix_web::middleware::DefaultHeaders {
+    actix_web::middleware::DefaultHeaders::new()
+        .add(("x-content-type-options", "nosniff"))
+        .add(("referrer-policy", "same-origin"))
+        .add(("content-security-policy", "frame-ancestors 'none'"))
 }
 
 /// Unknown routes answer in the API's error shape too.
@@ -198,4 +209,33 @@ async fn jwt_secret(db: &DatabaseConnection, settings: &ServeSettings) -> anyhow
     let s = base64::engine::general_purpose::STANDARD_NO_PAD.encode(bytes);
     store::settings::insert(db, "jwt_secret", &s).await?;
     Ok(s.into_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::{App, HttpResponse, test, web};
+
+    #[actix_web::test]
+    async fn a_page_keeps_its_own_policy_and_the_rest_get_the_default() {
+        const PAGE_CSP: &str = "default-src 'self'; frame-ancestors 'none'";
+        let app = test::init_service(
+            App::new()
+                .wrap(super::security_headers())
+                .route(
+                    "/page",
+                    web::get().to(|| async {
+                        HttpResponse::Ok().insert_header(("content-security-policy", PAGE_CSP)).finish()
+                    }),
+                )
+                .route("/api", web::get().to(HttpResponse::Ok)),
+        )
+        .await;
+        let res = test::call_service(&app, test::TestRequest::get().uri("/page").to_request()).await;
+        let csp: Vec<_> = res.headers().get_all("content-security-policy").collect();
+        assert_eq!(csp, [PAGE_CSP]);
+        assert_eq!(res.headers().get("x-content-type-options").unwrap(), "nosniff");
+        let res = test::call_service(&app, test::TestRequest::get().uri("/api").to_request()).await;
+        assert_eq!(res.headers().get("content-security-policy").unwrap(), "frame-ancestors 'none'");
+        assert_eq!(res.headers().get("referrer-policy").unwrap(), "same-origin");
+    }
 }

@@ -8,6 +8,7 @@ mod banks;
 mod contests;
 #[allow(dead_code)] // shared by the contest tests
 mod fixtures;
+mod headers;
 mod health;
 #[allow(dead_code)] // shared helpers; not every test module uses all of them
 mod helpers;
