@@ -82,6 +82,13 @@ pub struct ServeSettings {
     /// in the environment); from any other peer the header is ignored.
     #[arg(long = "trusted-proxy", global = true, env = "HOITHI_TRUSTED_PROXY", value_delimiter = ',')]
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Also serve `/metrics` without a token on this address (keep it private: localhost or
+    /// the monitoring network). On the main address `/metrics` needs an organiser's token.
+    #[arg(long, global = true, env = "HOITHI_METRICS_BIND")]
+    pub metrics_bind: Option<SocketAddr>,
+    /// The data directory (from the database settings): disk space, backups.
+    #[arg(skip = PathBuf::from("data"))]
+    pub data_dir: PathBuf,
     /// The numbers of the sign-in and guessing limits (not flags; tests shorten them).
     #[arg(skip)]
     pub limits: crate::auth::ratelimit::Limits,
@@ -105,6 +112,8 @@ impl Default for ServeSettings {
             workers: None,
             ws_silence_s: 45,
             trusted_proxies: Vec::new(),
+            metrics_bind: None,
+            data_dir: PathBuf::from("data"),
             limits: crate::auth::ratelimit::Limits::default(),
         }
     }

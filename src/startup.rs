@@ -35,6 +35,8 @@ pub struct AppState {
     pub signins: Arc<crate::auth::ratelimit::SignInLimiter>,
     /// Wrong join codes and invitation tokens per address.
     pub guesses: Arc<crate::auth::ratelimit::GuessLimiter>,
+    /// Answers stored, sampled every second, for the health strip's answers per second.
+    pub answer_rate: Arc<crate::monitor::RateWindow>,
 }
 
 impl AppState {
@@ -48,6 +50,8 @@ pub struct Application {
     port: u16,
     server: Server,
     pub state: AppState,
+    sampler: tokio::task::JoinHandle<()>,
+    metrics_server: Option<actix_web::dev::ServerHandle>,
 }
 
 /// What the first start printed (for the console and the tests).
@@ -59,7 +63,8 @@ pub struct Bootstrap {
 }
 
 impl Application {
-    pub async fn build(dbs: &DbSettings, settings: ServeSettings) -> anyhow::Result<(Self, Option<Bootstrap>)> {
+    pub async fn build(dbs: &DbSettings, mut settings: ServeSettings) -> anyhow::Result<(Self, Option<Bootstrap>)> {
+        settings.data_dir = dbs.data_dir.clone();
         // Claim the port first: a port in use should stop the start before anything is written.
         let listener = bind(&settings)?;
         let db = db::connect(dbs).await?;
@@ -95,8 +100,30 @@ impl Application {
             keys: Arc::new(Keys::new(&secret)),
             signins: Arc::new(crate::auth::ratelimit::SignInLimiter::new(settings.limits.clone())),
             guesses: Arc::new(crate::auth::ratelimit::GuessLimiter::new(settings.limits.clone())),
+            answer_rate: Arc::default(),
             settings: Arc::new(settings),
             openapi: Arc::new(doc.to_json().context("cannot serialize the OpenAPI document")?),
+        };
+        crate::monitor::handle();
+        let sampler = {
+            let (hub, rate) = (Arc::downgrade(&state.hub), state.answer_rate.clone());
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+                while let Some(hub) = hub.upgrade() {
+                    rate.sample(hub.stored());
+                    drop(hub);
+                    tick.tick().await;
+                }
+            })
+        };
+        let metrics_server = match state.settings.metrics_bind {
+            Some(addr) => {
+                let server = metrics_server(addr, state.clone())?;
+                let handle = server.handle();
+                tokio::spawn(server);
+                Some(handle)
+            }
+            None => None,
         };
         let data = web::Data::new(state.clone());
         let workers =
@@ -125,6 +152,14 @@ impl Application {
                         Ok(res)
                     }
                 })
+                .wrap_fn(|req, srv| {
+                    let fut = srv.call(req);
+                    async move {
+                        let res = fut.await?;
+                        count_request(&res);
+                        Ok(res)
+                    }
+                })
                 .wrap(security_headers())
                 .wrap(TracingLogger::default())
         })
@@ -132,7 +167,7 @@ impl Application {
         .shutdown_timeout(30)
         .listen(listener)?
         .run();
-        Ok((Self { port, server, state }, boot))
+        Ok((Self { port, server, state, sampler, metrics_server }, boot))
     }
 
     pub fn port(&self) -> u16 {
@@ -143,6 +178,10 @@ impl Application {
     /// Afterwards the live engines stop and the answer writer stores what it was given.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let res = self.server.await;
+        if let Some(m) = self.metrics_server {
+            m.stop(true).await;
+        }
+        self.sampler.abort();
         self.state.hub.shutdown().await;
         res
     }
@@ -160,6 +199,32 @@ fn bind(settings: &ServeSettings) -> anyhow::Result<TcpListener> {
             settings.bind
         )
     })
+}
+
+/// Counts the request by its route pattern (not its path, so ids do not make new series).
+fn count_request(res: &actix_web::dev::ServiceResponse) {
+    let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+    metrics::counter!(
+        crate::monitor::REQUESTS,
+        "route" => route,
+        "method" => res.request().method().as_str().to_owned(),
+        "status" => res.status().as_str().to_owned()
+    )
+    .increment(1);
+}
+
+/// `/metrics` without a token, on an address of its own (`--metrics-bind`).
+fn metrics_server(addr: std::net::SocketAddr, state: AppState) -> anyhow::Result<Server> {
+    let data = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        App::new().app_data(data.clone()).route("/metrics", web::get().to(routes::health::metrics_text))
+    })
+    .workers(1)
+    .disable_signals()
+    .bind(addr)
+    .map_err(|e| anyhow!("cannot listen on {addr} for metrics: {e} (choose another with --metrics-bind)"))?
+    .run();
+    Ok(server)
 }
 
 /// Headers on every response. `DefaultHeaders` adds each only where the handler set none,

@@ -16,6 +16,7 @@ mod judges;
 mod limits;
 mod live;
 mod load;
+mod monitor;
 mod openapi;
 mod role_matrix;
 mod teams;
