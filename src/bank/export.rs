@@ -22,6 +22,9 @@ pub fn template() -> Result<Vec<u8>, XlsxError> {
         tags: vec!["ví dụ".into()],
         source: Source { document: String::new(), quote: String::new() },
         unit: None,
+        groups: Vec::new(),
+        excludes: Vec::new(),
+        abbreviations: Default::default(),
     };
     let mut wb = workbook(&[example])?;
     let guide = wb.add_worksheet();

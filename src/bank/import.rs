@@ -460,6 +460,7 @@ fn rows_of(sheet: &str, grid: Vec<Vec<Cell>>) -> Result<Parsed, Vec<ImportError>
             explanation: get(16).text(),
             tags: get(17).text().split(';').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
             source: if document.is_empty() && quote.is_empty() { None } else { Some(Source { document, quote }) },
+            ..Default::default()
         };
         let section = get(1).text();
         if section.is_empty() {
