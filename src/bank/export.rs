@@ -96,6 +96,8 @@ fn workbook(questions: &[Question]) -> Result<Workbook, XlsxError> {
         ws.write_string(r, 17, q.tags.join("; "))?;
         ws.write_string(r, 18, &q.source.document)?;
         ws.write_string(r, 19, &q.source.quote)?;
+        ws.write_string(r, 20, q.groups.join("; "))?;
+        ws.write_string(r, 21, q.excludes.join("; "))?;
     }
     Ok(wb)
 }
