@@ -54,6 +54,9 @@ pub(crate) fn question(i: usize, solution: Solution, time_limit_s: u32) -> Quest
         tags: vec![],
         source: Source { document: "chuyen-de".into(), quote: "TRICH-DAN-BI-MAT".into() },
         unit: None,
+        groups: vec![],
+        excludes: vec![],
+        abbreviations: Default::default(),
     }
 }
 
