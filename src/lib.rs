@@ -8,6 +8,7 @@ pub mod domain;
 pub mod entities;
 pub mod error;
 pub mod live;
+pub mod results;
 pub mod routes;
 pub mod startup;
 pub mod store;

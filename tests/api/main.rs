@@ -15,6 +15,9 @@ mod judges;
 mod live;
 mod load;
 mod openapi;
+mod results;
+#[allow(dead_code)] // shared with the browser tests
+mod results_fixture;
 mod role_matrix;
 mod teams;
 mod tokens;
