@@ -26,6 +26,10 @@ async fn the_public_results_read_well_on_a_phone_and_a_laptop_and_the_minutes_pr
         )
         .await;
     assert_eq!(s, 200, "{b}");
+    for name in ["Nguyễn Thị Hoa", "Trần Văn Hùng", "Lê Thu Trang"] {
+        let (s, b) = w.post(&app, "/judges/invite", json!({ "name": name })).await;
+        assert_eq!(s, 201, "{b}");
+    }
     let (s, b) = w.post(&app, "/results/publish", json!({"confirm_ties": true})).await;
     assert_eq!(s, 200, "{b}");
     let url = format!("{}/results/{}", app.addr, w.cid);
@@ -76,6 +80,7 @@ async fn the_public_results_read_well_on_a_phone_and_a_laptop_and_the_minutes_pr
         "Phúc khảo câu 3 phần 1",
         "Giải nhất",
         "Đội Ngã Sáu",
+        "Nguyễn Thị Hoa",
         EVIL,
     ] {
         assert!(text.contains(needle), "the minutes lack {needle:?}");
@@ -97,7 +102,7 @@ async fn the_public_results_read_well_on_a_phone_and_a_laptop_and_the_minutes_pr
     let pages = count_pages(&bytes);
     // Run pdftoppm (poppler-utils) when installed, to look at the pages.
     let _ = std::process::Command::new("pdftoppm")
-        .args(["-png", "-r", "70"])
+        .args(["-png", "-r", "90"])
         .arg(&path)
         .arg(dir.join("minutes-page"))
         .status();

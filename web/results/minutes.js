@@ -53,7 +53,7 @@ function render(d) {
   const c = r.contest;
   clear(doc);
   const unit = (c.unit || '').toUpperCase();
-  doc.append(
+  const parts = [
     h('div', { class: 'mn-head' },
       h('div', { class: 'mn-head-l' },
         unit ? h('div', {}, unit) : null,
@@ -95,7 +95,9 @@ function render(d) {
     h('p', { class: 'mn-close' }, 'Biên bản được lập thành 02 bản có giá trị như nhau, đã được thông qua và các thành viên thống nhất ký tên dưới đây.'),
     h('div', { class: 'mn-signs' },
       h('div', { class: 'mn-sign' }, h('div', { class: 'mn-b' }, 'TRƯỞNG BAN GIÁM KHẢO'), h('div', { class: 'mn-i' }, '(Ký, ghi rõ họ tên)')),
-      h('div', { class: 'mn-sign' }, h('div', { class: 'mn-b' }, 'TRƯỞNG BAN TỔ CHỨC'), h('div', { class: 'mn-i' }, '(Ký, ghi rõ họ tên, đóng dấu)'))));
+      h('div', { class: 'mn-sign' }, h('div', { class: 'mn-b' }, 'TRƯỞNG BAN TỔ CHỨC'), h('div', { class: 'mn-i' }, '(Ký, ghi rõ họ tên, đóng dấu)'))),
+  ];
+  doc.append(...parts.flat().filter(Boolean));
   document.title = `Biên bản — ${c.name}`;
   printBtn.disabled = false;
   document.body.dataset.ready = '1';

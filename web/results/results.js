@@ -56,7 +56,7 @@ function render() {
   const meta = [d.contest.unit, dmy(d.contest.held_on), d.contest.venue].filter(Boolean);
   document.getElementById('contest-meta').textContent = meta.join(' · ');
   clear(app);
-  app.append(podium(d), ranking(d), chartCard(d), breakdown(d));
+  app.append(podium(d), ranking(d), h('div', { class: 'res-side' }, chartCard(d), breakdown(d)));
   const foot = document.getElementById('foot');
   clear(foot);
   const at = new Date(d.computed_at).toLocaleString(document.documentElement.lang === 'en' ? 'en-GB' : 'vi-VN',
