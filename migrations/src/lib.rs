@@ -4,7 +4,8 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261126_000001_initial;
 mod m20261127_000001_answers_by_time;
-mod m20261201_000001_results;
+mod m20261201_000001_question_groups;
+mod m20261202_000001_results;
 
 pub struct Migrator;
 
@@ -14,7 +15,8 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261126_000001_initial::Migration),
             Box::new(m20261127_000001_answers_by_time::Migration),
-            Box::new(m20261201_000001_results::Migration),
+            Box::new(m20261201_000001_question_groups::Migration),
+            Box::new(m20261202_000001_results::Migration),
         ]
     }
 }
