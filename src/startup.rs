@@ -205,7 +205,7 @@ fn bind(settings: &ServeSettings) -> anyhow::Result<TcpListener> {
 }
 
 /// Counts the request by its route pattern (not its path, so ids do not make new series).
-fn count_request(res: &actix_web::dev::ServiceResponse) {
+fn count_request<B>(res: &actix_web::dev::ServiceResponse<B>) {
     let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
     metrics::counter!(
         crate::monitor::REQUESTS,
