@@ -18,6 +18,9 @@ mod live;
 mod load;
 mod monitor;
 mod openapi;
+mod results;
+#[allow(dead_code)] // shared with the browser tests
+mod results_fixture;
 mod role_matrix;
 mod teams;
 mod tokens;
