@@ -16,7 +16,7 @@ function h(tag, attrs, ...children) {
   return el;
 }
 
-const num = (x) => (typeof x === 'number' ? (Math.round(x * 100) / 100).toLocaleString('vi-VN', { maximumFractionDigits: 2 }) : '');
+const num = (x) => (typeof x === 'number' ? ((Math.round(x * 100) / 100) || 0).toLocaleString('vi-VN', { maximumFractionDigits: 2 }) : '');
 const signed = (x) => (x > 0 ? '+' : x < 0 ? '−' : '') + num(Math.abs(x));
 
 apply();

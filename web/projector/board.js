@@ -103,5 +103,5 @@ export class Board {
 
 export function fmt(x) {
   if (typeof x !== 'number') return '';
-  return (Math.round(x * 100) / 100).toLocaleString('vi-VN', { maximumFractionDigits: 2 });
+  return ((Math.round(x * 100) / 100) || 0).toLocaleString('vi-VN', { maximumFractionDigits: 2 });
 }
