@@ -54,7 +54,9 @@ async fn hall(app: &TestApp) -> Hall {
         .as_array()
         .unwrap()
         .iter()
-        .map(|q| (q["qid"].as_str().or(q["id_in_bank"].as_str()).unwrap_or_default().to_owned(), q["id"].as_i64().unwrap()))
+        .map(|q| {
+            (q["qid"].as_str().or(q["id_in_bank"].as_str()).unwrap_or_default().to_owned(), q["id"].as_i64().unwrap())
+        })
         .collect();
     qs.sort();
     let ids: Vec<i64> = qs.iter().map(|q| q.1).collect();
@@ -71,7 +73,11 @@ async fn hall(app: &TestApp) -> Hall {
     let mut teams = vec![];
     for name in ["Đội Vị Thanh", XSS, "Đội Long Mỹ"] {
         let (s, t) = app
-            .post(&format!("/api/contests/{cid}/teams"), Some(&admin), json!({"name": name, "unit": "Đảng ủy", "members": ["An"]}))
+            .post(
+                &format!("/api/contests/{cid}/teams"),
+                Some(&admin),
+                json!({"name": name, "unit": "Đảng ủy", "members": ["An"]}),
+            )
             .await;
         assert_eq!(s, StatusCode::CREATED, "{t}");
         let (s, j) = app.post("/api/join", None, json!({"code": t["code"], "name": "An"})).await;
@@ -154,7 +160,9 @@ async fn the_projector_follows_a_quiz_part_by_itself_through_a_restart() {
     p.wait_text("#question", "thời kỳ vàng", 5).await;
     p.wait_js("return document.querySelector('#countdown').dataset.phase === 'reading'", 5).await;
     assert_eq!(p.text("#countdown-cap").await.to_lowercase(), "đọc câu hỏi");
-    let opts = p.js("return [...document.querySelectorAll('#options .opt')].map(o => o.dataset.key + ':' + o.textContent)").await;
+    let opts = p
+        .js("return [...document.querySelectorAll('#options .opt')].map(o => o.dataset.key + ':' + o.textContent)")
+        .await;
     assert_eq!(opts[1], "B:BNội lực", "{opts}");
     assert_eq!(p.text("#q-no").await, "Câu 1/3");
     p.shot("reading").await;
@@ -213,6 +221,7 @@ async fn the_projector_follows_a_quiz_part_by_itself_through_a_restart() {
     p.wait_js("return document.querySelector('#board .prow .pname')?.textContent === 'Đội Long Mỹ'", 10).await;
     assert_eq!(board_names(&p).await, vec!["Đội Long Mỹ", "Đội Vị Thanh", XSS]);
     assert!(p.js("return document.querySelector('#board .prow').classList.contains('up')").await.as_bool().unwrap());
+    tokio::time::sleep(std::time::Duration::from_millis(900)).await;
     p.shot("board-after-correction").await;
 
     // A voided question says so, then the standings come back.
@@ -263,11 +272,19 @@ async fn a_judge_signs_in_and_watches_the_live_board_with_each_questions_points(
     let app = spawn_app().await;
     let h = hall(&app).await;
     let (s, u) = app
-        .post("/api/users", Some(&h.admin), json!({"username": "giamkhao1", "password": "mat-khau-giam-khao", "role": "judge"}))
+        .post(
+            "/api/users",
+            Some(&h.admin),
+            json!({"username": "giamkhao1", "password": "mat-khau-giam-khao", "role": "judge"}),
+        )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{u}");
     let (s, j) = app
-        .post(&format!("/api/contests/{}/judges", h.cid), Some(&h.admin), json!({"user_id": u["id"], "name": "Nguyễn Văn Bình"}))
+        .post(
+            &format!("/api/contests/{}/judges", h.cid),
+            Some(&h.admin),
+            json!({"user_id": u["id"], "name": "Nguyễn Văn Bình"}),
+        )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{j}");
 
@@ -293,9 +310,19 @@ async fn a_judge_signs_in_and_watches_the_live_board_with_each_questions_points(
     h.control(&app, "close", None).await;
     let cell = |team: usize| format!("#judge-board tr[data-team=\"{}\"] td.qcell[data-q=\"{q1}\"]", h.teams[team].0);
     s.wait_text(&cell(0), "10", 10).await;
-    assert!(s.js(&format!("return document.querySelector('{}').classList.contains('ok')", cell(0))).await.as_bool().unwrap());
+    assert!(
+        s.js(&format!("return document.querySelector('{}').classList.contains('ok')", cell(0)))
+            .await
+            .as_bool()
+            .unwrap()
+    );
     assert_eq!(s.text(&cell(1)).await, "0");
-    assert!(s.js(&format!("return document.querySelector('{}').classList.contains('bad')", cell(1))).await.as_bool().unwrap());
+    assert!(
+        s.js(&format!("return document.querySelector('{}').classList.contains('bad')", cell(1)))
+            .await
+            .as_bool()
+            .unwrap()
+    );
     let first = s.text("#judge-board tbody tr td.team").await;
     assert_eq!(first, "Đội Vị Thanh");
     h.adjust(&app, 2, -2.0, "Vi phạm quy chế: dùng điện thoại ngoài giờ").await;

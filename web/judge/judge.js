@@ -99,7 +99,16 @@ function onStatus(st) {
 function onMessage(m) {
   const q = S.state && S.state.question;
   switch (m.type) {
-    case 'state': S.state = m.state; S.countdown = null; break;
+    case 'state': {
+      S.state = m.state; S.countdown = null;
+      const c = S.contests.find((x) => x.id === S.cid);
+      if (c && c.status !== m.state.contest_status) {
+        c.status = m.state.contest_status;
+        const el = document.querySelector(`.citem[data-contest="${S.cid}"] .cstatus`);
+        if (el) { el.className = `cstatus s-${c.status}`; el.textContent = t(`judge.status_${c.status}`); }
+      }
+      break;
+    }
     case 'scoreboard': S.board = m.board; S.detail = m.detail || null; drawBoard(); drawAdjustments(); break;
     case 'countdown': S.countdown = m; if (q && q.id === m.question_id) { q.answered_teams = m.answered_teams; q.deadline_at = m.deadline_at; } break;
     case 'paused': if (q && q.id === m.question_id) { q.paused_at = m.paused_at; q.remaining_ms = m.remaining_ms; } break;
@@ -175,9 +184,12 @@ function drawBoard() {
           const x = res.get(q.id);
           const cls = ['num', 'qcell'];
           if (q.id === current) cls.push('cur');
+          const scored = q.status === 'closed' || q.status === 'revealed';
           if (x) cls.push(x.correct ? 'ok' : 'bad');
           else if (q.status === 'voided') cls.push('void');
-          return h('td', { class: cls.join(' '), 'data-q': q.id }, x ? num(x.points) + (x.star ? '★' : '') : q.status === 'voided' ? '–' : '');
+          else if (scored) cls.push('none');
+          return h('td', { class: cls.join(' '), 'data-q': q.id, title: !x && scored ? t('judge.no_answer') : null },
+            x ? num(x.points) + (x.star ? '★' : '') : q.status === 'voided' || scored ? '–' : '');
         }),
         h('td', { class: 'num psum' }, num(partScore.get(p.part_id) || 0)),
       ]),

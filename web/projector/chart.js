@@ -62,9 +62,9 @@ export function bars(question, distribution) {
 }
 
 const W = 1300;
-const H = 420;
-const TOP = 70;
-const BASE = 330;
+const H = 450;
+const TOP = 130;
+const BASE = 360;
 
 /** The chart: bars coloured like the option tiles, the count above, the key below. */
 export function chart(question, distribution, right) {

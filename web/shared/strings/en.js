@@ -109,6 +109,7 @@ export default {
   'judge.tab_adjust': 'Score corrections',
   'judge.tab_sheets': 'Marking sheets',
   'judge.board_empty': 'No teams yet.',
+  'judge.no_answer': 'No answer',
   'judge.legend_right': 'right',
   'judge.legend_wrong': 'wrong',
   'judge.legend_star': 'star of hope',

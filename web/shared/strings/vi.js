@@ -110,6 +110,7 @@ export default {
   'judge.tab_adjust': 'Điều chỉnh điểm',
   'judge.tab_sheets': 'Phiếu chấm',
   'judge.board_empty': 'Chưa có đội thi nào.',
+  'judge.no_answer': 'Không trả lời',
   'judge.legend_right': 'đúng',
   'judge.legend_wrong': 'sai',
   'judge.legend_star': 'ngôi sao hy vọng',
