@@ -200,6 +200,7 @@ async fn the_projector_follows_a_quiz_part_by_itself_through_a_restart() {
     assert_eq!(p.js("return document.querySelectorAll('#dist-chart .right').length").await, json!(0));
     assert!(p.js("return document.querySelector('#solution').hidden").await.as_bool().unwrap());
     assert_eq!(p.text("#countdown-cap").await, "HẾT GIỜ");
+    tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
     p.shot("closed-distribution").await;
 
     // Revealed: the right bar lights up, the explanation shows.
@@ -208,6 +209,7 @@ async fn the_projector_follows_a_quiz_part_by_itself_through_a_restart() {
     assert_eq!(p.js("return document.querySelectorAll('#dist-chart g.right').length").await, json!(1));
     p.wait_text("#explanation", "phát huy nội lực", 5).await;
     assert_eq!(p.text("#solution-key").await, "B");
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
     p.shot("revealed").await;
 
     // Then the standings: the team that was right leads.

@@ -269,7 +269,7 @@ function tick() {
       ring(limit ? left / limit : 0, String(secs(left)), t('projector.answer_now'), left <= 5000 ? 'hurry' : 'answering');
     }
   } else {
-    ring(0, '0', t(q.status === 'revealed' ? 'projector.revealed' : 'projector.time_up'), q.status);
+    ring(1, '0', t(q.status === 'revealed' ? 'projector.revealed' : 'projector.time_up'), q.status);
   }
 }
 
