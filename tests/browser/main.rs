@@ -16,3 +16,4 @@ mod results;
 #[allow(dead_code)]
 #[path = "../api/results_fixture.rs"]
 mod results_fixture;
+mod projector;
