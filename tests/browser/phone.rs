@@ -170,6 +170,11 @@ async fn a_team_joins_answers_and_sees_its_result_on_the_phone() {
     assert_eq!(s, StatusCode::OK, "{other}");
     let other = other["token"].as_str().unwrap().to_owned();
 
+    // The teammate joins from the team card's QR link.
+    let minh = Screen::phone("phone-flow", "minh").await;
+    join_on_page(&app, &minh, &code_a, "Minh").await;
+    minh.wait_text("#members", "Minh", 10).await;
+
     // Join with a wrong code, then the right one.
     let lan = Screen::phone("phone-flow", "lan").await;
     lan.goto(&format!("{}/join", app.addr)).await;
@@ -196,9 +201,7 @@ async fn a_team_joins_answers_and_sees_its_result_on_the_phone() {
     }
     assert_eq!(stored["team_id"], team_a);
 
-    // The teammate joins from the QR link; the waiting room lists both.
-    let minh = Screen::phone("phone-flow", "minh").await;
-    join_on_page(&app, &minh, &code_a, "Minh").await;
+    // The waiting room: the team and who joined.
     lan.wait_text("#members", "Minh", 10).await;
     lan.wait_text("#waiting", "Chờ câu hỏi tiếp theo", 5).await;
     lan.wait_js("return document.getElementById('conn').dataset.status === 'open'", 10).await;
@@ -361,7 +364,7 @@ async fn names_are_text_and_a_revoked_phone_goes_back_to_the_join_form() {
 }
 
 /// The assets a page loads: stylesheets, scripts, and every module they import.
-fn references(body: &str, js: bool) -> Vec<String> {
+fn references(base: &str, body: &str, js: bool) -> Vec<String> {
     let mut out = vec![];
     let pats: &[&str] = if js { &["from '", "import('", "from \""] } else { &["href=\"", "src=\""] };
     for p in pats {
@@ -372,6 +375,8 @@ fn references(body: &str, js: bool) -> Vec<String> {
             let url = &rest[..end];
             if url.starts_with("/assets/") {
                 out.push(url.to_owned());
+            } else if let Some(rel) = url.strip_prefix("./") {
+                out.push(format!("{}/{rel}", base.rsplit_once('/').map_or("", |(d, _)| d)));
             }
         }
     }
@@ -394,7 +399,7 @@ async fn page_weight(app: &TestApp, page: &str) -> (usize, Vec<(String, usize)>)
         sizes.push((path.clone(), r.bytes().await.unwrap().len()));
         // The same file uncompressed, to read what it loads.
         let text = c.get(format!("{}{path}", app.addr)).send().await.unwrap().text().await.unwrap();
-        todo.extend(references(&text, path.ends_with(".js")));
+        todo.extend(references(&path, &text, path.ends_with(".js")));
     }
     (sizes.iter().map(|(_, n)| n).sum(), sizes)
 }
@@ -423,3 +428,4 @@ async fn the_phone_pages_weigh_under_60_kb_compressed() {
         assert!(total <= PAGE_BUDGET, "{page} weighs {total} bytes compressed (budget {PAGE_BUDGET}): {sizes:?}");
     }
 }
+

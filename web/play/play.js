@@ -48,6 +48,38 @@ function shape(i) {
   return svg;
 }
 
+const ICONS = {
+  clock: ['c12,12,9', 'M12 7v5l3.5 2'],
+  void: ['c12,12,9', 'M5.6 5.6l12.8 12.8'],
+  flag: ['M5 21V4', 'M5 4h12l-2.5 4L17 12H5'],
+  trophy: ['M7 4h10v4a5 5 0 0 1-10 0z', 'M7 6H4v1a3 3 0 0 0 3 3', 'M17 6h3v1a3 3 0 0 1-3 3', 'M12 13v4', 'M8 21h8', 'M9 17h6v4H9z'],
+};
+/** A line icon drawn in the current colour (system fonts have no emoji on many phones). */
+function icon(name) {
+  const svg = document.createElementNS(SVG, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('class', 'icon');
+  svg.setAttribute('aria-hidden', 'true');
+  for (const d of ICONS[name]) {
+    let el;
+    if (d[0] === 'c') {
+      const [cx, cy, r] = d.slice(1).split(',');
+      el = document.createElementNS(SVG, 'circle');
+      el.setAttribute('cx', cx); el.setAttribute('cy', cy); el.setAttribute('r', r);
+    } else {
+      el = document.createElementNS(SVG, 'path');
+      el.setAttribute('d', d);
+    }
+    el.setAttribute('fill', 'none');
+    el.setAttribute('stroke', 'currentColor');
+    el.setAttribute('stroke-width', '2');
+    el.setAttribute('stroke-linecap', 'round');
+    el.setAttribute('stroke-linejoin', 'round');
+    svg.append(el);
+  }
+  return svg;
+}
+
 // ---- the session
 
 let me = null;
@@ -208,6 +240,7 @@ function onMessage(m) {
       break;
     }
     case 'part_started':
+      loadTeam();
       S.part = m.part;
       S.q = null;
       S.partFinished = false;
@@ -372,7 +405,7 @@ async function wake(on) {
   }
 }
 document.addEventListener('visibilitychange', () => {
-  if (document.visibilityState === 'visible') wake(questionUp());
+  if (document.visibilityState === 'visible') { wake(questionUp()); if (hasSession) loadTeam(); }
 });
 const questionUp = () => !!(S.q && S.q.status === 'open');
 
@@ -397,7 +430,11 @@ let refs = {};
 function render(force = false) {
   if (gone || !hasSession) return;
   const view = viewName();
-  const key = `${view}:${S.q ? S.q.id : ''}:${lang()}`;
+  let key = `${view}:${S.q ? S.q.id : ''}:${lang()}`;
+  if (view === 'revealed' || view === 'finished' || view === 'over') {
+    const r = S.q && S.results.get(S.q.id);
+    key += `:${r ? r.points : ''}:${S.rank}:${S.total}:${S.teamAnswer ? S.teamAnswer.submission_id : ''}`;
+  }
   $('team-name').textContent = (S.team && S.team.name) || me.team_name || '';
   $('contest-name').textContent = S.contestName || '';
   if (force || key !== shownKey) {
@@ -566,13 +603,14 @@ const VIEWS = {
     refs.status = h('div', { class: 'answer-status', id: 'answer-status', role: 'status' });
     refs.team = h('div', { class: 'team-answer', id: 'team-answer' });
     refs.captain = h('div', { class: 'captain-note', id: 'captain-note', hidden: true });
-    return [head, refs.reading, prompt, refs.captain, answers, refs.star || null, refs.status, refs.team].flat().filter(Boolean);
+    const dock = h('div', { class: 'dock' }, refs.status, refs.team);
+    return [head, refs.reading, prompt, refs.captain, answers, refs.star || null, dock].flat().filter(Boolean);
   },
   closed() {
     refs.team = h('div', { class: 'team-answer', id: 'team-answer' });
     return [
       h('section', { class: 'big-state time-up', id: 'time-up' },
-        h('div', { class: 'bs-icon', 'aria-hidden': 'true', text: '⏱' }),
+        h('div', { class: 'bs-icon' }, icon('clock')),
         h('h2', { text: t('play.time_up') }),
         h('p', { text: t('play.time_up_hint') })),
       S.q.question ? h('div', { class: 'prompt small', text: S.q.question.prompt }) : null,
@@ -585,7 +623,7 @@ const VIEWS = {
   voided() {
     return [
       h('section', { class: 'big-state voided', id: 'voided' },
-        h('div', { class: 'bs-icon', 'aria-hidden': 'true', text: '⊘' }),
+        h('div', { class: 'bs-icon' }, icon('void')),
         h('h2', { text: t('play.voided') }),
         S.q.reason ? h('p', { class: 'reason', id: 'void-reason', text: S.q.reason }) : null,
         h('p', { text: t('play.voided_hint') })),
@@ -595,7 +633,7 @@ const VIEWS = {
   finished() {
     return [
       h('section', { class: 'big-state finished', id: 'finished' },
-        h('div', { class: 'bs-icon', 'aria-hidden': 'true', text: '🏁' }),
+        h('div', { class: 'bs-icon' }, icon('flag')),
         h('h2', { text: t('play.part_finished') }),
         S.rank ? h('p', { id: 'finished-standing', text: t('play.standing', { rank: S.rank, total: fmtPoints(S.total || 0) }) }) : null),
       rankCard(),
@@ -605,7 +643,7 @@ const VIEWS = {
   over() {
     return [
       h('section', { class: 'big-state finished', id: 'over' },
-        h('div', { class: 'bs-icon', 'aria-hidden': 'true', text: '🏆' }),
+        h('div', { class: 'bs-icon' }, icon('trophy')),
         h('h2', { text: t('play.contest_closed') }),
         S.rank ? h('p', { text: t('play.standing', { rank: S.rank, total: fmtPoints(S.total || 0) }) }) : null),
       rankCard(),
@@ -643,7 +681,7 @@ function update() {
   $('paused').hidden = !(q && q.status === 'open' && q.paused_at);
   // The standing in the footer once the team has a result.
   const st = $('standing');
-  st.hidden = !(S.rank && S.results.size > 0) || view === 'revealed' || view === 'finished' || view === 'over';
+  st.hidden = !(S.rank && S.results.size > 0) || !['wait', 'closed', 'voided'].includes(view);
   $('st-rank').textContent = S.rank ? String(S.rank) : '–';
   $('st-total').textContent = fmtPoints(S.total || 0);
   const unsent = live ? live.pending().length > 0 && !live.connected : false;
@@ -758,8 +796,16 @@ if (hasSession) {
   live = new Live({ token: me.token, onMessage, onStatus, outboxKey: `hoithi.outbox.${me.contestant_id}` });
   render(true);
   live.start();
+  // The phone left the network: its socket is as good as dead (it may take minutes to
+  // notice by itself). Drop it, so answers wait in the outbox and the reconnection
+  // starts as soon as the network is back.
+  addEventListener('offline', () => { if (live.ws) live.ws.close(); });
   loadTeam();
   setInterval(update, 200);
+  // Teammates who join later show up in the waiting room: a slow, jittered look at the
+  // team while no part is running (no event says that someone joined).
+  const poll = () => setTimeout(() => { if (!S.part && document.visibilityState === 'visible') loadTeam(); poll(); }, 45000 + Math.random() * 30000);
+  poll();
   // Views that depend on the clock (get ready → question) switch on their own.
   setInterval(() => { if (viewName() !== $('stage').dataset.view) render(); }, 200);
 }
