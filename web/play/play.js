@@ -536,7 +536,9 @@ const VIEWS = {
     let answers;
     if (pq.kind === 'single' || pq.kind === 'multiple') {
       const multi = pq.kind === 'multiple';
-      answers = h('div', { class: `options n${pq.options.length}`, id: 'options' });
+      // Short options sit two by two like tiles; long ones get a row each.
+      const tiles = pq.options.length <= 4 && pq.options.every((o) => o.length <= 26);
+      answers = h('div', { class: `options n${pq.options.length}${tiles ? ' tiles' : ''}`, id: 'options' });
       pq.options.forEach((text, i) => {
         const b = h('button', {
           type: 'button', class: `opt opt-${i % 4}`, 'data-i': String(i), 'aria-pressed': 'false',
@@ -796,10 +798,7 @@ if (hasSession) {
   live = new Live({ token: me.token, onMessage, onStatus, outboxKey: `hoithi.outbox.${me.contestant_id}` });
   render(true);
   live.start();
-  // The phone left the network: its socket is as good as dead (it may take minutes to
-  // notice by itself). Drop it, so answers wait in the outbox and the reconnection
-  // starts as soon as the network is back.
-  addEventListener('offline', () => { if (live.ws) live.ws.close(); });
+
   loadTeam();
   setInterval(update, 200);
   // Teammates who join later show up in the waiting room: a slow, jittered look at the
