@@ -324,6 +324,8 @@ function onStatus(s) {
   const k = { open: 'common.online', offline: 'common.offline' }[s] || 'common.connecting';
   $('conn-text').dataset.i18n = k;
   $('conn-text').textContent = t(k);
+  c.title = t(k);
+  $('net').hidden = s !== 'offline';
   if (s === 'open') loadTeam();
   render();
 }
