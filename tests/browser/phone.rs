@@ -248,8 +248,11 @@ async fn a_team_joins_answers_and_sees_its_result_on_the_phone() {
 
     // A number written the Vietnamese way: "7.300" is read as 7300 before it is sent.
     c.control(&app, "next").await;
-    lan.wait_js("return !!document.getElementById('number-input') && !document.getElementById('number-input').disabled", 15)
-        .await;
+    lan.wait_js(
+        "return !!document.getElementById('number-input') && !document.getElementById('number-input').disabled",
+        15,
+    )
+    .await;
     lan.fill("#number-input", "7.300").await;
     lan.wait_text("#number-read", "Đọc là: 7300", 5).await;
     lan.shot("number-read-as").await;
@@ -290,7 +293,11 @@ async fn a_team_joins_answers_and_sees_its_result_on_the_phone() {
 
     // Voided, then the part's end with the team's standing.
     let (s, b) = app
-        .post(&format!("/api/contests/{}/live/void", c.cid), Some(&c.admin), json!({"reason": "Câu hỏi có hai đáp án đúng"}))
+        .post(
+            &format!("/api/contests/{}/live/void", c.cid),
+            Some(&c.admin),
+            json!({"reason": "Câu hỏi có hai đáp án đúng"}),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{b}");
     lan.wait_text("#voided", "đã bị hủy", 10).await;
@@ -428,4 +435,3 @@ async fn the_phone_pages_weigh_under_60_kb_compressed() {
         assert!(total <= PAGE_BUDGET, "{page} weighs {total} bytes compressed (budget {PAGE_BUDGET}): {sizes:?}");
     }
 }
-
