@@ -415,6 +415,7 @@ impl Engine {
             status: p.status.clone(),
             answer_policy: p.answer_policy.clone(),
             questions: run.order.len(),
+            star_of_hope: run.scoring.star_of_hope,
         })
     }
 

@@ -46,6 +46,9 @@ pub struct PartView {
     pub status: String,
     pub answer_policy: String,
     pub questions: usize,
+    /// Each team may stake its star of hope on one question of this part (phones show
+    /// the toggle only then).
+    pub star_of_hope: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]

@@ -614,6 +614,9 @@ async fn captain_only_policy_and_the_star_of_hope() {
     let (q1, q2) = (f.questions[0], f.questions[1]);
     f.control(&app, "start").await;
     let mut cap = app.ws(&f.member(0, 0).token).await;
+    // Phones learn from the part that it has a star of hope.
+    let st = ws_until(&mut cap, 5, |v| v["type"] == "state").await;
+    assert_eq!(st["state"]["part"]["star_of_hope"], true, "{st}");
     // The "get ready" countdown: the question is announced, not shown, not answerable.
     let st = f.control(&app, "next").await;
     assert!(st["question"]["question"].is_null(), "{st}");

@@ -17,3 +17,4 @@ mod results;
 #[path = "../api/results_fixture.rs"]
 mod results_fixture;
 mod projector;
+mod phone;
