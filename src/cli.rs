@@ -24,6 +24,9 @@ pub struct GlobalArgs {
     /// Log level or filter (RUST_LOG overrides).
     #[arg(long, global = true, env = "HOITHI_LOG", default_value = "info")]
     pub log: String,
+    /// `human` (the default) or `json`: one JSON object a line, for log collectors.
+    #[arg(long, global = true, env = "HOITHI_LOG_FORMAT", value_enum, default_value_t = crate::telemetry::LogFormat::Human)]
+    pub log_format: crate::telemetry::LogFormat,
     #[command(flatten)]
     pub db: DbSettings,
 }
