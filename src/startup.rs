@@ -163,6 +163,9 @@ impl Application {
                         Ok(res)
                     }
                 })
+                // Pages, scripts and JSON go out compressed when the browser asks (a phone on
+                // 3G gets the whole play page in a few tens of KB); a WebSocket upgrade is not.
+                .wrap(actix_web::middleware::Compress::default())
                 .wrap_fn(|req, srv| {
                     let fut = srv.call(req);
                     async move {
@@ -216,7 +219,7 @@ fn bind(settings: &ServeSettings) -> anyhow::Result<TcpListener> {
 }
 
 /// Counts the request by its route pattern (not its path, so ids do not make new series).
-fn count_request(res: &actix_web::dev::ServiceResponse) {
+fn count_request<B>(res: &actix_web::dev::ServiceResponse<B>) {
     let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
     metrics::counter!(
         crate::monitor::REQUESTS,
