@@ -68,6 +68,7 @@ pub async fn spawn_app_with(settings: ServeSettings) -> TestApp {
 
 async fn start(db_url: String, dir: tempfile::TempDir, mut settings: ServeSettings) -> TestApp {
     settings.data_dir = dir.path().to_owned();
+    settings.database_url = Some(db_url.clone());
     let db = hoithi::db::connect_url(&db_url, Some(dir.path())).await.expect("connect");
     let (app, _) = Application::build_with_db(db, settings).await.expect("build app");
     let port = app.port();
@@ -86,6 +87,11 @@ async fn start(db_url: String, dir: tempfile::TempDir, mut settings: ServeSettin
 }
 
 impl TestApp {
+    /// The data directory of this server.
+    pub fn dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
     /// The SQLite database file, or None on PostgreSQL.
     pub fn sqlite_path(&self) -> Option<String> {
         self.db_url.strip_prefix("sqlite://").and_then(|p| p.split('?').next()).map(str::to_owned)

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod auth;
+mod backup;
 mod banks;
 mod contests;
 #[allow(dead_code)] // shared by the contest tests
