@@ -12,9 +12,9 @@ mod helpers;
 #[path = "../api/fixtures.rs"]
 mod fixtures;
 mod pages;
+mod phone;
+mod projector;
 mod results;
 #[allow(dead_code)]
 #[path = "../api/results_fixture.rs"]
 mod results_fixture;
-mod projector;
-mod phone;
