@@ -9,3 +9,4 @@ mod harness;
 mod helpers;
 
 mod pages;
+mod console;

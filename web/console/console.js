@@ -119,7 +119,10 @@ function setConn(status) {
 function applyLive(m) {
   const st = ctx.liveState;
   switch (m.type) {
-    case 'state': ctx.liveState = m.state; break;
+    case 'state':
+      ctx.liveState = m.state;
+      if (ctx.contest && m.state.contest_status && m.state.contest_status !== ctx.contest.status) ctx.refreshContest().catch(() => {});
+      break;
     case 'scoreboard': ctx.board = m.board; break;
     case 'countdown':
       if (st?.question && st.question.id === m.question_id) {

@@ -167,8 +167,10 @@ export async function render(ctx, root) {
       api('GET', `/api/contests/${c.id}/parts/${p.id}/questions`),
       api('GET', '/api/banks').catch(() => []),
     ]);
-    const draws = await api('GET', `/api/contests/${c.id}/parts/${p.id}/draws`).catch(() => []);
-    const lastSeed = draws.length ? draws[draws.length - 1].seed : null;
+    // Seeds are 64-bit: read them from the text, JSON numbers in JS keep only 53 bits.
+    const drawsText = await api('GET', `/api/contests/${c.id}/parts/${p.id}/draws`, null, { raw: true }).then((r) => r.text()).catch(() => '');
+    const seeds = [...drawsText.matchAll(/"seed"\s*:\s*(-?\d+)/g)].map((m) => m[1]);
+    const lastSeed = seeds.length ? seeds[seeds.length - 1] : null;
     const pending = p.status === 'pending' && c.status !== 'closed';
     clear(box, h('div.card-head', h('h2', t('console.q.title', { n: pq.questions.length })),
       lastSeed !== null ? h('span.seed#draw-seed', t('console.q.seed', { seed: String(lastSeed) })) : null));
@@ -214,11 +216,15 @@ export async function render(ctx, root) {
         const ty = r.querySelector('.q-type').value; if (ty) q.type = ty;
         return q;
       });
-      const body = { quotas };
-      if (seed.value.trim()) body.seed = Number(seed.value);
+      let body = JSON.stringify({ quotas });
+      const given = seed.value.trim();
+      if (given) {
+        if (!/^\d{1,18}$/.test(given)) { showError(form, { code: 'invalid_input', field: 'seed' }); return; }
+        body = body.replace(/^\{/, `{"seed":${given},`);
+      }
       try {
-        const r = await api('POST', `/api/contests/${c.id}/parts/${p.id}/draw`, body);
-        toast(t('console.q.drawn', { n: r.questions.length, seed: String(r.seed) }));
+        const r = await api('POST', `/api/contests/${c.id}/parts/${p.id}/draw`, body, { contentType: 'application/json' });
+        toast(t('console.q.drawn', { n: r.questions.length }));
         await questionsPanel(p, box);
       } catch (err) {
         if (err.code === 'quota_short') say(msg, 'err', t('console.q.short'));

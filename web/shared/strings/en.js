@@ -240,7 +240,7 @@ export default {
   'console.q.seed_label': 'Seed (optional)',
   'console.q.seed_ph': 'Empty: random',
   'console.q.draw': 'Draw questions',
-  'console.q.drawn': '{n} questions drawn (seed {seed}).',
+  'console.q.drawn': '{n} questions drawn; the seed is shown above.',
   'console.q.short': 'The bank has too few questions for a bucket. Lower the count or loosen the conditions.',
   'console.q.bank': 'Bank',
   'console.q.all_sections': 'All sections',

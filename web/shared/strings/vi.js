@@ -241,7 +241,7 @@ export default {
   'console.q.seed_label': 'Hạt giống (tùy chọn)',
   'console.q.seed_ph': 'Để trống: ngẫu nhiên',
   'console.q.draw': 'Rút thăm câu hỏi',
-  'console.q.drawn': 'Đã rút {n} câu (hạt giống {seed}).',
+  'console.q.drawn': 'Đã rút {n} câu hỏi; hạt giống ghi ở trên.',
   'console.q.short': 'Ngân hàng không đủ câu cho một nhóm. Hãy giảm số câu hoặc bỏ bớt điều kiện.',
   'console.q.bank': 'Ngân hàng',
   'console.q.all_sections': 'Tất cả chuyên đề',
