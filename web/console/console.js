@@ -66,11 +66,11 @@ let cleanup = null;
 function renderPicker() {
   clear(picker);
   if (!ctx.contests.length) picker.append(h('option', { value: '' }, t('console.no_contests')));
+  else if (!ctx.contest) picker.append(h('option', { value: '', selected: true }, t('console.pick_contest')));
   for (const c of [...ctx.contests].sort((a, b) => b.id - a.id)) {
     picker.append(h('option', { value: String(c.id), selected: ctx.contest && c.id === ctx.contest.id }, c.name));
   }
   picker.append(h('option', { value: 'new' }, t('console.new_contest_option')));
-  if (!ctx.contest) picker.value = ctx.contests.length ? '' : '';
 }
 
 picker.addEventListener('change', () => {

@@ -52,6 +52,7 @@ export default {
   'console.title': 'Console',
   'console.contest': 'Contest',
   'console.no_contests': 'No contest yet',
+  'console.pick_contest': '— Choose a contest —',
   'console.new_contest_option': '+ New contest…',
   'console.welcome_nav': 'Welcome',
   'console.live_badge': 'Live',

@@ -53,6 +53,7 @@ export default {
   'console.title': 'Bảng điều khiển',
   'console.contest': 'Hội thi',
   'console.no_contests': 'Chưa có hội thi',
+  'console.pick_contest': '— Chọn hội thi —',
   'console.new_contest_option': '+ Tạo hội thi mới…',
   'console.welcome_nav': 'Chào mừng',
   'console.live_badge': 'Đang thi',
