@@ -40,7 +40,11 @@ async fn a_fresh_install_offers_a_demo_contest_in_one_click() {
     }
     let link = s.wait_js("return document.querySelector('#projector-link').value", 10).await;
     assert!(link.as_str().unwrap().contains(&format!("/projector/{cid}#token=")), "{link}");
-    s.wait_js("return [...document.querySelectorAll('#join-codes img.qr')].every(i => i.complete && i.naturalWidth > 0)", 10).await;
+    s.wait_js(
+        "return [...document.querySelectorAll('#join-codes img.qr')].every(i => i.complete && i.naturalWidth > 0)",
+        10,
+    )
+    .await;
     s.shot("demo-ready").await;
     s.wait_text("#q-count", "5", 10).await;
     s.quit().await;
@@ -68,7 +72,8 @@ async fn an_organiser_sets_up_and_runs_a_contest_from_the_console() {
 
     // teams, pasted; a name that looks like HTML stays text
     s.click("#nav-teams").await;
-    s.fill("#team-paste", "Đội Hoa Sen; Chi đoàn 1; Lan*, Minh\n<img src=x onerror=alert(1)>; Chi đoàn 2; An, Bình*").await;
+    s.fill("#team-paste", "Đội Hoa Sen; Chi đoàn 1; Lan*, Minh\n<img src=x onerror=alert(1)>; Chi đoàn 2; An, Bình*")
+        .await;
     s.click("#team-paste-submit").await;
     s.wait_text("#teams-table", "<img src=x onerror=alert(1)>", 10).await;
     assert_eq!(s.js("return document.querySelectorAll('#teams-table img').length").await, json!(0));
@@ -129,8 +134,11 @@ async fn an_organiser_sets_up_and_runs_a_contest_from_the_console() {
         )
         .await;
     assert!(st.is_success(), "{ack}");
-    s.wait_js(&format!("return document.querySelector('#answered-teams li[data-team=\"{team_id}\"][data-answered=\"1\"]')"), 10)
-        .await;
+    s.wait_js(
+        &format!("return document.querySelector('#answered-teams li[data-team=\"{team_id}\"][data-answered=\"1\"]')"),
+        10,
+    )
+    .await;
     s.wait_text("#answered-count", "1/2", 10).await;
     s.shot("answer-arrived").await;
     s.js("document.dispatchEvent(new KeyboardEvent('keydown', {key: 'c'})); return true").await;

@@ -8,5 +8,5 @@ mod harness;
 #[path = "../api/helpers.rs"]
 mod helpers;
 
-mod pages;
 mod console;
+mod pages;
