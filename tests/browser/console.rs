@@ -114,10 +114,10 @@ async fn an_organiser_sets_up_and_runs_a_contest_from_the_console() {
 
     // live: start, next (shortcut N), an answer arrives, close (shortcut C), reveal
     s.click("#nav-live").await;
-    s.wait_js("return !document.querySelector('#live-start').disabled", 10).await;
+    s.wait_js("const b = document.querySelector('#live-start'); return b && !b.disabled", 10).await;
     s.click("#live-start").await;
     s.wait_text("#live-parts", "Đang thi", 10).await;
-    s.wait_js("return !document.querySelector('#live-next').disabled", 10).await;
+    s.wait_js("const b = document.querySelector('#live-next'); return b && !b.disabled", 10).await;
     s.js("document.dispatchEvent(new KeyboardEvent('keydown', {key: 'n'})); return true").await;
     s.wait_text("#live-stage", "Câu 1/3", 10).await;
     s.shot("question-reading").await;

@@ -92,7 +92,7 @@ function renderNav(view) {
     for (const [key, ic] of VIEWS) {
       list.append(h('li', h(`a.nav-item${key === view ? '.active' : ''}`, {
         href: `#/${ctx.contest.id}/${key}`, id: `nav-${key}`, 'aria-current': key === view ? 'page' : null,
-      }, icon(ic), h('span', t('console.nav.' + key)), key === 'live' && ctx.liveState?.part?.status === 'running' ? h('span.live-badge', t('console.live_badge')) : null)));
+      }, icon(ic), h('span', t('console.nav.' + key)), key === 'live' && ctx.liveState?.part?.status === 'running' ? h('span.live-badge', { title: t('console.live_badge'), 'aria-label': t('console.live_badge') }) : null)));
     }
     nav.append(list);
   } else {

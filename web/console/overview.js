@@ -97,12 +97,12 @@ export async function render(ctx, root) {
   main.append(left, right);
   root.append(main);
 
-  left.append(h('section.card', h('h2', t('console.overview.next')), next));
   left.append(h('section.card', projectorBlock(ctx)));
   const codesCard = h('section.card', h('div.card-head', h('h2', t('console.overview.codes')),
     h('a.btn.small.secondary', { href: `#/${c.id}/teams` }, t('console.overview.manage_teams'))));
   codesCard.append(teams.length ? codesGrid(ctx, teams) : h('p.muted', t('console.teams.none')));
   left.append(codesCard);
+  left.append(h('section.card', h('h2', t('console.overview.next')), next));
 
   if (c.status !== 'closed') {
     const form = contestForm(c, async (body, msg) => {
