@@ -4,12 +4,17 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261126_000001_initial;
 mod m20261127_000001_answers_by_time;
+mod m20261201_000001_question_groups;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261126_000001_initial::Migration), Box::new(m20261127_000001_answers_by_time::Migration)]
+        vec![
+            Box::new(m20261126_000001_initial::Migration),
+            Box::new(m20261127_000001_answers_by_time::Migration),
+            Box::new(m20261201_000001_question_groups::Migration),
+        ]
     }
 }

@@ -9,7 +9,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::format::{self, AnswerValue, BankMeta, Document, Draft, SectionMeta};
-use crate::domain::question::{Question, QuestionKind, Source};
+use crate::domain::question::{Question, QuestionKind, Solution, Source};
+use crate::domain::text::fold;
 
 /// One problem in one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,6 +108,8 @@ struct RawBank {
     campaign: String,
     year: String,
     sections: Vec<Spanned<SectionMeta>>,
+    #[serde(default)]
+    abbreviations: Option<Spanned<BTreeMap<String, String>>>,
 }
 
 #[derive(Deserialize)]
@@ -146,6 +149,9 @@ struct RawQuestion {
     #[serde(default)]
     tags: Vec<String>,
     source: Spanned<RawSource>,
+    /// A group name, or a list of them.
+    group: Option<Spanned<toml::Value>>,
+    excludes: Option<Spanned<Vec<String>>>,
 }
 
 #[derive(Deserialize)]
@@ -192,6 +198,26 @@ pub fn check_bank(dir: &Path) -> Result<Bank, Vec<Problem>> {
             if raw.sections.is_empty() {
                 problems.push(Problem { file: bank_file.clone(), line: 1, message: "the bank has no sections".into() });
             }
+            let mut abbreviations = BTreeMap::new();
+            if let Some(a) = &raw.abbreviations {
+                let line = line_of(&text, a.span().start);
+                for (k, v) in a.get_ref() {
+                    if fold(k).is_empty() || fold(k).contains(' ') {
+                        problems.push(Problem {
+                            file: bank_file.clone(),
+                            line,
+                            message: format!("abbreviation {k:?}: an abbreviation is one word"),
+                        });
+                    } else if fold(v).is_empty() {
+                        problems.push(Problem {
+                            file: bank_file.clone(),
+                            line,
+                            message: format!("abbreviation {k:?} stands for nothing"),
+                        });
+                    }
+                    abbreviations.insert(k.trim().to_owned(), v.trim().to_owned());
+                }
+            }
             let id = raw.id.get_ref().trim().to_owned();
             if id.is_empty() || id.contains(char::is_whitespace) || id.contains('/') {
                 problems.push(Problem {
@@ -206,6 +232,7 @@ pub fn check_bank(dir: &Path) -> Result<Bank, Vec<Problem>> {
                 campaign: raw.campaign,
                 year: raw.year,
                 sections: raw.sections.into_iter().map(|s| s.into_inner()).collect(),
+                abbreviations,
             })
         }
         Err(e) => {
@@ -217,6 +244,8 @@ pub fn check_bank(dir: &Path) -> Result<Bank, Vec<Problem>> {
     let mut questions: Vec<Question> = Vec::new();
     // qid → (file, line) of its first definition
     let mut first: HashMap<String, (PathBuf, usize)> = HashMap::new();
+    // where each built question's group and excludes were written, by index in `questions`
+    let mut links: Vec<(PathBuf, Option<usize>, Option<usize>)> = Vec::new();
     let qdir = dir.join("questions");
     let mut files: Vec<PathBuf> = match std::fs::read_dir(&qdir) {
         Ok(e) => {
@@ -280,6 +309,12 @@ pub fn check_bank(dir: &Path) -> Result<Bank, Vec<Problem>> {
             } else if let Some(u) = &q.unit {
                 lines.insert("tolerance", at(u.span().start));
             }
+            if let Some(g) = &q.group {
+                lines.insert("group", at(g.span().start));
+            }
+            if let Some(x) = &q.excludes {
+                lines.insert("excludes", at(x.span().start));
+            }
             let qid = q.id.get_ref().trim().to_owned();
             let mut report = |field: &str, message: String| {
                 let line = lines.get(field).copied().unwrap_or(qline);
@@ -297,6 +332,17 @@ pub fn check_bank(dir: &Path) -> Result<Bank, Vec<Problem>> {
                     }
                 },
                 None => None,
+            };
+            let groups: Vec<String> = match q.group.as_ref().map(|g| g.get_ref()) {
+                None => Vec::new(),
+                Some(toml::Value::String(g)) => vec![g.clone()],
+                Some(toml::Value::Array(a)) if a.iter().all(|x| x.is_str()) => {
+                    a.iter().filter_map(|x| x.as_str().map(String::from)).collect()
+                }
+                Some(_) => {
+                    report("group", "the group is a name such as \"mo-hinh-76\" or a list of names".into());
+                    continue;
+                }
             };
             let draft = Draft {
                 qid: qid.clone(),
@@ -316,6 +362,8 @@ pub fn check_bank(dir: &Path) -> Result<Bank, Vec<Problem>> {
                     document: q.source.get_ref().document.clone(),
                     quote: q.source.get_ref().quote.clone(),
                 }),
+                groups,
+                excludes: q.excludes.as_ref().map(|x| x.get_ref().clone()).unwrap_or_default(),
             };
             if !qid.is_empty() {
                 match first.get(&qid) {
@@ -326,7 +374,11 @@ pub fn check_bank(dir: &Path) -> Result<Bank, Vec<Problem>> {
                 }
             }
             match format::build(&draft, meta.as_ref().map_or("", |m| m.id.as_str()), &section) {
-                Ok(question) => {
+                Ok(mut question) => {
+                    if let (Some(m), Solution::ShortText { .. }) = (&meta, &question.solution) {
+                        question.abbreviations = m.abbreviations.clone();
+                    }
+                    links.push((file.clone(), lines.get("group").copied(), lines.get("excludes").copied()));
                     if let Some((field, msg)) = format::check_source(&question, &documents) {
                         report(field, msg);
                     }
@@ -340,9 +392,44 @@ pub fn check_bank(dir: &Path) -> Result<Bank, Vec<Problem>> {
             }
         }
     }
+    check_links(&questions, &links, &mut problems);
     match meta {
         Some(meta) if problems.is_empty() => Ok(Bank { meta, documents, questions }),
         _ => Err(problems),
+    }
+}
+
+/// Groups and exclusions must name something: a group needs at least two questions (one
+/// alone is a typo or a leftover), an excluded id must be a question of the bank.
+fn check_links(questions: &[Question], links: &[(PathBuf, Option<usize>, Option<usize>)], problems: &mut Vec<Problem>) {
+    let mut members: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for q in questions {
+        for g in &q.groups {
+            members.entry(g.as_str()).or_default().push(q.qid.as_str());
+        }
+    }
+    for (q, (file, gline, xline)) in questions.iter().zip(links) {
+        for g in &q.groups {
+            if members.get(g.as_str()).is_some_and(|m| m.len() < 2) {
+                problems.push(Problem {
+                    file: file.clone(),
+                    line: gline.unwrap_or(1),
+                    message: format!(
+                        "{}: group {g:?} has no other question (a group names questions that must not meet)",
+                        q.qid
+                    ),
+                });
+            }
+        }
+        for x in &q.excludes {
+            if !questions.iter().any(|o| o.qid == *x) {
+                problems.push(Problem {
+                    file: file.clone(),
+                    line: xline.unwrap_or(1),
+                    message: format!("{}: excludes {x:?}, which is not a question of this bank", q.qid),
+                });
+            }
+        }
     }
 }
 
@@ -418,6 +505,17 @@ pub fn summary(bank: &Bank) -> String {
     for k in QuestionKind::ALL {
         out.push_str(&format!("    {:<12} {:>4}\n", k.as_str(), by_t.get(&k).copied().unwrap_or(0)));
     }
+    let mut groups: BTreeMap<&str, usize> = BTreeMap::new();
+    for g in bank.questions.iter().flat_map(|q| &q.groups) {
+        *groups.entry(g.as_str()).or_default() += 1;
+    }
+    let excludes: usize = bank.questions.iter().map(|q| q.excludes.len()).sum();
+    out.push_str(&format!(
+        "  questions that must not meet: {} groups ({} questions), {} exclusions\n",
+        groups.len(),
+        groups.values().sum::<usize>(),
+        excludes
+    ));
     out
 }
 
@@ -430,7 +528,7 @@ mod tests {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("question_banks");
         let banks = check_all(&root).map_err(|p| render(&p)).unwrap();
         let b = banks.iter().find(|b| b.meta.id == "chuyen-de-2024-2025").unwrap();
-        assert_eq!(b.questions.len(), 94);
+        assert_eq!(b.questions.len(), 89);
         assert!(summary(b).contains("phan-1"));
     }
 

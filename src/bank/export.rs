@@ -22,6 +22,9 @@ pub fn template() -> Result<Vec<u8>, XlsxError> {
         tags: vec!["ví dụ".into()],
         source: Source { document: String::new(), quote: String::new() },
         unit: None,
+        groups: Vec::new(),
+        excludes: Vec::new(),
+        abbreviations: Default::default(),
     };
     let mut wb = workbook(&[example])?;
     let guide = wb.add_worksheet();
@@ -93,6 +96,8 @@ fn workbook(questions: &[Question]) -> Result<Workbook, XlsxError> {
         ws.write_string(r, 17, q.tags.join("; "))?;
         ws.write_string(r, 18, &q.source.document)?;
         ws.write_string(r, 19, &q.source.quote)?;
+        ws.write_string(r, 20, q.groups.join("; "))?;
+        ws.write_string(r, 21, q.excludes.join("; "))?;
     }
     Ok(wb)
 }

@@ -1,6 +1,8 @@
 //! The bank format and the one question validator shared by bank files, spreadsheet
 //! imports and the organiser API: a `Draft` (what a person wrote) becomes a domain
 //! `Question` or a list of `(field, message)` problems.
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::domain::question::{Question, QuestionKind, Solution, Source};
@@ -14,6 +16,10 @@ pub struct BankMeta {
     pub campaign: String,
     pub year: String,
     pub sections: Vec<SectionMeta>,
+    /// `[abbreviations]`: the bank's own, on top of the built-in ones
+    /// (`domain::text::DEFAULT_ABBREVIATIONS`); short answers may use either.
+    #[serde(default)]
+    pub abbreviations: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
@@ -60,6 +66,10 @@ pub struct Draft {
     pub explanation: String,
     pub tags: Vec<String>,
     pub source: Option<Source>,
+    /// Groups of questions that answer each other (see `Question::groups`).
+    pub groups: Vec<String>,
+    /// Ids of questions that must not meet this one (see `Question::excludes`).
+    pub excludes: Vec<String>,
 }
 
 /// A problem with one field of a draft.
@@ -221,6 +231,20 @@ pub fn build(d: &Draft, bank: &str, section: &str) -> Result<Question, Vec<Field
         }
         None => None,
     };
+    let groups: Vec<String> = d.groups.iter().map(|g| g.trim().to_owned()).collect();
+    for g in &groups {
+        if g.is_empty() || g.contains(char::is_whitespace) {
+            p.push(("group", format!("bad group name {g:?}: use letters, digits and dashes")));
+        }
+    }
+    let excludes: Vec<String> = d.excludes.iter().map(|x| x.trim().to_owned()).collect();
+    for x in &excludes {
+        if x.is_empty() {
+            p.push(("excludes", "an excluded question id is empty".into()));
+        } else if x == qid {
+            p.push(("excludes", format!("the question excludes itself ({x:?})")));
+        }
+    }
     let source = d.source.clone().unwrap_or(Source { document: String::new(), quote: String::new() });
     match (solution, p.is_empty()) {
         (Some(solution), true) => Ok(Question {
@@ -237,6 +261,9 @@ pub fn build(d: &Draft, bank: &str, section: &str) -> Result<Question, Vec<Field
             tags: d.tags.iter().map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect(),
             source: Source { document: source.document.trim().to_owned(), quote: source.quote.trim().to_owned() },
             unit: d.unit.clone().map(|u| u.trim().to_owned()).filter(|u| !u.is_empty()),
+            groups,
+            excludes,
+            abbreviations: Default::default(),
         }),
         _ => Err(p),
     }
@@ -268,6 +295,8 @@ pub fn draft_of(q: &Question) -> Draft {
         explanation: q.explanation.clone(),
         tags: q.tags.clone(),
         source: if q.source.document.is_empty() { None } else { Some(q.source.clone()) },
+        groups: q.groups.clone(),
+        excludes: q.excludes.clone(),
     }
 }
 

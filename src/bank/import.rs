@@ -72,7 +72,7 @@ impl Format {
 }
 
 /// The template's columns, in order: (header, field of the draft, required).
-pub const COLUMNS: [(&str, &str, bool); 20] = [
+pub const COLUMNS: [(&str, &str, bool); 22] = [
     ("Mã câu hỏi", "id", true),
     ("Phần", "section", true),
     ("Loại", "type", true),
@@ -93,10 +93,12 @@ pub const COLUMNS: [(&str, &str, bool); 20] = [
     ("Thẻ", "tags", false),
     ("Tài liệu", "document", false),
     ("Trích dẫn", "quote", false),
+    ("Nhóm", "group", false),
+    ("Loại trừ", "excludes", false),
 ];
 
 /// What a person explains in the template's "Hướng dẫn" sheet, one line per column.
-pub const GUIDE: [(&str, &str); 20] = [
+pub const GUIDE: [(&str, &str); 22] = [
     ("Mã câu hỏi", "Mã riêng, không trùng trong ngân hàng, không có dấu cách (ví dụ: bt-001)."),
     ("Phần", "Mã phần của chuyên đề (ví dụ: phan-1)."),
     (
@@ -123,6 +125,14 @@ pub const GUIDE: [(&str, &str); 20] = [
     ("Thẻ", "Các thẻ cách nhau bởi dấu chấm phẩy ; (không bắt buộc)."),
     ("Tài liệu", "Mã tài liệu nguồn trong ngân hàng (bắt buộc khi ngân hàng có tài liệu)."),
     ("Trích dẫn", "Câu trích nguyên văn từ tài liệu, chứng minh đáp án."),
+    (
+        "Nhóm",
+        "Tên nhóm của những câu hỏi trả lời hộ nhau (cùng một sự kiện, hoặc câu này làm lộ đáp án câu kia); hai câu cùng nhóm không bao giờ vào cùng một hội thi. Nhiều nhóm cách nhau bởi dấu chấm phẩy ; (không bắt buộc).",
+    ),
+    (
+        "Loại trừ",
+        "Mã các câu hỏi trong ngân hàng không được vào cùng hội thi với câu này, cách nhau bởi dấu chấm phẩy ; (không bắt buộc).",
+    ),
 ];
 
 /// A cell as read from a spreadsheet or CSV.
@@ -443,6 +453,9 @@ fn rows_of(sheet: &str, grid: Vec<Vec<Cell>>) -> Result<Parsed, Vec<ImportError>
         };
         let tolerance = num(14, &mut err);
         let unit = Some(get(15).text()).filter(|s| !s.is_empty());
+        let list = |k: usize| -> Vec<String> {
+            get(k).text().split(';').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect()
+        };
         let document = get(18).text();
         let quote = get(19).text();
         let draft = Draft {
@@ -460,6 +473,8 @@ fn rows_of(sheet: &str, grid: Vec<Vec<Cell>>) -> Result<Parsed, Vec<ImportError>
             explanation: get(16).text(),
             tags: get(17).text().split(';').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
             source: if document.is_empty() && quote.is_empty() { None } else { Some(Source { document, quote }) },
+            groups: list(20),
+            excludes: list(21),
         };
         let section = get(1).text();
         if section.is_empty() {

@@ -1,9 +1,11 @@
 //! A question as the contest sees it: what is asked, what counts as right, and where the
 //! answer comes from. The same value is stored as a part question's snapshot, so a
 //! question asked in a contest keeps the version that was asked.
-use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
-use super::text::fold;
+use serde::{Deserialize, Deserializer, Serialize};
+
+use super::text::{fold_answer, parse_vi_number};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -78,6 +80,17 @@ pub struct Question {
     pub source: Source,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
+    /// Groups of questions that answer each other (same fact, or one gives the other
+    /// away): two questions sharing a group never meet in one contest.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
+    /// Ids of questions of the same bank that must not meet this one in a contest.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub excludes: Vec<String>,
+    /// The bank's own abbreviations (beyond the built-in ones) a short answer may use;
+    /// carried by the question so the version a contest asked grades the same forever.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub abbreviations: BTreeMap<String, String>,
 }
 
 impl Question {
@@ -129,8 +142,8 @@ impl Question {
             }
             (Solution::TrueFalse { value }, Response::Bool { value: v }) => bool_to(value == v),
             (Solution::ShortText { accepted }, Response::Text { text }) => {
-                let t = fold(text);
-                bool_to(!t.is_empty() && accepted.iter().any(|a| fold(a) == t))
+                let t = fold_answer(text, &self.abbreviations);
+                bool_to(!t.is_empty() && accepted.iter().any(|a| fold_answer(a, &self.abbreviations) == t))
             }
             (Solution::Number { value, tolerance }, Response::Number { number }) => {
                 bool_to(number.is_finite() && (number - value).abs() <= tolerance.abs() + 1e-9)
@@ -177,15 +190,45 @@ fn bool_to(b: bool) -> f64 {
     if b { 1.0 } else { 0.0 }
 }
 
-/// What a contestant submits. Untagged: the field name says the shape.
+/// What a contestant submits. Untagged: the field name says the shape. A number may come
+/// as a JSON number or as a string written the Vietnamese way ("7.300", "7 300", "3,5"):
+/// see [`parse_vi_number`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged, deny_unknown_fields)]
 pub enum Response {
-    Choice { choice: usize },
-    Choices { choices: Vec<usize> },
-    Bool { value: bool },
-    Text { text: String },
-    Number { number: f64 },
+    Choice {
+        choice: usize,
+    },
+    Choices {
+        choices: Vec<usize>,
+    },
+    Bool {
+        value: bool,
+    },
+    Text {
+        text: String,
+    },
+    Number {
+        #[serde(deserialize_with = "number_or_text")]
+        number: f64,
+    },
+}
+
+fn number_or_text<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Number(f64),
+        Text(String),
+    }
+    match Raw::deserialize(d)? {
+        Raw::Number(n) => Ok(n),
+        Raw::Text(s) => parse_vi_number(&s).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "{s:?} is not a number (write 7300, 7.300 or 7 300 for thousands, 3,5 for a decimal)"
+            ))
+        }),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -233,6 +276,9 @@ mod tests {
             tags: vec![],
             source: Source { document: "d".into(), quote: "q".into() },
             unit: None,
+            groups: vec![],
+            excludes: vec![],
+            abbreviations: BTreeMap::new(),
         }
     }
 
@@ -265,6 +311,56 @@ mod tests {
         }
         assert!(!t.grade(&Response::Text { text: "Ngã Bảy".into() }, false).is_correct());
         assert!(!t.grade(&Response::Text { text: "".into() }, false).is_correct());
+    }
+
+    #[test]
+    fn short_text_knows_vietnamese_spellings_and_abbreviations() {
+        let mut t = q(
+            Solution::ShortText {
+                accepted: vec![
+                    "tận dụng thời kỳ vàng".into(),
+                    "thành phố Ngã Bảy".into(),
+                    "Văn phòng - Tổ chức đảng".into(),
+                ],
+            },
+            &[],
+        );
+        for ok in [
+            "tận dụng thời kì vàng",
+            "“tận dụng thời kỳ vàng”",
+            "TP. Ngã Bảy",
+            "Tp Nga Bay",
+            "Văn phòng – Tổ chức Đảng",
+            "văn phòng—tổ chức đảng",
+        ] {
+            assert!(t.grade(&Response::Text { text: ok.into() }, false).is_correct(), "{ok}");
+        }
+        assert!(!t.grade(&Response::Text { text: "TT Ngã Bảy".into() }, false).is_correct());
+        let hoa = q(Solution::ShortText { accepted: vec!["hiện thực hóa khát vọng".into(), "Thủy".into()] }, &[]);
+        assert!(hoa.grade(&Response::Text { text: "hiện thực hoá khát vọng".into() }, false).is_correct());
+        assert!(hoa.grade(&Response::Text { text: "Thuỷ".into() }, false).is_correct());
+        assert!(!hoa.grade(&Response::Text { text: "Thủi".into() }, false).is_correct());
+        t.solution = Solution::ShortText { accepted: vec!["Hội Liên hiệp Phụ nữ huyện".into()] };
+        assert!(!t.grade(&Response::Text { text: "HLHPN huyện".into() }, false).is_correct());
+        t.abbreviations.insert("HLHPN".into(), "Hội Liên hiệp Phụ nữ".into());
+        assert!(t.grade(&Response::Text { text: "HLHPN huyện".into() }, false).is_correct());
+    }
+
+    #[test]
+    fn number_answers_may_come_as_vietnamese_text() {
+        for (json, v) in [
+            (r#"{"number": 7300}"#, 7300.0),
+            (r#"{"number": "7.300"}"#, 7300.0),
+            (r#"{"number": "7 300"}"#, 7300.0),
+            (r#"{"number": "3,5"}"#, 3.5),
+            (r#"{"number": 3.5}"#, 3.5),
+        ] {
+            assert_eq!(serde_json::from_str::<Response>(json).unwrap(), Response::Number { number: v }, "{json}");
+        }
+        assert!(serde_json::from_str::<Response>(r#"{"number": "bảy nghìn"}"#).is_err());
+        let n = q(Solution::Number { value: 7300.0, tolerance: 0.0 }, &[]);
+        let r: Response = serde_json::from_str(r#"{"number": "7.300"}"#).unwrap();
+        assert!(n.grade(&r, false).is_correct());
     }
 
     #[test]

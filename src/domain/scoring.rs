@@ -133,6 +133,9 @@ mod tests {
             tags: vec![],
             source: Source { document: "d".into(), quote: "q".into() },
             unit: None,
+            groups: vec![],
+            excludes: vec![],
+            abbreviations: Default::default(),
         }
     }
 

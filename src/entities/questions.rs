@@ -20,6 +20,10 @@ pub struct Model {
     pub source_document: String,
     pub source_quote: String,
     pub search_text: String,
+    /// JSON list of the groups of questions that must not meet this one.
+    pub exclusion_groups: String,
+    /// JSON list of ids (qids) of the same bank that must not meet this one.
+    pub excludes: String,
     pub version: i32,
     pub retired: bool,
     pub updated_at: i64,

@@ -368,6 +368,7 @@ impl Task {
         }
         self.active.retain(|a| {
             if a.left == 0 {
+                metrics::histogram!(crate::monitor::FANOUT_SECONDS).record(a.t0.elapsed().as_secs_f64());
                 tracing::debug!(phones = a.len, took_ms = a.t0.elapsed().as_secs_f64() * 1e3, "post written");
             }
             a.left > 0

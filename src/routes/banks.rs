@@ -122,6 +122,12 @@ pub struct QuestionView {
     pub tags: Vec<String>,
     #[schema(value_type = Object)]
     pub source: Source,
+    /// Groups of questions that answer each other: two of a group never meet in a contest.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
+    /// Ids of questions of the bank that must not meet this one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub excludes: Vec<String>,
     pub version: i32,
     pub retired: bool,
     pub updated_at: i64,
@@ -148,6 +154,8 @@ fn view(m: &questions::Model, q: &Question) -> QuestionView {
         explanation: q.explanation.clone(),
         tags: q.tags.clone(),
         source: q.source.clone(),
+        groups: q.groups.clone(),
+        excludes: q.excludes.clone(),
         version: m.version,
         retired: m.retired,
         updated_at: m.updated_at,
@@ -333,6 +341,13 @@ pub struct QuestionInput {
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
     pub source: Option<Source>,
+    /// Groups of questions that answer each other; absent on an edit keeps the old ones.
+    #[serde(default)]
+    pub groups: Option<Vec<String>>,
+    /// Ids of questions of the bank that must not meet this one; absent on an edit keeps
+    /// the old ones.
+    #[serde(default)]
+    pub excludes: Option<Vec<String>>,
 }
 
 fn default_points() -> f64 {
@@ -342,8 +357,16 @@ fn default_time() -> i64 {
     20
 }
 
-/// Validates an input against the bank: shape, section, source.
-async fn validate(state: &AppState, b: &banks::Model, qid: &str, input: &QuestionInput) -> ApiResult<Question> {
+/// Validates an input against the bank: shape, section, source, and that excluded ids are
+/// questions of the bank. `old` is the question being edited: its groups and exclusions
+/// stay unless the input gives new ones.
+async fn validate(
+    state: &AppState,
+    b: &banks::Model,
+    qid: &str,
+    input: &QuestionInput,
+    old: Option<&Question>,
+) -> ApiResult<Question> {
     let draft = Draft {
         qid: qid.to_owned(),
         kind: input.kind.clone(),
@@ -359,6 +382,8 @@ async fn validate(state: &AppState, b: &banks::Model, qid: &str, input: &Questio
         explanation: input.explanation.clone(),
         tags: input.tags.clone(),
         source: input.source.clone(),
+        groups: input.groups.clone().or_else(|| old.map(|o| o.groups.clone())).unwrap_or_default(),
+        excludes: input.excludes.clone().or_else(|| old.map(|o| o.excludes.clone())).unwrap_or_default(),
     };
     let sections = store::banks::sections(&state.db, b.id).await?;
     if !sections.iter().any(|s| s.slug == input.section) {
@@ -368,7 +393,7 @@ async fn validate(state: &AppState, b: &banks::Model, qid: &str, input: &Questio
             format!("unknown section {:?} (the bank has: {})", input.section, known.join(", ")),
         ));
     }
-    let q = format::build(&draft, &b.slug, &input.section).map_err(|ps| {
+    let mut q = format::build(&draft, &b.slug, &input.section).map_err(|ps| {
         let field = ps.first().map_or("body", |p| p.0);
         ApiError::invalid(field, ps.iter().map(|(f, m)| format!("{f}: {m}")).collect::<Vec<_>>().join("; "))
     })?;
@@ -376,6 +401,14 @@ async fn validate(state: &AppState, b: &banks::Model, qid: &str, input: &Questio
         store::banks::documents(&state.db, b.id).await?.iter().map(store::banks::document_of).collect();
     if let Some((f, m)) = format::check_source(&q, &docs) {
         return Err(ApiError::invalid(f, m));
+    }
+    for x in &q.excludes {
+        if store::banks::question_by_qid(&state.db, b.id, x).await?.is_none() {
+            return Err(ApiError::invalid("excludes", format!("the bank has no question {x:?}")));
+        }
+    }
+    if matches!(q.solution, crate::domain::question::Solution::ShortText { .. }) {
+        q.abbreviations = store::banks::bank_abbreviations(&state.db, &b.slug).await?;
     }
     Ok(q)
 }
@@ -392,7 +425,7 @@ async fn create_question(
 ) -> ApiResult<HttpResponse> {
     let b = bank_or_404(&state, *id).await?;
     let qid = body.id.clone().unwrap_or_default();
-    let q = validate(&state, &b, &qid, &body).await?;
+    let q = validate(&state, &b, &qid, &body, None).await?;
     if store::banks::question_by_qid(&state.db, b.id, &q.qid).await?.is_some() {
         return Err(ApiError::conflict("already_exists", format!("the bank already has a question {:?}", q.qid)));
     }
@@ -420,8 +453,9 @@ async fn edit_question(
     {
         return Err(ApiError::invalid("id", format!("a question's id cannot change (it is {:?})", m.qid)));
     }
-    let q = validate(&state, &b, &m.qid.clone(), &body).await?;
-    if store::banks::question_of(&m, &b.slug).is_ok_and(|old| old == q) {
+    let old = store::banks::question_of(&m, &b.slug).ok();
+    let q = validate(&state, &b, &m.qid.clone(), &body, old.as_ref()).await?;
+    if old.is_some_and(|old| old == q) {
         return Ok(HttpResponse::Ok().json(view(&m, &q)));
     }
     let txn = state.db.begin().await?;
@@ -665,6 +699,52 @@ async fn with_questions(state: &AppState, ids: &[i32]) -> ApiResult<Vec<(questio
     Ok(out)
 }
 
+/// What a draw and the clash check need of a question row.
+fn candidate(m: &questions::Model, bank: &str) -> Candidate {
+    Candidate {
+        id: m.id,
+        bank: bank.to_owned(),
+        qid: m.qid.clone(),
+        section: m.section.clone(),
+        difficulty: m.difficulty.clamp(0, 255) as u8,
+        kind: QuestionKind::parse(&m.kind).unwrap_or(QuestionKind::Single),
+        groups: serde_json::from_str(&m.exclusion_groups).unwrap_or_default(),
+        excludes: serde_json::from_str(&m.excludes).unwrap_or_default(),
+    }
+}
+
+/// The questions already in other parts of the contest, each with the part it is in.
+async fn used_elsewhere(state: &AppState, cid: i32, pid: i32) -> ApiResult<Vec<(Candidate, i32)>> {
+    let slugs: HashMap<i32, String> =
+        store::banks::list_banks(&state.db).await?.into_iter().map(|b| (b.id, b.slug)).collect();
+    let mut out = Vec::new();
+    for (qid, part) in store::banks::used_in_other_parts(&state.db, cid, pid).await? {
+        if let Some(m) = store::banks::question_by_id(&state.db, qid).await? {
+            let bank = slugs.get(&m.bank_id).cloned().unwrap_or_default();
+            out.push((candidate(&m, &bank), part));
+        }
+    }
+    Ok(out)
+}
+
+fn clash_error(a: &Candidate, b: &Candidate, why: String, where_b: Option<i32>) -> ApiError {
+    let place = match where_b {
+        Some(part) => format!(", already in part {part} of this contest"),
+        None => String::new(),
+    };
+    ApiError::Conflict {
+        code: "questions_clash",
+        message: format!(
+            "question {} ({}) and question {} ({}{place}) answer each other ({why}); choose one of them",
+            a.id, a.qid, b.id, b.qid
+        ),
+        state: Some(json!({ "questions": [
+            { "id": a.id, "qid": a.qid },
+            { "id": b.id, "qid": b.qid, "part_id": where_b },
+        ], "reason": why })),
+    }
+}
+
 fn part_view(part_id: i32, seed: Option<i64>, rows: Vec<crate::entities::part_questions::Model>) -> PartQuestionsView {
     PartQuestionsView {
         part_id,
@@ -708,9 +788,12 @@ async fn get_part_questions(
 }
 
 /// Choose a pending part's questions explicitly (replaces its pending questions). A
-/// question already used in another part of the contest is refused.
+/// question already used in another part of the contest is refused (409
+/// `question_reused`), and so are two questions that answer each other (a shared group
+/// or an exclusion in the bank), whether both are in this choice or one is already in
+/// another part: 409 `questions_clash` names both.
 #[utoipa::path(tag = "banks", params(("cid" = i32, Path), ("pid" = i32, Path)), request_body = PartQuestionsInput,
-    responses((status = 200, body = PartQuestionsView), (status = 404), (status = 409, description = "part_started or question_reused")), security(("bearer" = [])))]
+    responses((status = 200, body = PartQuestionsView), (status = 404), (status = 409, description = "part_started, question_reused or questions_clash")), security(("bearer" = [])))]
 #[put("/api/contests/{cid}/parts/{pid}/questions")]
 async fn set_part_questions(
     state: web::Data<AppState>,
@@ -727,13 +810,26 @@ async fn set_part_questions(
         }
     }
     let chosen = with_questions(&state, &body.question_ids).await?;
-    let used = store::banks::used_in_other_parts(&state.db, cid, pid).await?;
+    let used = used_elsewhere(&state, cid, pid).await?;
     for (m, _) in &chosen {
-        if let Some((_, other)) = used.iter().find(|(q, _)| *q == m.id) {
+        if let Some((_, other)) = used.iter().find(|(q, _)| q.id == m.id) {
             return Err(ApiError::conflict(
                 "question_reused",
                 format!("question {} ({}) is already used in part {other} of this contest", m.id, m.qid),
             ));
+        }
+    }
+    let picked: Vec<Candidate> = chosen.iter().map(|(m, q)| candidate(m, &q.bank)).collect();
+    for (i, a) in picked.iter().enumerate() {
+        for b in &picked[i + 1..] {
+            if let Some(why) = draw::clash(a, b) {
+                return Err(clash_error(a, b, why, None));
+            }
+        }
+        for (b, part) in &used {
+            if let Some(why) = draw::clash(a, b) {
+                return Err(clash_error(a, b, why, Some(*part)));
+            }
         }
     }
     let txn = state.db.begin().await?;
@@ -756,7 +852,8 @@ pub struct DrawInput {
 
 /// Draw a pending part's questions by quotas and a seed; the same seed on the same banks
 /// gives the same questions in the same order. Questions used in other parts of the
-/// contest are never drawn. An unsatisfiable quota names the short bucket.
+/// contest are never drawn, nor two questions that answer each other (a shared group or
+/// an exclusion in the bank). An unsatisfiable quota names the short bucket.
 #[utoipa::path(tag = "banks", params(("cid" = i32, Path), ("pid" = i32, Path)), request_body = DrawInput,
     responses((status = 200, body = PartQuestionsView), (status = 404), (status = 409, description = "part_started or quota_short")), security(("bearer" = [])))]
 #[post("/api/contests/{cid}/parts/{pid}/draw")]
@@ -800,19 +897,10 @@ async fn draw_part_questions(
     let rows = store::banks::live_questions(&state.db, &bank_ids).await?;
     let candidates: Vec<Candidate> = rows
         .iter()
-        .filter_map(|m| {
-            Some(Candidate {
-                id: m.id,
-                bank: slugs.get(&m.bank_id)?.clone(),
-                qid: m.qid.clone(),
-                section: m.section.clone(),
-                difficulty: m.difficulty.clamp(0, 255) as u8,
-                kind: QuestionKind::parse(&m.kind)?,
-            })
-        })
+        .filter(|m| QuestionKind::parse(&m.kind).is_some())
+        .filter_map(|m| Some(candidate(m, slugs.get(&m.bank_id)?)))
         .collect();
-    let used: HashSet<i32> =
-        store::banks::used_in_other_parts(&state.db, cid, pid).await?.into_iter().map(|(q, _)| q).collect();
+    let used: Vec<Candidate> = used_elsewhere(&state, cid, pid).await?.into_iter().map(|(c, _)| c).collect();
     let seed = body.seed.unwrap_or_else(|| rand::rng().random_range(0..i64::MAX));
     let ids = draw::draw(&candidates, &body.quotas, seed, &used).map_err(|short| ApiError::Conflict {
         code: "quota_short",

@@ -10,7 +10,7 @@ use crate::bank::check;
 use crate::bank::format::{Document, SectionMeta};
 use crate::domain::question::{Question, Solution, Source};
 use crate::domain::text::fold;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::entities::{
     bank_documents, bank_sections, banks, contest_banks, contests, draws, part_questions, parts, question_versions,
@@ -228,6 +228,9 @@ pub fn to_domain(m: &questions::Model, bank_slug: &str) -> Result<Question, DbEr
     let solution: Solution = serde_json::from_str(&m.answer).map_err(|e| bad_row(m.id, "answer", e))?;
     let options: Vec<String> = serde_json::from_str(&m.options).map_err(|e| bad_row(m.id, "options", e))?;
     let tags: Vec<String> = serde_json::from_str(&m.tags).map_err(|e| bad_row(m.id, "tags", e))?;
+    let groups: Vec<String> =
+        serde_json::from_str(&m.exclusion_groups).map_err(|e| bad_row(m.id, "exclusion groups", e))?;
+    let excludes: Vec<String> = serde_json::from_str(&m.excludes).map_err(|e| bad_row(m.id, "excludes", e))?;
     // A number question's unit is stored beside its solution in `answer`: see `unit_of`.
     Ok(Question {
         qid: m.qid.clone(),
@@ -243,6 +246,9 @@ pub fn to_domain(m: &questions::Model, bank_slug: &str) -> Result<Question, DbEr
         tags,
         source: Source { document: m.source_document.clone(), quote: m.source_quote.clone() },
         unit: None,
+        groups,
+        excludes,
+        abbreviations: Default::default(),
     })
 }
 
@@ -285,6 +291,8 @@ fn fill(a: &mut questions::ActiveModel, q: &Question) -> Result<(), DbErr> {
     a.source_document = Set(q.source.document.clone());
     a.source_quote = Set(q.source.quote.clone());
     a.search_text = Set(search_text(q));
+    a.exclusion_groups = Set(json(&q.groups)?);
+    a.excludes = Set(json(&q.excludes)?);
     a.updated_at = Set(crate::now_ms());
     Ok(())
 }
@@ -293,11 +301,17 @@ fn json<T: serde::Serialize>(v: &T) -> Result<String, DbErr> {
     serde_json::to_string(v).map_err(|e| DbErr::Custom(e.to_string()))
 }
 
-/// The `answer` column: the solution, plus the unit of a number question.
+/// The `answer` column: the solution, plus the unit of a number question and the bank's
+/// abbreviations a short answer may use (both part of how the answer is read).
 fn answer_json(q: &Question) -> Result<String, DbErr> {
     let mut v = serde_json::to_value(&q.solution).map_err(|e| DbErr::Custom(e.to_string()))?;
-    if let (Some(u), Some(obj)) = (&q.unit, v.as_object_mut()) {
-        obj.insert("unit".into(), serde_json::Value::String(u.clone()));
+    if let Some(obj) = v.as_object_mut() {
+        if let Some(u) = &q.unit {
+            obj.insert("unit".into(), serde_json::Value::String(u.clone()));
+        }
+        if !q.abbreviations.is_empty() {
+            obj.insert("abbreviations".into(), serde_json::to_value(&q.abbreviations).unwrap_or_default());
+        }
     }
     Ok(v.to_string())
 }
@@ -309,11 +323,45 @@ pub fn unit_of(m: &questions::Model) -> Option<String> {
         .and_then(|v| v.get("unit").and_then(|u| u.as_str()).map(String::from))
 }
 
-/// The full domain question of a row, unit included.
+/// The abbreviations stored beside a short-text question's solution.
+fn abbreviations_of(m: &questions::Model) -> BTreeMap<String, String> {
+    serde_json::from_str::<serde_json::Value>(&m.answer)
+        .ok()
+        .and_then(|mut v| v.get_mut("abbreviations").map(serde_json::Value::take))
+        .and_then(|a| serde_json::from_value(a).ok())
+        .unwrap_or_default()
+}
+
+/// The full domain question of a row, unit and abbreviations included.
 pub fn question_of(m: &questions::Model, bank_slug: &str) -> Result<Question, DbErr> {
     let mut q = to_domain(m, bank_slug)?;
     q.unit = unit_of(m);
+    q.abbreviations = abbreviations_of(m);
     Ok(q)
+}
+
+/// The abbreviations a bank's short answers may use beyond the built-in ones (from its
+/// `bank.toml`, recorded at each sync).
+pub async fn bank_abbreviations(db: &impl ConnectionTrait, slug: &str) -> Result<BTreeMap<String, String>, DbErr> {
+    Ok(match settings::Entity::find_by_id(format!("bank_abbreviations:{slug}")).one(db).await? {
+        Some(s) => serde_json::from_str(&s.value).unwrap_or_default(),
+        None => BTreeMap::new(),
+    })
+}
+
+async fn put_setting(db: &impl ConnectionTrait, key: String, value: String) -> Result<(), DbErr> {
+    match settings::Entity::find_by_id(key.clone()).one(db).await? {
+        Some(s) if s.value == value => {}
+        Some(s) => {
+            let mut a: settings::ActiveModel = s.into();
+            a.value = Set(value);
+            a.update(db).await?;
+        }
+        None => {
+            settings::ActiveModel { key: Set(key), value: Set(value) }.insert(db).await?;
+        }
+    }
+    Ok(())
 }
 
 pub async fn insert_question(db: &impl ConnectionTrait, bank_id: i32, q: &Question) -> Result<questions::Model, DbErr> {
@@ -427,17 +475,8 @@ pub async fn sync_bank(db: &impl ConnectionTrait, b: &check::Bank) -> Result<Syn
         set_retired(db, m, true).await?;
         stats.retired += 1;
     }
-    let value = json(&current)?;
-    match settings::Entity::find_by_id(key.clone()).one(db).await? {
-        Some(s) => {
-            let mut a: settings::ActiveModel = s.into();
-            a.value = Set(value);
-            a.update(db).await?;
-        }
-        None => {
-            settings::ActiveModel { key: Set(key), value: Set(value) }.insert(db).await?;
-        }
-    }
+    put_setting(db, key, json(&current)?).await?;
+    put_setting(db, format!("bank_abbreviations:{}", b.meta.id), json(&b.meta.abbreviations)?).await?;
     Ok(stats)
 }
 

@@ -47,7 +47,7 @@ fn run_check(path: &Path) -> (i32, String) {
 fn bank_check_passes_the_shipped_banks_and_prints_a_summary() {
     let (code, out) = run_check(&Path::new(env!("CARGO_MANIFEST_DIR")).join("question_banks"));
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("chuyen-de-2024-2025: 94 questions"), "{out}");
+    assert!(out.contains("chuyen-de-2024-2025: 89 questions"), "{out}");
     for s in ["phan-1", "phan-2", "phan-3", "lien-quan", "single", "multiple", "true_false", "short_text", "number"] {
         assert!(out.contains(s), "summary lacks {s}: {out}");
     }
@@ -114,6 +114,18 @@ fn check_reports_a_file_that_is_not_utf8() {
 }
 
 #[test]
+fn check_reports_a_group_of_one_question() {
+    // a typo splits the group in two: each half names no other question
+    check_fixture("lonely-group", 12, "q-1: group \"ngã-sáu\" has no other question");
+    check_fixture("lonely-group", 23, "q-2: group \"ngã-sau\" has no other question");
+}
+
+#[test]
+fn check_reports_an_exclusion_of_an_unknown_question() {
+    check_fixture("unknown-exclude", 12, "q-1: excludes \"q-3\", which is not a question of this bank");
+}
+
+#[test]
 fn check_of_a_folder_reports_every_bad_bank() {
     let (code, out) = run_check(&fixtures());
     assert_eq!(code, 1);
@@ -156,7 +168,7 @@ async fn the_shipped_bank_is_loaded_once_and_a_restart_changes_nothing() {
     let app = spawn_app().await;
     let token = app.admin_token().await;
     let bank = shipped(&app, &token).await;
-    assert_eq!(bank["questions"], 94);
+    assert_eq!(bank["questions"], 89);
     assert_eq!(bank["origin"], "shipped");
     let id = bank["id"].as_i64().unwrap();
     let (s, detail) = app.get(&format!("/api/banks/{id}"), Some(&token)).await;
@@ -170,7 +182,7 @@ async fn the_shipped_bank_is_loaded_once_and_a_restart_changes_nothing() {
     let token = app.admin_token().await;
     let (_, qs) = app.get(&format!("/api/banks/{id}/questions"), Some(&token)).await;
     let qs = qs.as_array().unwrap();
-    assert_eq!(qs.len(), 94);
+    assert_eq!(qs.len(), 89);
     assert!(qs.iter().all(|q| q["version"] == 1), "a restart must not bump versions");
     assert_eq!(bank_slugs(&app, &token).await, ["chuyen-de-2024-2025"]);
 }
@@ -296,7 +308,7 @@ async fn a_bad_question_is_refused_naming_the_field() {
         assert!(e["error"]["message"].as_str().unwrap().contains(msg), "{e}");
     }
     let (_, qs) = app.get(&format!("/api/banks/{id}/questions"), Some(&token)).await;
-    assert_eq!(qs.as_array().unwrap().len(), 94, "nothing was added");
+    assert_eq!(qs.as_array().unwrap().len(), 89, "nothing was added");
 }
 
 #[tokio::test]
@@ -399,7 +411,7 @@ async fn the_shipped_bank_round_trips_through_export_and_import() {
     // into the same bank: every id exists already
     let (s, r) = upload(&app, &token, "bank=chuyen-de-2024-2025", XLSX, bytes).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
-    assert_eq!(r["error"]["errors"].as_array().unwrap().len(), 94);
+    assert_eq!(r["error"]["errors"].as_array().unwrap().len(), 89);
     assert!(r["error"]["errors"][0]["message"].as_str().unwrap().contains("already has a question"));
     assert_eq!(bank_slugs(&app, &token).await, ["chuyen-de-2024-2025"]);
 }
@@ -597,7 +609,7 @@ async fn import_into_an_existing_bank_checks_sections_and_sources() {
     assert_eq!(errs[1]["row"], 4);
     assert!(errs[1]["message"].as_str().unwrap().contains("source is missing"));
     let (_, qs) = app.get(&format!("/api/banks/{id}/questions"), Some(&token)).await;
-    assert_eq!(qs.as_array().unwrap().len(), 94, "x-1 must not be imported alone");
+    assert_eq!(qs.as_array().unwrap().len(), 89, "x-1 must not be imported alone");
     let good = "Mã câu hỏi,Phần,Loại,Câu hỏi,Phương án A,Phương án B,Đáp án,Tài liệu,Trích dẫn\n\
         x-1,phan-1,single,Hỏi?,Một,Hai,A,bao-hau-giang-2024-03-05,Ngã Sáu\n";
     let (s, r) = upload(&app, &token, "bank=chuyen-de-2024-2025", "text/csv", good.into()).await;
@@ -699,6 +711,149 @@ async fn a_draw_never_repeats_a_question_of_the_contest() {
     assert_eq!(s, StatusCode::CONFLICT, "{e}");
     assert_eq!(e["error"]["code"], "question_reused");
     assert!(e["error"]["message"].as_str().unwrap().contains(&format!("part {}", w.parts[0])), "{e}");
+}
+
+/// The shipped bank's questions (organiser view) and its groups: group → database ids.
+async fn groups_of_shipped(app: &TestApp, token: &str) -> (Vec<Value>, std::collections::BTreeMap<String, Vec<i64>>) {
+    let bank = shipped(app, token).await;
+    let (_, qs) = app.get(&format!("/api/banks/{}/questions", bank["id"]), Some(token)).await;
+    let qs = qs.as_array().unwrap().clone();
+    let mut groups: std::collections::BTreeMap<String, Vec<i64>> = Default::default();
+    for q in &qs {
+        for g in q["groups"].as_array().cloned().unwrap_or_default() {
+            groups.entry(g.as_str().unwrap().to_owned()).or_default().push(q["id"].as_i64().unwrap());
+        }
+    }
+    (qs, groups)
+}
+
+async fn put_questions(app: &TestApp, w: &crate::fixtures::World, part: i64, ids: &[i64]) -> (StatusCode, Value) {
+    app.request(
+        reqwest::Method::PUT,
+        &format!("/api/contests/{}/parts/{part}/questions", w.contest),
+        Some(&w.admin),
+        Some(json!({ "question_ids": ids })),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_manual_choice_of_two_questions_that_answer_each_other_is_refused_naming_both() {
+    let app = spawn_app().await;
+    let w = crate::fixtures::world(&app).await;
+    let (qs, groups) = groups_of_shipped(&app, &w.admin).await;
+    let (group, members) = groups.iter().find(|(_, m)| m.len() >= 2).expect("the shipped bank marks its groups");
+    let (a, b) = (members[0], members[1]);
+    let qid = |id: i64| qs.iter().find(|q| q["id"] == id).unwrap()["qid"].as_str().unwrap().to_owned();
+
+    // both in one choice
+    let (s, e) = put_questions(&app, &w, w.parts[0], &[a, b]).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
+    assert_eq!(e["error"]["code"], "questions_clash");
+    let msg = e["error"]["message"].as_str().unwrap();
+    assert!(msg.contains(&qid(a)) && msg.contains(&qid(b)) && msg.contains(group.as_str()), "{msg}");
+    assert_eq!(e["error"]["state"]["questions"][0]["id"], a);
+    assert_eq!(e["error"]["state"]["questions"][1]["id"], b);
+    let (_, stored) =
+        app.get(&format!("/api/contests/{}/parts/{}/questions", w.contest, w.parts[0]), Some(&w.admin)).await;
+    assert_eq!(stored["questions"], json!([]), "nothing is chosen");
+
+    // one in a part, the other in another part of the same contest
+    let (s, ok) = put_questions(&app, &w, w.parts[0], &[a]).await;
+    assert_eq!(s, StatusCode::OK, "{ok}");
+    let (s, e) = put_questions(&app, &w, w.parts[1], &[b]).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
+    assert_eq!(e["error"]["code"], "questions_clash");
+    let msg = e["error"]["message"].as_str().unwrap();
+    assert!(msg.contains(&qid(a)) && msg.contains(&qid(b)), "{msg}");
+    assert!(msg.contains(&format!("part {}", w.parts[0])), "{msg}");
+
+    // an exclusion written by an organiser counts the same, either way round
+    let bank = shipped(&app, &w.admin).await;
+    let free: Vec<&Value> = qs.iter().filter(|q| q["groups"].is_null() && q["excludes"].is_null()).collect();
+    let (x, y) = (free[0], free[1]);
+    let mut input = json!({
+        "section": x["section"], "type": x["type"], "difficulty": x["difficulty"], "points": x["points"],
+        "time_limit_s": x["time_limit_s"], "prompt": x["prompt"], "explanation": x["explanation"],
+        "tags": x["tags"], "source": x["source"], "excludes": [y["qid"]],
+    });
+    for k in ["options", "answer", "accepted", "tolerance", "unit"] {
+        if !x[k].is_null() {
+            input[k] = x[k].clone();
+        }
+    }
+    let (s, edited) = app
+        .request(
+            reqwest::Method::PUT,
+            &format!("/api/banks/{}/questions/{}", bank["id"], x["id"]),
+            Some(&w.admin),
+            Some(input.clone()),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{edited}");
+    assert_eq!(edited["excludes"], json!([y["qid"]]));
+    let (s, e) = put_questions(&app, &w, w.parts[3], &[y["id"].as_i64().unwrap(), x["id"].as_i64().unwrap()]).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains(&format!(
+            "{} excludes {}",
+            x["qid"].as_str().unwrap(),
+            y["qid"].as_str().unwrap()
+        )),
+        "{e}"
+    );
+    // an exclusion of a question the bank does not have is refused
+    input["excludes"] = json!(["khong-co"]);
+    let (s, e) = app
+        .request(
+            reqwest::Method::PUT,
+            &format!("/api/banks/{}/questions/{}", bank["id"], x["id"]),
+            Some(&w.admin),
+            Some(input),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+    assert_eq!(e["error"]["field"], "excludes");
+}
+
+#[tokio::test]
+async fn a_draw_never_takes_two_questions_that_answer_each_other() {
+    let app = spawn_app().await;
+    let w = crate::fixtures::world(&app).await;
+    let (_, groups) = groups_of_shipped(&app, &w.admin).await;
+    assert!(!groups.is_empty());
+    let group_of =
+        |id: i64| -> Vec<&String> { groups.iter().filter(|(_, m)| m.contains(&id)).map(|(g, _)| g).collect() };
+    let sections = ["phan-1", "phan-2", "phan-3", "lien-quan"];
+    for seed in 0..8 {
+        // two parts drawn in turn, each taking a share of every section
+        let mut contest: Vec<i64> = Vec::new();
+        for part in &w.parts[..2] {
+            let quotas: Vec<Value> = sections.iter().map(|s| json!({"section": s, "count": 2})).collect();
+            let (s, d) = app
+                .post(
+                    &format!("/api/contests/{}/parts/{part}/draw", w.contest),
+                    Some(&w.admin),
+                    json!({"seed": seed, "quotas": quotas}),
+                )
+                .await;
+            assert_eq!(s, StatusCode::OK, "{d}");
+            contest.extend(qids(&d));
+        }
+        let mut seen: std::collections::BTreeMap<&String, i64> = Default::default();
+        for id in &contest {
+            for g in group_of(*id) {
+                if let Some(other) = seen.insert(g, *id) {
+                    panic!("seed {seed}: questions {other} and {id} of group {g} were drawn into one contest");
+                }
+            }
+        }
+        // clear both parts for the next seed
+        for part in &w.parts[..2] {
+            let (s, _) = put_questions(&app, &w, *part, &[]).await;
+            assert_eq!(s, StatusCode::OK);
+        }
+    }
 }
 
 #[tokio::test]

@@ -16,24 +16,24 @@ use tokio_tungstenite::tungstenite::Message;
 use crate::fixtures::{create_contest, create_part, create_team, join, set_part_questions};
 use crate::helpers::{TestApp, Ws, spawn_app, ws_send, ws_until};
 
-struct Member {
-    token: String,
+pub(crate) struct Member {
+    pub(crate) token: String,
 }
 
-struct Team {
-    id: i32,
-    members: Vec<Member>,
+pub(crate) struct Team {
+    pub(crate) id: i32,
+    pub(crate) members: Vec<Member>,
 }
 
-struct Fixture {
-    cid: i32,
-    pid: i32,
-    admin: String,
-    teams: Vec<Team>,
-    questions: Vec<i32>,
+pub(crate) struct Fixture {
+    pub(crate) cid: i32,
+    pub(crate) pid: i32,
+    pub(crate) admin: String,
+    pub(crate) teams: Vec<Team>,
+    pub(crate) questions: Vec<i32>,
 }
 
-fn question(i: usize, solution: Solution, time_limit_s: u32) -> Question {
+pub(crate) fn question(i: usize, solution: Solution, time_limit_s: u32) -> Question {
     let options = match &solution {
         Solution::Single { .. } | Solution::Multiple { .. } => {
             vec!["Phương án A".into(), "Phương án B".into(), "Phương án C".into(), "Phương án D".into()]
@@ -54,6 +54,9 @@ fn question(i: usize, solution: Solution, time_limit_s: u32) -> Question {
         tags: vec![],
         source: Source { document: "chuyen-de".into(), quote: "TRICH-DAN-BI-MAT".into() },
         unit: None,
+        groups: vec![],
+        excludes: vec![],
+        abbreviations: Default::default(),
     }
 }
 
@@ -86,7 +89,7 @@ fn bank_input(q: &Question) -> Value {
 /// into an organiser's bank (created by a CSV import, then `POST /api/banks/{id}/questions`)
 /// and are assigned with `PUT .../parts/{pid}/questions`; the part keeps each question's
 /// own time limit (`time_per_question_s: 0`).
-async fn seed(
+pub(crate) async fn seed(
     app: &TestApp,
     n_teams: usize,
     members: usize,
@@ -145,7 +148,7 @@ async fn seed(
 }
 
 impl Fixture {
-    async fn control(&self, app: &TestApp, what: &str) -> Value {
+    pub(crate) async fn control(&self, app: &TestApp, what: &str) -> Value {
         let path = match what {
             "start" | "finish" => format!("/api/contests/{}/parts/{}/{what}", self.cid, self.pid),
             _ => format!("/api/contests/{}/live/{what}", self.cid),
@@ -155,7 +158,7 @@ impl Fixture {
         body
     }
 
-    fn member(&self, team: usize, m: usize) -> &Member {
+    pub(crate) fn member(&self, team: usize, m: usize) -> &Member {
         &self.teams[team].members[m]
     }
 

@@ -51,6 +51,8 @@ pub fn rows() -> Vec<Row> {
     vec![
         row(M::GET, "/healthz", None, ANYONE),
         row(M::GET, "/readyz", None, ANYONE),
+        row(M::GET, "/metrics", None, ORG_ONLY),
+        row(M::GET, "/api/health/live", None, ORG_ONLY),
         row(M::GET, "/api/openapi.json", None, ANYONE),
         // embedded pages
         row(M::GET, "/", None, ANYONE),
