@@ -322,19 +322,27 @@ async fn demo(state: web::Data<AppState>, _o: Organiser) -> ApiResult<HttpRespon
     let ids: Vec<i32> = from.iter().map(|b| b.id).collect();
     let mut pool = store::banks::live_questions(&state.db, &ids).await?;
     pool.sort_by_key(|m| (m.difficulty, m.id));
-    let mut chosen = Vec::new();
+    // Two questions that answer each other (a shared group, an exclusion) never meet.
+    let slug_of = |bank_id: i32| from.iter().find(|b| b.id == bank_id).map(|b| b.slug.clone()).unwrap_or_default();
+    let mut chosen: Vec<crate::entities::questions::Model> = Vec::new();
+    let fits = |m: &crate::entities::questions::Model, chosen: &[crate::entities::questions::Model]| {
+        let c = crate::routes::banks::candidate(m, &slug_of(m.bank_id));
+        chosen
+            .iter()
+            .all(|o| crate::bank::draw::clash(&c, &crate::routes::banks::candidate(o, &slug_of(o.bank_id))).is_none())
+    };
     for kind in DEMO_KINDS {
-        if let Some(i) = pool.iter().position(|m| m.kind == kind) {
+        if let Some(i) = pool.iter().position(|m| m.kind == kind && fits(m, &chosen)) {
             chosen.push(pool.remove(i));
         }
     }
-    while chosen.len() < DEMO_KINDS.len() && !pool.is_empty() {
-        chosen.push(pool.remove(0));
+    while chosen.len() < DEMO_KINDS.len() {
+        let Some(i) = pool.iter().position(|m| fits(m, &chosen)) else { break };
+        chosen.push(pool.remove(i));
     }
     let mut questions = Vec::with_capacity(chosen.len());
     for m in chosen {
-        let slug = from.iter().find(|b| b.id == m.bank_id).map(|b| b.slug.clone()).unwrap_or_default();
-        let q = store::banks::question_of(&m, &slug)?;
+        let q = store::banks::question_of(&m, &slug_of(m.bank_id))?;
         questions.push((m, q));
     }
 
