@@ -98,8 +98,9 @@ async fn an_organiser_sets_up_and_runs_a_contest_from_the_console() {
     s.click("#part-save").await;
     s.find("#part-questions #draw-submit").await;
 
-    // three questions drawn, the seed shown
+    // three single-choice questions drawn, the seed shown
     s.fill("#draw-form .q-count", "3").await;
+    s.js("document.querySelector('#draw-form .q-type').value = 'single'; return true").await;
     s.click("#draw-submit").await;
     s.wait_text("#draw-seed", "Hạt giống", 10).await;
     s.wait_js("return document.querySelectorAll('#part-question-list > .qrow').length === 3", 10).await;
