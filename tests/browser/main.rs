@@ -8,10 +8,10 @@ mod harness;
 #[path = "../api/helpers.rs"]
 mod helpers;
 
+mod console;
 #[allow(dead_code)]
 #[path = "../api/fixtures.rs"]
 mod fixtures;
-mod console;
 mod pages;
 mod phone;
 mod projector;
