@@ -78,6 +78,20 @@ pub struct ServeSettings {
     #[arg(long, global = true, env = "HOITHI_WS_SILENCE_S", default_value_t = 45,
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub ws_silence_s: u64,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (repeatable, or a comma list
+    /// in the environment); from any other peer the header is ignored.
+    #[arg(long = "trusted-proxy", global = true, env = "HOITHI_TRUSTED_PROXY", value_delimiter = ',')]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Also serve `/metrics` without a token on this address (keep it private: localhost or
+    /// the monitoring network). On the main address `/metrics` needs an organiser's token.
+    #[arg(long, global = true, env = "HOITHI_METRICS_BIND")]
+    pub metrics_bind: Option<SocketAddr>,
+    /// The data directory (from the database settings): disk space, backups.
+    #[arg(skip = PathBuf::from("data"))]
+    pub data_dir: PathBuf,
+    /// The numbers of the sign-in and guessing limits (not flags; tests shorten them).
+    #[arg(skip)]
+    pub limits: crate::auth::ratelimit::Limits,
 }
 
 impl ServeSettings {
@@ -97,6 +111,10 @@ impl Default for ServeSettings {
             banks: PathBuf::from("question_banks"),
             workers: None,
             ws_silence_s: 45,
+            trusted_proxies: Vec::new(),
+            metrics_bind: None,
+            data_dir: PathBuf::from("data"),
+            limits: crate::auth::ratelimit::Limits::default(),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! hoithi: a server that runs study-campaign contests ("hội thi tìm hiểu") end to end.
 pub mod auth;
+pub mod backup;
 pub mod bank;
 pub mod cli;
 pub mod config;
@@ -8,6 +9,7 @@ pub mod domain;
 pub mod entities;
 pub mod error;
 pub mod live;
+pub mod monitor;
 pub mod routes;
 pub mod startup;
 pub mod store;

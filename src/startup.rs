@@ -31,14 +31,27 @@ pub struct AppState {
     pub openapi: Arc<String>,
     /// The live engines of the contests and their shared answer writer.
     pub hub: Arc<crate::live::Hub>,
-    /// Failed sign-ins and joins per IP address.
-    pub limiter: Arc<crate::auth::ratelimit::FailureLimiter>,
+    /// Failed sign-ins per (address, username) and per username.
+    pub signins: Arc<crate::auth::ratelimit::SignInLimiter>,
+    /// Wrong join codes and invitation tokens per address.
+    pub guesses: Arc<crate::auth::ratelimit::GuessLimiter>,
+    /// Answers stored, sampled every second, for the health strip's answers per second.
+    pub answer_rate: Arc<crate::monitor::RateWindow>,
+}
+
+impl AppState {
+    /// The client's address, through trusted proxies only.
+    pub fn client_ip(&self, req: &HttpRequest) -> std::net::IpAddr {
+        crate::auth::ratelimit::client_ip(req, &self.settings.trusted_proxies)
+    }
 }
 
 pub struct Application {
     port: u16,
     server: Server,
     pub state: AppState,
+    sampler: tokio::task::JoinHandle<()>,
+    metrics_server: Option<actix_web::dev::ServerHandle>,
 }
 
 /// What the first start printed (for the console and the tests).
@@ -50,7 +63,8 @@ pub struct Bootstrap {
 }
 
 impl Application {
-    pub async fn build(dbs: &DbSettings, settings: ServeSettings) -> anyhow::Result<(Self, Option<Bootstrap>)> {
+    pub async fn build(dbs: &DbSettings, mut settings: ServeSettings) -> anyhow::Result<(Self, Option<Bootstrap>)> {
+        settings.data_dir = dbs.data_dir.clone();
         // Claim the port first: a port in use should stop the start before anything is written.
         let listener = bind(&settings)?;
         let db = db::connect(dbs).await?;
@@ -84,9 +98,32 @@ impl Application {
             hub,
             db,
             keys: Arc::new(Keys::new(&secret)),
+            signins: Arc::new(crate::auth::ratelimit::SignInLimiter::new(settings.limits.clone())),
+            guesses: Arc::new(crate::auth::ratelimit::GuessLimiter::new(settings.limits.clone())),
+            answer_rate: Arc::default(),
             settings: Arc::new(settings),
             openapi: Arc::new(doc.to_json().context("cannot serialize the OpenAPI document")?),
-            limiter: Arc::default(),
+        };
+        crate::monitor::handle();
+        let sampler = {
+            let (hub, rate) = (Arc::downgrade(&state.hub), state.answer_rate.clone());
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+                while let Some(hub) = hub.upgrade() {
+                    rate.sample(hub.stored());
+                    drop(hub);
+                    tick.tick().await;
+                }
+            })
+        };
+        let metrics_server = match state.settings.metrics_bind {
+            Some(addr) => {
+                let server = metrics_server(addr, state.clone())?;
+                let handle = server.handle();
+                tokio::spawn(server);
+                Some(handle)
+            }
+            None => None,
         };
         let data = web::Data::new(state.clone());
         let workers =
@@ -115,13 +152,25 @@ impl Application {
                         Ok(res)
                     }
                 })
+                // Pages, scripts and JSON go out compressed when the browser asks (a phone on
+                // 3G gets the whole play page in a few tens of KB); a WebSocket upgrade is not.
+                .wrap(actix_web::middleware::Compress::default())
+                .wrap_fn(|req, srv| {
+                    let fut = srv.call(req);
+                    async move {
+                        let res = fut.await?;
+                        count_request(&res);
+                        Ok(res)
+                    }
+                })
+                .wrap(security_headers())
                 .wrap(TracingLogger::default())
         })
         .workers(workers)
         .shutdown_timeout(30)
         .listen(listener)?
         .run();
-        Ok((Self { port, server, state }, boot))
+        Ok((Self { port, server, state, sampler, metrics_server }, boot))
     }
 
     pub fn port(&self) -> u16 {
@@ -132,6 +181,10 @@ impl Application {
     /// Afterwards the live engines stop and the answer writer stores what it was given.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let res = self.server.await;
+        if let Some(m) = self.metrics_server {
+            m.stop(true).await;
+        }
+        self.sampler.abort();
         self.state.hub.shutdown().await;
         res
     }
@@ -149,6 +202,42 @@ fn bind(settings: &ServeSettings) -> anyhow::Result<TcpListener> {
             settings.bind
         )
     })
+}
+
+/// Counts the request by its route pattern (not its path, so ids do not make new series).
+fn count_request(res: &actix_web::dev::ServiceResponse) {
+    let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+    metrics::counter!(
+        crate::monitor::REQUESTS,
+        "route" => route,
+        "method" => res.request().method().as_str().to_owned(),
+        "status" => res.status().as_str().to_owned()
+    )
+    .increment(1);
+}
+
+/// `/metrics` without a token, on an address of its own (`--metrics-bind`).
+fn metrics_server(addr: std::net::SocketAddr, state: AppState) -> anyhow::Result<Server> {
+    let data = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        App::new().app_data(data.clone()).route("/metrics", web::get().to(routes::health::metrics_text))
+    })
+    .workers(1)
+    .disable_signals()
+    .bind(addr)
+    .map_err(|e| anyhow!("cannot listen on {addr} for metrics: {e} (choose another with --metrics-bind)"))?
+    .run();
+    Ok(server)
+}
+
+/// Headers on every response. `DefaultHeaders` adds each only where the handler set none,
+/// so a page that sets its own, stricter Content-Security-Policy keeps it; everything else
+/// (the JSON API, files, errors) gets one that forbids framing.
+fn security_headers() -> actix_web::middleware::DefaultHeaders {
+    actix_web::middleware::DefaultHeaders::new()
+        .add(("x-content-type-options", "nosniff"))
+        .add(("referrer-policy", "same-origin"))
+        .add(("content-security-policy", "frame-ancestors 'none'"))
 }
 
 /// Unknown routes answer in the API's error shape too.
@@ -188,4 +277,33 @@ async fn jwt_secret(db: &DatabaseConnection, settings: &ServeSettings) -> anyhow
     let s = base64::engine::general_purpose::STANDARD_NO_PAD.encode(bytes);
     store::settings::insert(db, "jwt_secret", &s).await?;
     Ok(s.into_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::{App, HttpResponse, test, web};
+
+    #[actix_web::test]
+    async fn a_page_keeps_its_own_policy_and_the_rest_get_the_default() {
+        const PAGE_CSP: &str = "default-src 'self'; frame-ancestors 'none'";
+        let app = test::init_service(
+            App::new()
+                .wrap(super::security_headers())
+                .route(
+                    "/page",
+                    web::get().to(|| async {
+                        HttpResponse::Ok().insert_header(("content-security-policy", PAGE_CSP)).finish()
+                    }),
+                )
+                .route("/api", web::get().to(HttpResponse::Ok)),
+        )
+        .await;
+        let res = test::call_service(&app, test::TestRequest::get().uri("/page").to_request()).await;
+        let csp: Vec<_> = res.headers().get_all("content-security-policy").collect();
+        assert_eq!(csp, [PAGE_CSP]);
+        assert_eq!(res.headers().get("x-content-type-options").unwrap(), "nosniff");
+        let res = test::call_service(&app, test::TestRequest::get().uri("/api").to_request()).await;
+        assert_eq!(res.headers().get("content-security-policy").unwrap(), "frame-ancestors 'none'");
+        assert_eq!(res.headers().get("referrer-policy").unwrap(), "same-origin");
+    }
 }

@@ -150,6 +150,7 @@ pub async fn resolve(state: &AppState, c: &Claims) -> Result<Caller, ApiError> {
             }))
         }
         Role::Organiser => Err(revoked()),
+        Role::Audience => Err(ApiError::forbidden("a projector link only follows the live screen (GET /api/live)")),
     }
 }
 
@@ -158,6 +159,7 @@ pub fn role_name(r: Role) -> &'static str {
         Role::Organiser => "organiser",
         Role::Judge => "judge",
         Role::Contestant => "contestant",
+        Role::Audience => "audience",
     }
 }
 

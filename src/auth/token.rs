@@ -23,6 +23,8 @@ pub enum Role {
     Organiser,
     Judge,
     Contestant,
+    /// The hall's projector: a view-only link that follows one contest's live screen.
+    Audience,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -104,6 +106,15 @@ impl Claims {
             jid: Some(judge_id),
             cid: Some(contest_id),
             ..Self::base(Role::Judge, TokenKind::Access, format!("judge:{judge_id}"), ver, JUDGE_S)
+        }
+    }
+
+    /// The projector link of a contest: it opens the live socket as the audience and
+    /// nothing else (every API call is refused). It lasts as long as a contestant's.
+    pub fn audience(contest_id: i32) -> Self {
+        Self {
+            cid: Some(contest_id),
+            ..Self::base(Role::Audience, TokenKind::Access, format!("projector:{contest_id}"), 0, CONTESTANT_S)
         }
     }
 

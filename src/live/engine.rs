@@ -23,10 +23,13 @@ use crate::error::{ApiError, ApiResult};
 use crate::now_ms;
 use crate::store;
 
-/// Who is looking: staff see everything, a team sees its own details.
+/// Who is looking: staff see everything, a team sees its own details, the audience (the
+/// hall's projector) sees what every phone sees and the live answer count, never a
+/// team's details or a closed question's points before the reveal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Viewer {
     Staff,
+    Audience,
     Team(i32),
 }
 
@@ -149,6 +152,7 @@ pub struct Engine {
     db: DatabaseConnection,
     contest_id: i32,
     contest_status: String,
+    contest_name: String,
     writer: mpsc::Sender<WriteReq>,
     back_tx: mpsc::UnboundedSender<Committed>,
     scores: Scores,
@@ -164,6 +168,8 @@ pub struct Engine {
     to_score: HashSet<i32>,
     board_dirty: bool,
     count_dirty: bool,
+    /// Teams whose answer to the open question changed since the last flush.
+    teams_answered: HashSet<i32>,
     last_countdown: i64,
     revoked: HashSet<i32>,
 }
@@ -185,6 +191,7 @@ impl Engine {
             db,
             contest_id,
             contest_status: contest.status,
+            contest_name: contest.name,
             writer,
             back_tx,
             scores,
@@ -197,6 +204,7 @@ impl Engine {
             to_score: HashSet::new(),
             board_dirty: false,
             count_dirty: false,
+            teams_answered: HashSet::new(),
             last_countdown: 0,
             revoked: HashSet::new(),
         };
@@ -358,7 +366,10 @@ impl Engine {
             }
             Cmd::Closed { reply } => {
                 match store::live::contest(&self.db, self.contest_id).await {
-                    Ok(Some(c)) => self.contest_status = c.status,
+                    Ok(Some(c)) => {
+                        self.contest_status = c.status;
+                        self.contest_name = c.name;
+                    }
                     Ok(None) => {}
                     Err(e) => {
                         tracing::error!(error = %e, contest = self.contest_id, "cannot read the contest's status")
@@ -446,6 +457,7 @@ impl Engine {
         StateView {
             contest_id: self.contest_id,
             contest_status: self.contest_status.clone(),
+            contest_name: self.contest_name.clone(),
             part: self.part_view(),
             question,
             my_answer,
@@ -465,6 +477,10 @@ impl Engine {
         let mut out = vec![Event::State { state: Box::new(self.state(viewer)) }.frame()];
         match viewer {
             Viewer::Staff => out.push(Event::Scoreboard { board: self.scores.board(true) }.frame()),
+            Viewer::Audience => {
+                let public = self.phone_board().public_frame();
+                out.push(public);
+            }
             Viewer::Team(t) => {
                 let pb = self.phone_board();
                 out.push(pb.public_frame());
@@ -493,6 +509,7 @@ impl Engine {
     fn scoreboard_json(&mut self, viewer: Viewer) -> Value {
         match viewer {
             Viewer::Staff => json!({ "board": self.scores.board(true) }),
+            Viewer::Audience => json!({ "rows": Scores::public_rows(&self.phone_board().board) }),
             Viewer::Team(t) => {
                 let pb = self.phone_board();
                 json!({ "rows": Scores::public_rows(&pb.board), "team": team_score(&pb.index, &pb.results, t) })
@@ -518,20 +535,42 @@ impl Engine {
             let phones_due = now - self.last_countdown >= COUNTDOWN_EVERY_MS;
             if self.count_dirty || phones_due {
                 let deadline_at = q.deadline_at.unwrap_or(now);
-                let frame = Event::Countdown {
+                let (answered_teams, answered) = match &self.running {
+                    Some(r) => {
+                        let mut ids: Vec<i32> = r.team_answer.keys().copied().collect();
+                        ids.sort_unstable();
+                        (ids.len(), ids)
+                    }
+                    None => (0, vec![]),
+                };
+                let countdown = |answered| Event::Countdown {
                     question_id: q.id,
                     deadline_at,
                     remaining_ms: (deadline_at - now).max(0),
-                    answered_teams: self.running.as_ref().map_or(0, |r| r.team_answer.len()),
+                    answered_teams,
                     total_teams: self.scores.teams.len(),
-                }
-                .frame();
+                    answered,
+                };
+                let public = countdown(None).frame();
+                self.out.staff.push(countdown(Some(answered)).frame());
+                self.out.audience.push(public.clone());
                 self.count_dirty = false;
                 if phones_due {
-                    self.out.all(frame);
+                    self.out.phones.push(public);
                     self.last_countdown = now;
-                } else {
-                    self.out.staff.push(frame);
+                }
+            }
+        }
+        if !self.teams_answered.is_empty() {
+            let teams = std::mem::take(&mut self.teams_answered);
+            if self.fan.counts.phones.load(Relaxed) > 0
+                && let Some(run) = &self.running
+            {
+                for t in teams {
+                    if let Some(a) = run.team_answer.get(&t) {
+                        let f = Event::TeamAnswer { answer: a.clone() }.frame();
+                        self.out.teams.entry(t).or_default().push(f);
+                    }
                 }
             }
         }
@@ -544,9 +583,16 @@ impl Engine {
             if counts.phones.load(Relaxed) > 0 {
                 let pb = self.phone_board();
                 let public = pb.public_frame();
-                let teams = pb.board.rows.iter().map(|r| (r.team_id, pb.team_frame(r.team_id))).collect();
-                self.out.phones.push(public);
-                self.out.teams = teams;
+                let teams: Vec<(i32, Frame)> =
+                    pb.board.rows.iter().map(|r| (r.team_id, pb.team_frame(r.team_id))).collect();
+                self.out.phones.push(public.clone());
+                self.out.audience.push(public);
+                for (t, f) in teams {
+                    self.out.teams.entry(t).or_default().push(f);
+                }
+            } else if counts.audience.load(Relaxed) > 0 {
+                let public = self.phone_board().public_frame();
+                self.out.audience.push(public);
             }
         }
     }
@@ -794,6 +840,7 @@ impl Engine {
         if let Some(run) = &mut self.running {
             run.current = Some(next);
             run.team_answer.clear();
+            self.teams_answered.clear();
             run.announced = get_ready == 0;
         }
         if get_ready > 0 {
@@ -817,7 +864,11 @@ impl Engine {
         if let Some(run) = &mut self.running {
             run.announced = true;
         }
-        self.send_all(Event::Closed { question_id: row.id, closed_at: now });
+        let distribution = match &self.running {
+            Some(r) => distribution(r.team_answer.values().map(|a| &a.response)),
+            None => vec![],
+        };
+        self.send_all(Event::Closed { question_id: row.id, closed_at: now, distribution });
         self.to_score.insert(row.id);
         self.score_ready().await;
         // The board after a close is what the hall waits for: send it now, not at the
@@ -858,13 +909,7 @@ impl Engine {
         row.revealed_at = Some(now);
         self.commit_question(row.clone(), actor, "question_reveal", json!({ "question_id": row.id })).await?;
         let Some(question) = self.scores.questions.get(&row.id).and_then(|s| s.question.clone()) else { return Ok(()) };
-        let mut dist: HashMap<String, usize> = HashMap::new();
-        for a in super::scores::counted(&answers) {
-            *dist.entry(response_key(&a.response)).or_default() += 1;
-        }
-        let mut distribution: Vec<(String, usize)> = dist.into_iter().collect();
-        distribution.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        distribution.truncate(20);
+        let distribution = distribution(super::scores::counted(&answers).iter().map(|a| &a.response));
         self.send_all(Event::Revealed {
             question_id: row.id,
             solution: serde_json::to_value(&question.solution).unwrap_or(Value::Null),
@@ -1128,6 +1173,7 @@ impl Engine {
                             },
                         );
                         self.count_dirty = true;
+                        self.teams_answered.insert(m.team_id);
                     }
                 }
                 for w in waiters {
@@ -1176,6 +1222,18 @@ impl TeamIndex {
 fn team_score(index: &TeamIndex, results: &HashMap<i32, Vec<TeamResult>>, team_id: i32) -> Event {
     let (rank, total) = index.0.get(&team_id).copied().unwrap_or((0, 0.0));
     Event::TeamScore { team_id, total, rank, results: results.get(&team_id).cloned().unwrap_or_default() }
+}
+
+/// How many teams gave each answer, most given first (at most 20 kinds).
+fn distribution<'a>(responses: impl Iterator<Item = &'a Response>) -> Vec<(String, usize)> {
+    let mut dist: HashMap<String, usize> = HashMap::new();
+    for r in responses {
+        *dist.entry(response_key(r)).or_default() += 1;
+    }
+    let mut out: Vec<(String, usize)> = dist.into_iter().collect();
+    out.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    out.truncate(20);
+    out
 }
 
 /// How an answer shows in the reveal's distribution.

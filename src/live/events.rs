@@ -75,6 +75,7 @@ pub struct QuestionView {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct StateView {
     pub contest_id: i32,
+    pub contest_name: String,
     pub contest_status: String,
     pub part: Option<PartView>,
     pub question: Option<QuestionView>,
@@ -140,6 +141,9 @@ pub enum Event {
         remaining_ms: i64,
         answered_teams: usize,
         total_teams: usize,
+        /// Staff only: which teams have answered (the console shows them team by team).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        answered: Option<Vec<i32>>,
     },
     Paused {
         question_id: i32,
@@ -150,9 +154,13 @@ pub enum Event {
         question_id: i32,
         deadline_at: i64,
     },
+    /// Answering is over. `distribution` counts the teams' last answers (answer key →
+    /// teams); it says nothing of which is right, that comes with `revealed`.
     Closed {
         question_id: i32,
         closed_at: i64,
+        #[serde(default)]
+        distribution: Vec<(String, usize)>,
     },
     Revealed {
         question_id: i32,
@@ -181,6 +189,11 @@ pub enum Event {
     },
     Ack {
         ack: Ack,
+    },
+    /// To a team's phones: the answer of the team that counts now (the last one stored),
+    /// so every member sees what a teammate chose.
+    TeamAnswer {
+        answer: TeamAnswer,
     },
     Error {
         error: Value,

@@ -5,7 +5,7 @@
 //! phones, so the cost per socket is what sets how long the last phone waits:
 //! - a frame is serialized once by the engine and the same bytes go to every socket;
 //! - no task per socket wakes up to forward it (the socket's own task only reads);
-//! - staff sockets (console, judges, projector) are written first, as soon as a post arrives;
+//! - staff and audience sockets (console, judges, projector) are written first, as soon as a post arrives;
 //! - phones are written in chunks with a yield between them, so answers arriving during a
 //!   burst are read and acknowledged between chunks instead of after the whole burst;
 //! - everything the engine decides in one step (say `closed`, the public board and each
@@ -53,17 +53,20 @@ pub struct Conn {
 #[derive(Default)]
 pub struct Post {
     pub staff: Vec<Frame>,
+    /// The hall's projector: what the audience may see (the public board, no team's details).
+    pub audience: Vec<Frame>,
     pub phones: Vec<Frame>,
-    pub teams: HashMap<i32, Frame>,
+    pub teams: HashMap<i32, Vec<Frame>>,
 }
 
 impl Post {
     pub fn is_empty(&self) -> bool {
-        self.staff.is_empty() && self.phones.is_empty() && self.teams.is_empty()
+        self.staff.is_empty() && self.audience.is_empty() && self.phones.is_empty() && self.teams.is_empty()
     }
 
     pub fn all(&mut self, f: Frame) {
         self.staff.push(f.clone());
+        self.audience.push(f.clone());
         self.phones.push(f);
     }
 
@@ -92,6 +95,7 @@ enum Job {
 #[derive(Debug, Default)]
 pub struct Counts {
     pub staff: AtomicUsize,
+    pub audience: AtomicUsize,
     pub phones: AtomicUsize,
 }
 
@@ -233,7 +237,7 @@ impl Task {
                     return true;
                 }
                 match conn.viewer {
-                    Viewer::Staff => {
+                    Viewer::Staff | Viewer::Audience => {
                         self.staff.insert(id, conn);
                     }
                     Viewer::Team(_) => {
@@ -261,10 +265,14 @@ impl Task {
             }
             Job::Post(post) => {
                 self.seq += 1;
-                if !post.staff.is_empty() {
+                if !post.staff.is_empty() || !post.audience.is_empty() {
                     let mut dropped = vec![];
                     for (id, conn) in &mut self.staff {
-                        if !write_all(&mut conn.session, &post.staff) {
+                        let frames = match conn.viewer {
+                            Viewer::Audience => &post.audience,
+                            _ => &post.staff,
+                        };
+                        if !write_all(&mut conn.session, frames) {
                             dropped.push(*id);
                         }
                     }
@@ -315,7 +323,9 @@ impl Task {
     }
 
     fn count(&self) {
-        self.counts.staff.store(self.staff.len(), Ordering::Relaxed);
+        let audience = self.staff.values().filter(|c| c.viewer == Viewer::Audience).count();
+        self.counts.staff.store(self.staff.len() - audience, Ordering::Relaxed);
+        self.counts.audience.store(audience, Ordering::Relaxed);
         self.counts.phones.store(self.slot_of.len(), Ordering::Relaxed);
     }
 
@@ -346,7 +356,7 @@ impl Task {
                 .active
                 .iter()
                 .filter(|a| i < a.len && a.left > 0 && since < a.seq)
-                .flat_map(|a| a.post.phones.iter().chain(a.post.teams.get(&team)));
+                .flat_map(|a| a.post.phones.iter().chain(a.post.teams.get(&team).into_iter().flatten()));
             if !write_all(&mut slot.conn.session, frames) {
                 slow.push(i);
             }
@@ -358,6 +368,7 @@ impl Task {
         }
         self.active.retain(|a| {
             if a.left == 0 {
+                metrics::histogram!(crate::monitor::FANOUT_SECONDS).record(a.t0.elapsed().as_secs_f64());
                 tracing::debug!(phones = a.len, took_ms = a.t0.elapsed().as_secs_f64() * 1e3, "post written");
             }
             a.left > 0

@@ -93,7 +93,9 @@ impl Handle {
     }
 
     pub async fn answer(&self, by: Answerer, req: AnswerRequest) -> ApiResult<Ack> {
-        self.call(|reply| Cmd::Answer { by, req, reply }).await?
+        let r = self.call(|reply| Cmd::Answer { by, req, reply }).await.and_then(|r| r);
+        crate::monitor::count_answer(&r);
+        r
     }
 
     /// Registers an open socket: it gets a snapshot, then every event after it.
@@ -132,6 +134,21 @@ impl Handle {
     pub async fn set_tie_breakers(&self, actor: &str, ties: Vec<TieBreak>) -> ApiResult<()> {
         self.call(|reply| Cmd::SetTies { actor: actor.to_owned(), ties, reply }).await?
     }
+}
+
+/// A reading of the live side (see [`Hub::observe`]).
+#[derive(Debug, Clone, Default)]
+pub struct LiveNumbers {
+    pub engines: usize,
+    pub staff_sockets: usize,
+    pub phone_sockets: usize,
+    pub engine_queue: usize,
+    pub writer_queue: usize,
+    /// Answers stored since start.
+    pub stored: u64,
+    pub last_commit_at_ms: Option<i64>,
+    pub last_commit_ms: f64,
+    pub storage_ok: bool,
 }
 
 /// Every contest's engine, and the writer they share.
@@ -216,6 +233,38 @@ impl Hub {
     pub fn writer_stats(&self) -> (u64, u64) {
         use std::sync::atomic::Ordering::Relaxed;
         (self.stats.batches.load(Relaxed), self.stats.answers.load(Relaxed))
+    }
+
+    /// Answers stored since start.
+    pub fn stored(&self) -> u64 {
+        self.stats.stored.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// What the live side is doing now: sockets, queues, the writer's last commit.
+    pub async fn observe(&self) -> LiveNumbers {
+        use std::sync::atomic::Ordering::Relaxed;
+        let mut n = LiveNumbers {
+            stored: self.stats.stored.load(Relaxed),
+            last_commit_at_ms: Some(self.stats.last_commit_at_ms.load(Relaxed)).filter(|t| *t > 0),
+            last_commit_ms: self.stats.last_commit_us.load(Relaxed) as f64 / 1e3,
+            storage_ok: !self.stats.failing.load(Relaxed),
+            ..LiveNumbers::default()
+        };
+        for (h, task) in self.engines.lock().await.values() {
+            if task.is_finished() {
+                continue;
+            }
+            n.staff_sockets += h.fan.counts.staff.load(Relaxed);
+            n.phone_sockets += h.fan.counts.phones.load(Relaxed);
+            n.engine_queue += h.tx.max_capacity() - h.tx.capacity();
+            n.engines += 1;
+        }
+        if let Ok(w) = self.writer.lock()
+            && let Some(tx) = w.as_ref()
+        {
+            n.writer_queue = tx.max_capacity() - tx.capacity();
+        }
+        n
     }
 
     /// Starts the engine of every running contest, with the deadlines it had.

@@ -5,7 +5,7 @@
 //! of commits instead of thousands.
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 
 use sea_orm::{DatabaseConnection, TransactionTrait};
 use tokio::sync::mpsc;
@@ -37,6 +37,13 @@ pub struct Committed {
 pub struct Stats {
     pub batches: AtomicU64,
     pub answers: AtomicU64,
+    /// Answers of the commits that succeeded.
+    pub stored: AtomicU64,
+    /// When the last commit ended (Unix ms), and how long it took (µs).
+    pub last_commit_at_ms: AtomicI64,
+    pub last_commit_us: AtomicU64,
+    /// False since a commit failed, until one succeeds again.
+    pub failing: AtomicBool,
 }
 
 /// Batches committing at once. SQLite has one writer, so one lane; PostgreSQL commits
@@ -71,8 +78,9 @@ pub fn spawn(db: DatabaseConnection, stats: Arc<Stats>) -> (mpsc::Sender<WriteRe
             stats.batches.fetch_add(1, Ordering::Relaxed);
             stats.answers.fetch_add(batch.len() as u64, Ordering::Relaxed);
             let db = db.clone();
+            let stats = stats.clone();
             committing.spawn(async move {
-                commit(&db, &mut batch).await;
+                commit(&db, &mut batch, &stats).await;
                 drop(lane);
             });
             while committing.try_join_next().is_some() {}
@@ -171,7 +179,7 @@ async fn own_connection(db: DatabaseConnection) -> DatabaseConnection {
     }
 }
 
-async fn commit(db: &DatabaseConnection, batch: &mut Vec<WriteReq>) {
+async fn commit(db: &DatabaseConnection, batch: &mut Vec<WriteReq>, stats: &Stats) {
     let rows: Vec<NewAnswer> = batch.iter().map(|r| r.answer.clone()).collect();
     let t0 = std::time::Instant::now();
     // How long the oldest answer of the batch waited since the engine received it.
@@ -186,6 +194,21 @@ async fn commit(db: &DatabaseConnection, batch: &mut Vec<WriteReq>) {
             other => break other,
         }
     };
+    let took = t0.elapsed();
+    metrics::histogram!(crate::monitor::COMMIT_BATCH).record(rows.len() as f64);
+    metrics::histogram!(crate::monitor::COMMIT_SECONDS).record(took.as_secs_f64());
+    stats.last_commit_at_ms.store(crate::now_ms(), Ordering::Relaxed);
+    stats.last_commit_us.store(took.as_micros() as u64, Ordering::Relaxed);
+    match &outcome {
+        Ok(_) => {
+            stats.stored.fetch_add(rows.len() as u64, Ordering::Relaxed);
+            stats.failing.store(false, Ordering::Relaxed);
+        }
+        Err(e) => {
+            stats.failing.store(true, Ordering::Relaxed);
+            tracing::error!(error = %e, answers = rows.len(), "a batch of answers could not be stored");
+        }
+    }
     tracing::debug!(
         answers = rows.len(),
         waited_ms,

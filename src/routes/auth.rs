@@ -38,12 +38,12 @@ pub struct TokenResponse {
 #[post("/api/auth/login")]
 #[tracing::instrument(skip_all, fields(username = %body.username))]
 async fn login(state: web::Data<AppState>, req: HttpRequest, body: Json<LoginRequest>) -> ApiResult<HttpResponse> {
-    // Failed sign-ins are limited per address; the check comes first so that a guesser
-    // learns nothing once limited.
-    let ip = req.peer_addr().map(|a| a.ip());
-    state.limiter.check(ip)?;
+    // Failed sign-ins are limited per (address, username); the check comes first so that a
+    // guesser learns nothing while waiting.
+    let ip = state.client_ip(&req);
+    state.signins.check(ip, &body.username)?;
     let wrong = || {
-        state.limiter.fail(ip);
+        state.signins.fail(ip, &body.username);
         ApiError::unauthorized("wrong_credentials", "wrong username or password")
     };
     let user = store::accounts::user_by_name(&state.db, &body.username).await?;
@@ -59,6 +59,7 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, body: Json<LoginReq
         "judge" => Claims::judge_account(user.id, user.token_version),
         _ => return Err(wrong()),
     };
+    state.signins.succeed(ip, &body.username);
     let refresh_token = match claims.role {
         Role::Organiser => {
             Some(state.keys.sign(&Claims::organiser(user.id, user.token_version, TokenKind::Refresh))?)

@@ -53,23 +53,17 @@ pub struct JoinLanding {
     pub team_unit: String,
 }
 
-fn peer_ip(req: &HttpRequest) -> Option<std::net::IpAddr> {
-    req.peer_addr().map(|a| a.ip())
-}
-
-/// The team of a typed code; a wrong code counts against the caller's address, and
-/// once the address has too many, it is answered 429 instead.
+/// The team of a typed code. A wrong code spends one of the caller's address's guesses;
+/// while it has none left, every code from it is answered 429, the right ones too.
 async fn team_of_code(state: &AppState, req: &HttpRequest, raw: &str) -> ApiResult<(teams::Model, contests::Model)> {
+    let ip = state.client_ip(req);
+    state.guesses.check(ip)?;
     let found = match normalize_join_code(raw) {
         Some(code) => store::teams::by_code(&state.db, &code).await?,
         None => None,
     };
     found.ok_or_else(|| {
-        let ip = peer_ip(req);
-        if let Err(limited) = state.limiter.check(ip) {
-            return limited;
-        }
-        state.limiter.fail(ip);
+        state.guesses.fail(ip);
         ApiError::not_found(format!("no team has the join code {:?}; check the code on the team card", raw.trim()))
     })
 }

@@ -259,10 +259,10 @@ pub struct JudgeSession {
     (status = 409, description = "already used, or the contest is closed"), (status = 429)))]
 #[post("/api/judges/accept")]
 async fn accept(state: web::Data<AppState>, req: HttpRequest, body: Json<AcceptInvite>) -> ApiResult<HttpResponse> {
-    let ip = req.peer_addr().map(|a| a.ip());
-    state.limiter.check(ip)?;
+    let ip = state.client_ip(&req);
+    state.guesses.check(ip)?;
     let Some(j) = store::judges::by_invite_hash(&state.db, &hash_invite(body.token.trim())).await? else {
-        state.limiter.fail(ip);
+        state.guesses.fail(ip);
         return Err(ApiError::unauthorized("invite_unknown", "this invitation link is not valid"));
     };
     let c = contest_or_404(&state, j.contest_id).await?;

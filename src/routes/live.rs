@@ -9,6 +9,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::auth::token::{Claims, Role};
 use crate::auth::{self as extract, Caller, Contestant, Organiser};
 use crate::domain::ranking::{Board, TieBreak};
 use crate::error::{ApiError, ApiResult};
@@ -35,6 +36,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(adjust)
         .service(audit)
         .service(tie_breakers)
+        .service(projector_link)
         .service(live_ws);
 }
 
@@ -323,6 +325,9 @@ async fn live_ws(
         .ok_or_else(|| ApiError::unauthorized("token_missing", "sign in first: no bearer token was sent"))?;
     let mark = state.hub.revocation_mark();
     let claims = state.keys.verify(&token)?;
+    if claims.role == Role::Audience {
+        return audience_ws(req, body, &state, claims.cid.unwrap_or_default()).await;
+    }
     let caller = extract::resolve(&state, &claims).await?;
     let (contest_id, who) = match &caller {
         Caller::Contestant(c) => (
@@ -353,4 +358,61 @@ async fn live_ws(
     let ctx = session::Ctx { handle: h, viewer: v, who, id, kick, silence_limit: state.settings.ws_silence() };
     actix_web::rt::spawn(session::run(session, stream, ctx));
     Ok(res)
+}
+
+/// The projector's socket: the audience's view of one contest, with no one behind it to
+/// revoke (the link shows only what the hall sees anyway).
+async fn audience_ws(
+    req: HttpRequest,
+    body: web::Payload,
+    state: &AppState,
+    contest_id: i32,
+) -> ApiResult<HttpResponse> {
+    if store::live::contest(&state.db, contest_id).await?.is_none() {
+        return Err(ApiError::not_found(format!("no contest {contest_id}")));
+    }
+    let h = state.hub.handle(contest_id).await?;
+    let (res, session, stream) = actix_ws::handle(&req, body)
+        .map_err(|e| ApiError::bad_request("not_a_websocket", format!("open this URL as a WebSocket: {e}")))?;
+    let id = state.hub.socket_id();
+    let (kick_tx, kick) = tokio::sync::oneshot::channel();
+    let holder = Holder { contest_id, ..Holder::default() };
+    h.subscribe(id, Conn { session: session.clone(), viewer: Viewer::Audience, holder, kick: kick_tx }).await?;
+    let ctx = session::Ctx {
+        handle: h,
+        viewer: Viewer::Audience,
+        who: None,
+        id,
+        kick,
+        silence_limit: state.settings.ws_silence(),
+    };
+    actix_web::rt::spawn(session::run(session, stream, ctx));
+    Ok(res)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProjectorLink {
+    /// A view-only token: it opens `GET /api/live` as the audience and nothing else.
+    pub token: String,
+    /// The projector page with the token in the fragment (never sent to a server or a log).
+    pub path: String,
+    pub expires_at: i64,
+}
+
+/// The hall's projector link: the live screen as the audience sees it (no join codes, no
+/// answer before the reveal, no team's details), for a laptop that holds no organiser power.
+#[utoipa::path(tag = "live", params(("cid" = i32, Path)), responses((status = 200, body = ProjectorLink)), security(("bearer" = [])))]
+#[post("/api/contests/{cid}/projector")]
+async fn projector_link(state: web::Data<AppState>, _o: Organiser, path: web::Path<i32>) -> ApiResult<HttpResponse> {
+    let cid = path.into_inner();
+    if store::live::contest(&state.db, cid).await?.is_none() {
+        return Err(ApiError::not_found(format!("no contest {cid}")));
+    }
+    let claims = Claims::audience(cid);
+    let token = state.keys.sign(&claims)?;
+    Ok(HttpResponse::Ok().json(ProjectorLink {
+        path: format!("/projector/{cid}#token={token}"),
+        token,
+        expires_at: claims.exp * 1000,
+    }))
 }

@@ -51,6 +51,7 @@ pub fn test_settings() -> ServeSettings {
         banks: std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/question_banks")),
         workers: Some(2),
         ws_silence_s: 45,
+        ..ServeSettings::default()
     }
 }
 
@@ -65,7 +66,8 @@ pub async fn spawn_app_with(settings: ServeSettings) -> TestApp {
     start(db_url, dir, settings).await
 }
 
-async fn start(db_url: String, dir: tempfile::TempDir, settings: ServeSettings) -> TestApp {
+async fn start(db_url: String, dir: tempfile::TempDir, mut settings: ServeSettings) -> TestApp {
+    settings.data_dir = dir.path().to_owned();
     let db = hoithi::db::connect_url(&db_url, Some(dir.path())).await.expect("connect");
     let (app, _) = Application::build_with_db(db, settings).await.expect("build app");
     let port = app.port();

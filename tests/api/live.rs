@@ -16,24 +16,24 @@ use tokio_tungstenite::tungstenite::Message;
 use crate::fixtures::{create_contest, create_part, create_team, join, set_part_questions};
 use crate::helpers::{TestApp, Ws, spawn_app, ws_send, ws_until};
 
-struct Member {
-    token: String,
+pub(crate) struct Member {
+    pub(crate) token: String,
 }
 
-struct Team {
-    id: i32,
-    members: Vec<Member>,
+pub(crate) struct Team {
+    pub(crate) id: i32,
+    pub(crate) members: Vec<Member>,
 }
 
-struct Fixture {
-    cid: i32,
-    pid: i32,
-    admin: String,
-    teams: Vec<Team>,
-    questions: Vec<i32>,
+pub(crate) struct Fixture {
+    pub(crate) cid: i32,
+    pub(crate) pid: i32,
+    pub(crate) admin: String,
+    pub(crate) teams: Vec<Team>,
+    pub(crate) questions: Vec<i32>,
 }
 
-fn question(i: usize, solution: Solution, time_limit_s: u32) -> Question {
+pub(crate) fn question(i: usize, solution: Solution, time_limit_s: u32) -> Question {
     let options = match &solution {
         Solution::Single { .. } | Solution::Multiple { .. } => {
             vec!["Phương án A".into(), "Phương án B".into(), "Phương án C".into(), "Phương án D".into()]
@@ -89,7 +89,7 @@ fn bank_input(q: &Question) -> Value {
 /// into an organiser's bank (created by a CSV import, then `POST /api/banks/{id}/questions`)
 /// and are assigned with `PUT .../parts/{pid}/questions`; the part keeps each question's
 /// own time limit (`time_per_question_s: 0`).
-async fn seed(
+pub(crate) async fn seed(
     app: &TestApp,
     n_teams: usize,
     members: usize,
@@ -148,7 +148,7 @@ async fn seed(
 }
 
 impl Fixture {
-    async fn control(&self, app: &TestApp, what: &str) -> Value {
+    pub(crate) async fn control(&self, app: &TestApp, what: &str) -> Value {
         let path = match what {
             "start" | "finish" => format!("/api/contests/{}/parts/{}/{what}", self.cid, self.pid),
             _ => format!("/api/contests/{}/live/{what}", self.cid),
@@ -158,7 +158,7 @@ impl Fixture {
         body
     }
 
-    fn member(&self, team: usize, m: usize) -> &Member {
+    pub(crate) fn member(&self, team: usize, m: usize) -> &Member {
         &self.teams[team].members[m]
     }
 
@@ -1305,4 +1305,84 @@ async fn every_socket_gets_each_event_once_and_in_order_across_chunks_and_bursts
         let rest = drain(ws, 500).await;
         assert!(rest.iter().all(|v| v["type"] != "question_opened" && v["type"] != "part_started"), "{rest:?}");
     }
+}
+
+/// The projector link follows the contest as the audience: the question and the live
+/// answer count, the distribution at the close, the public board; never the answer before
+/// the reveal, a team's details or the staff board, and no API call at all. Teammates see
+/// each other's answer; the console sees which teams answered.
+#[tokio::test]
+async fn the_projector_sees_what_the_audience_may_and_teammates_see_each_others_answer() {
+    let app = spawn_app().await;
+    let qs = vec![question(1, Solution::Single { option: 1 }, 60), question(2, Solution::Single { option: 0 }, 60)];
+    let f = seed(&app, 2, 2, json!({}), "last_answer", qs).await;
+    let (s, link) = app.post(&format!("/api/contests/{}/projector", f.cid), Some(&f.admin), json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{link}");
+    let token = link["token"].as_str().unwrap().to_owned();
+    assert_eq!(link["path"], format!("/projector/{}#token={token}", f.cid));
+    // The view-only token opens nothing but the live socket.
+    for path in [format!("/api/contests/{}", f.cid), format!("/api/contests/{}/scoreboard", f.cid), "/api/me".into()] {
+        let (s, b) = app.get(&path, Some(&token)).await;
+        assert!(s == StatusCode::FORBIDDEN || s == StatusCode::UNAUTHORIZED, "{path}: {s} {b}");
+    }
+    let mut projector = app.ws(&token).await;
+    let first = ws_until(&mut projector, 5, |v| v["type"] == "state").await;
+    assert_eq!(first["state"]["contest_name"], "Hội thi tìm hiểu chuyên đề");
+    ws_until(&mut projector, 5, |v| v["type"] == "public_scoreboard").await;
+    let mut console = app.ws(&format!("{}&contest_id={}", f.admin, f.cid)).await;
+    let mut mate = app.ws(&f.member(0, 1).token).await;
+    ws_until(&mut mate, 5, |v| v["type"] == "state").await;
+    let mut phone = app.ws(&f.member(0, 0).token).await;
+    ws_until(&mut phone, 5, |v| v["type"] == "state").await;
+
+    f.control(&app, "start").await;
+    f.control(&app, "next").await;
+    let opened = ws_until(&mut projector, 5, |v| v["type"] == "question_opened").await;
+    assert_no_answer(&opened, "");
+    let qid = opened["question_id"].as_i64().unwrap() as i32;
+    let ack = answer_ws(&mut phone, qid, "p-1", json!({"choice": 2}), false).await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+    // The teammate learns what the team chose and who chose it.
+    let seen = ws_until(&mut mate, 5, |v| v["type"] == "team_answer").await;
+    assert_eq!(seen["answer"]["response"], json!({"choice": 2}));
+    assert_eq!(seen["answer"]["submission_id"], "p-1");
+    // The console learns which team answered; the projector only how many.
+    let c = ws_until(&mut console, 5, |v| v["type"] == "countdown" && v["answered_teams"] == 1).await;
+    assert_eq!(c["answered"], json!([f.teams[0].id]));
+    let p = ws_until(&mut projector, 5, |v| v["type"] == "countdown" && v["answered_teams"] == 1).await;
+    assert!(p.get("answered").is_none(), "{p}");
+    let (_, b) = answer_http(&app, &f, f.member(1, 0), qid, "p-2", json!({"choice": 1})).await;
+    assert_eq!(b["submission_id"], "p-2", "{b}");
+
+    f.control(&app, "close").await;
+    let closed = ws_until(&mut projector, 5, |v| v["type"] == "closed").await;
+    let mut dist = closed["distribution"].as_array().unwrap().clone();
+    dist.sort_by_key(|d| d[0].as_str().unwrap().to_owned());
+    assert_eq!(dist, vec![json!(["B", 1]), json!(["C", 1])]);
+    f.control(&app, "reveal").await;
+    let revealed = ws_until(&mut projector, 5, |v| v["type"] == "revealed").await;
+    assert!(!revealed["solution"].is_null(), "{revealed}");
+    let board = ws_until(&mut projector, 5, |v| {
+        v["type"] == "public_scoreboard" && v["rows"].as_array().is_some_and(|r| r.iter().any(|x| x["total"] != 0.0))
+    })
+    .await;
+    assert_eq!(board["rows"][0]["team_id"], f.teams[1].id, "{board}");
+    // Everything the projector got in the meantime: never the staff board, never a team's own frame.
+    for v in drain(&mut projector, 400).await {
+        assert!(!matches!(v["type"].as_str(), Some("scoreboard" | "team_score" | "team_answer" | "ack")), "{v}");
+    }
+    // A projector link of a contest that does not exist opens nothing.
+    let forged = hoithi::auth::Claims::audience(9_999);
+    let forged = app.state.keys.sign(&forged).unwrap();
+    let r = app
+        .client
+        .get(format!("{}/api/live?token={forged}", app.addr))
+        .header("Connection", "Upgrade")
+        .header("Upgrade", "websocket")
+        .header("Sec-WebSocket-Version", "13")
+        .header("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }

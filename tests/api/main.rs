@@ -8,12 +8,15 @@ mod banks;
 mod contests;
 #[allow(dead_code)] // shared by the contest tests
 mod fixtures;
+mod headers;
 mod health;
 #[allow(dead_code)] // shared helpers; not every test module uses all of them
 mod helpers;
 mod judges;
+mod limits;
 mod live;
 mod load;
+mod monitor;
 mod openapi;
 mod role_matrix;
 mod teams;

@@ -23,12 +23,32 @@ fn route_macros(dir: &Path, out: &mut Vec<(String, String, String)>) {
             let line = line.trim();
             for m in ["get", "post", "put", "patch", "delete"] {
                 if let Some(rest) = line.strip_prefix(&format!("#[{m}(\"")) {
-                    let route = rest.split('"').next().unwrap().to_owned();
+                    let route = rest.split('"').next().unwrap();
+                    // `{file:.*}` is documented as `{file}`.
+                    let route = regex_free(route);
                     out.push((m.to_owned(), route, path.display().to_string()));
                 }
             }
         }
     }
+}
+
+/// A route with its segments' patterns dropped: `/assets/{file:.*}` → `/assets/{file}`.
+fn regex_free(route: &str) -> String {
+    let mut out = String::new();
+    let mut skipping = false;
+    for ch in route.chars() {
+        match ch {
+            ':' if out.rfind('{') > out.rfind('}') => skipping = true,
+            '}' => {
+                skipping = false;
+                out.push(ch);
+            }
+            _ if skipping => {}
+            _ => out.push(ch),
+        }
+    }
+    out
 }
 
 #[tokio::test]

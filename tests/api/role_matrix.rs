@@ -51,11 +51,17 @@ pub fn rows() -> Vec<Row> {
     vec![
         row(M::GET, "/healthz", None, ANYONE),
         row(M::GET, "/readyz", None, ANYONE),
+        row(M::GET, "/metrics", None, ORG_ONLY),
+        row(M::GET, "/api/health/live", None, ORG_ONLY),
         row(M::GET, "/api/openapi.json", None, ANYONE),
         // embedded pages
         row(M::GET, "/", None, ANYONE),
         row(M::GET, "/join", None, ANYONE),
         row(M::GET, "/assets/{file}", None, ANYONE),
+        row(M::GET, "/play", None, ANYONE),
+        row(M::GET, "/console", None, ANYONE),
+        row(M::GET, "/judge", None, ANYONE),
+        row(M::GET, "/projector/{c}", None, ANYONE),
         row(M::GET, "/api/me", None, [401, 200, 200, 200, 200]),
         row(M::POST, "/api/auth/login", Json(json!({"username": "admin", "password": ADMIN_PASSWORD})), ANYONE),
         row(M::POST, "/api/auth/refresh", Json(json!({"refresh_token": "x.y.z"})), [401; 5]),
@@ -179,6 +185,7 @@ pub fn rows() -> Vec<Row> {
             [401, 403, 403, 403, 204],
         ),
         row(M::GET, "/api/contests/{c}/audit", None, ORG_ONLY),
+        row(M::POST, "/api/contests/{c}/projector", None, ORG_ONLY),
         row(M::GET, "/api/contests/{c}/answers", None, STAFF),
         // deletions of spare objects
         row(M::DELETE, "/api/contests/{c}/judges/{j_spare}", None, ORG_DELETES),

@@ -1,0 +1,11 @@
+//! Browser tests: the real server, real pages in headless Chromium. Screenshots of every
+//! step land in `target/screenshots/`; look at them.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[allow(dead_code)]
+mod harness;
+#[allow(dead_code)]
+#[path = "../api/helpers.rs"]
+mod helpers;
+
+mod pages;

@@ -1,0 +1,3 @@
+// The console screen.
+import { apply } from '/assets/shared/i18n.js';
+apply();

@@ -1,0 +1,3 @@
+// The judge screen.
+import { apply } from '/assets/shared/i18n.js';
+apply();
