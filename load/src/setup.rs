@@ -137,7 +137,27 @@ impl Api {
             .ok_or_else(|| anyhow!("the server has no question bank"))?;
         let qs = self.call(Method::GET, &format!("/api/banks/{bank}/questions"), None).await?;
         let all = qs.as_array().or_else(|| qs["questions"].as_array()).ok_or_else(|| anyhow!("no question list"))?;
-        let ids: Vec<i64> = all.iter().filter_map(|q| q["id"].as_i64()).take(n).collect();
+        // questions that answer each other (a shared group, an exclusion) may not meet in
+        // one contest: the server refuses such a choice, so pass over them
+        let strings = |v: &serde_json::Value| -> Vec<String> {
+            v.as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(String::from)).collect()).unwrap_or_default()
+        };
+        let mut taken: Vec<&serde_json::Value> = Vec::new();
+        for q in all {
+            if taken.len() == n {
+                break;
+            }
+            let (groups, excludes, qid) = (strings(&q["groups"]), strings(&q["excludes"]), &q["qid"]);
+            let clashes = taken.iter().any(|t| {
+                strings(&t["groups"]).iter().any(|g| groups.contains(g))
+                    || excludes.iter().any(|x| t["qid"] == x.as_str())
+                    || strings(&t["excludes"]).iter().any(|x| qid == x.as_str())
+            });
+            if !clashes {
+                taken.push(q);
+            }
+        }
+        let ids: Vec<i64> = taken.iter().filter_map(|q| q["id"].as_i64()).collect();
         anyhow::ensure!(ids.len() == n, "the bank has only {} questions", ids.len());
         Ok(ids)
     }
