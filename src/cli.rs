@@ -24,6 +24,9 @@ pub struct GlobalArgs {
     /// Log level or filter (RUST_LOG overrides).
     #[arg(long, global = true, env = "HOITHI_LOG", default_value = "info")]
     pub log: String,
+    /// `human` (the default) or `json`: one JSON object a line, for log collectors.
+    #[arg(long, global = true, env = "HOITHI_LOG_FORMAT", value_enum, default_value_t = crate::telemetry::LogFormat::Human)]
+    pub log_format: crate::telemetry::LogFormat,
     #[command(flatten)]
     pub db: DbSettings,
 }
@@ -37,6 +40,11 @@ pub enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Write a consistent copy of the database to FILE, also while a server runs
+    /// (SQLite: VACUUM INTO; PostgreSQL: pg_dump).
+    Backup { file: std::path::PathBuf },
+    /// Replace the database with the backup FILE; refused while a server uses the data.
+    Restore { file: std::path::PathBuf },
     /// Question banks: check, template, import, export.
     #[command(subcommand)]
     Bank(crate::bank::cli::BankCommand),
@@ -63,6 +71,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let conn = db::connect(&cli.global.db).await?;
             db::migrate(&conn).await?;
             println!("migrations applied to {}", db::redact(&cli.global.db.url()));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Backup { file } => {
+            let conn = db::connect(&cli.global.db).await?;
+            crate::backup::backup_to(&conn, &cli.global.db.url(), &file).await?;
+            println!("backup written to {}", file.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore { file } => {
+            crate::backup::restore(&cli.global.db, &file).await?;
+            println!("restored {} into {}", file.display(), db::redact(&cli.global.db.url()));
             Ok(ExitCode::SUCCESS)
         }
         Command::Bank(cmd) => crate::bank::cli::run(&cli.global.db, cmd).await,

@@ -86,12 +86,27 @@ pub struct ServeSettings {
     /// the monitoring network). On the main address `/metrics` needs an organiser's token.
     #[arg(long, global = true, env = "HOITHI_METRICS_BIND")]
     pub metrics_bind: Option<SocketAddr>,
+    /// While a contest runs, write a backup into `<data dir>/backups` this often (minutes;
+    /// 0: never); the last 12 are kept.
+    #[arg(long, global = true, env = "HOITHI_BACKUP_EVERY_MIN", default_value_t = 5.0,
+          value_parser = parse_minutes)]
+    pub backup_every_min: f64,
+    /// The database URL (from the database settings), for `pg_dump`.
+    #[arg(skip)]
+    pub database_url: Option<String>,
     /// The data directory (from the database settings): disk space, backups.
     #[arg(skip = PathBuf::from("data"))]
     pub data_dir: PathBuf,
     /// The numbers of the sign-in and guessing limits (not flags; tests shorten them).
     #[arg(skip)]
     pub limits: crate::auth::ratelimit::Limits,
+}
+
+fn parse_minutes(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(m) if m.is_finite() && (0.0..=24.0 * 60.0).contains(&m) => Ok(m),
+        _ => Err(format!("{s:?} is not a number of minutes from 0 (never) to 1440")),
+    }
 }
 
 impl ServeSettings {
@@ -113,6 +128,8 @@ impl Default for ServeSettings {
             ws_silence_s: 45,
             trusted_proxies: Vec::new(),
             metrics_bind: None,
+            backup_every_min: 5.0,
+            database_url: None,
             data_dir: PathBuf::from("data"),
             limits: crate::auth::ratelimit::Limits::default(),
         }

@@ -10,6 +10,7 @@ pub mod entities;
 pub mod error;
 pub mod live;
 pub mod monitor;
+pub mod results;
 pub mod routes;
 pub mod startup;
 pub mod store;

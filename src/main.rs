@@ -7,7 +7,7 @@ use hoithi::cli::{self, Cli};
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    hoithi::telemetry::init(&cli.global.log);
+    hoithi::telemetry::init_with(&cli.global.log, cli.global.log_format);
     match cli::run(cli).await {
         Ok(code) => code,
         Err(e) => {

@@ -51,6 +51,8 @@ pub struct Application {
     server: Server,
     pub state: AppState,
     sampler: tokio::task::JoinHandle<()>,
+    backups: Option<tokio::task::JoinHandle<()>>,
+    _data_lock: crate::backup::DataLock,
     metrics_server: Option<actix_web::dev::ServerHandle>,
 }
 
@@ -65,6 +67,7 @@ pub struct Bootstrap {
 impl Application {
     pub async fn build(dbs: &DbSettings, mut settings: ServeSettings) -> anyhow::Result<(Self, Option<Bootstrap>)> {
         settings.data_dir = dbs.data_dir.clone();
+        settings.database_url = Some(dbs.url());
         // Claim the port first: a port in use should stop the start before anything is written.
         let listener = bind(&settings)?;
         let db = db::connect(dbs).await?;
@@ -85,6 +88,9 @@ impl Application {
         settings: ServeSettings,
     ) -> anyhow::Result<(Self, Option<Bootstrap>)> {
         let port = listener.local_addr()?.port();
+        // Held while serving: `hoithi restore` refuses meanwhile. A server that is just
+        // stopping on the same data (a restart) is waited for a little.
+        let data_lock = crate::backup::lock_data_dir(&settings.data_dir, std::time::Duration::from_secs(10)).await?;
         db::migrate(&db).await?;
         crate::bank::load::load(&db, &settings.banks).await?;
         let boot = bootstrap_admin(&db, &settings).await?;
@@ -116,6 +122,11 @@ impl Application {
                 }
             })
         };
+        let backups = (state.settings.backup_every_min > 0.0).then(|| {
+            let every = std::time::Duration::from_secs_f64(state.settings.backup_every_min * 60.0);
+            let url = state.settings.database_url.clone().unwrap_or_default();
+            tokio::spawn(crate::backup::every(state.db.clone(), url, state.settings.data_dir.clone(), every))
+        });
         let metrics_server = match state.settings.metrics_bind {
             Some(addr) => {
                 let server = metrics_server(addr, state.clone())?;
@@ -170,7 +181,7 @@ impl Application {
         .shutdown_timeout(30)
         .listen(listener)?
         .run();
-        Ok((Self { port, server, state, sampler, metrics_server }, boot))
+        Ok((Self { port, server, state, sampler, backups, metrics_server, _data_lock: data_lock }, boot))
     }
 
     pub fn port(&self) -> u16 {
@@ -185,6 +196,9 @@ impl Application {
             m.stop(true).await;
         }
         self.sampler.abort();
+        if let Some(b) = self.backups {
+            b.abort();
+        }
         self.state.hub.shutdown().await;
         res
     }
@@ -205,7 +219,7 @@ fn bind(settings: &ServeSettings) -> anyhow::Result<TcpListener> {
 }
 
 /// Counts the request by its route pattern (not its path, so ids do not make new series).
-fn count_request(res: &actix_web::dev::ServiceResponse) {
+fn count_request<B>(res: &actix_web::dev::ServiceResponse<B>) {
     let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
     metrics::counter!(
         crate::monitor::REQUESTS,

@@ -39,7 +39,7 @@ fn not_found(name: &str) -> HttpResponse {
 }
 
 /// One embedded file, or 304 when the browser already holds this version.
-fn file(req: &HttpRequest, name: &str) -> HttpResponse {
+pub(crate) fn file(req: &HttpRequest, name: &str) -> HttpResponse {
     let Some(f) = Assets::get(name) else { return not_found(name) };
     let etag = format!("\"{}\"", hex(&f.metadata.sha256_hash()[..12]));
     let fresh = req
@@ -61,6 +61,35 @@ fn file(req: &HttpRequest, name: &str) -> HttpResponse {
         res.insert_header((header::CONTENT_TYPE, mime.as_ref()));
     }
     if fresh { res.finish() } else { res.body(f.data.into_owned()) }
+}
+
+/// An embedded page whose `marker` (an HTML comment in its `<head>`) is replaced by
+/// `head`, markup the caller built with every value escaped ([`escape`]). Served with the
+/// page's CSP and `no-cache`, without an ETag: it changes with the data.
+pub(crate) fn rendered(name: &str, marker: &str, head: &str, status: actix_web::http::StatusCode) -> HttpResponse {
+    let Some(f) = Assets::get(name) else { return not_found(name) };
+    let html = String::from_utf8_lossy(&f.data).replacen(marker, head, 1);
+    HttpResponse::build(status)
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header((header::CONTENT_SECURITY_POLICY, PAGE_CSP))
+        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+        .body(html)
+}
+
+/// Text made safe inside HTML text and double- or single-quoted attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn hex(bytes: &[u8]) -> String {

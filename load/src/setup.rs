@@ -137,28 +137,36 @@ impl Api {
             .ok_or_else(|| anyhow!("the server has no question bank"))?;
         let qs = self.call(Method::GET, &format!("/api/banks/{bank}/questions"), None).await?;
         let all = qs.as_array().or_else(|| qs["questions"].as_array()).ok_or_else(|| anyhow!("no question list"))?;
-        // questions that answer each other (a shared group, an exclusion) may not meet in
-        // one contest: the server refuses such a choice, so pass over them
-        let strings = |v: &serde_json::Value| -> Vec<String> {
-            v.as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(String::from)).collect()).unwrap_or_default()
+        // Questions that answer each other (a shared group, or one excluding the other)
+        // may not meet in a contest: take the first n that clash with none taken before.
+        let strings = |q: &Value, k: &str| -> Vec<String> {
+            q[k].as_array()
+                .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect())
+                .unwrap_or_default()
         };
-        let mut taken: Vec<&serde_json::Value> = Vec::new();
+        let mut ids = vec![];
+        let (mut groups, mut qids, mut excluded) = (vec![], vec![], vec![]);
         for q in all {
-            if taken.len() == n {
+            let (Some(id), Some(qid)) = (q["id"].as_i64(), q["qid"].as_str().or_else(|| q["question_id"].as_str()))
+            else {
+                continue;
+            };
+            let (g, x) = (strings(q, "groups"), strings(q, "excludes"));
+            let clash = g.iter().any(|g| groups.contains(g))
+                || x.iter().any(|x| qids.contains(x))
+                || excluded.contains(&qid.to_owned());
+            if clash || q["retired"] == true {
+                continue;
+            }
+            ids.push(id);
+            groups.extend(g);
+            excluded.extend(x);
+            qids.push(qid.to_owned());
+            if ids.len() == n {
                 break;
             }
-            let (groups, excludes, qid) = (strings(&q["groups"]), strings(&q["excludes"]), &q["qid"]);
-            let clashes = taken.iter().any(|t| {
-                strings(&t["groups"]).iter().any(|g| groups.contains(g))
-                    || excludes.iter().any(|x| t["qid"] == x.as_str())
-                    || strings(&t["excludes"]).iter().any(|x| qid == x.as_str())
-            });
-            if !clashes {
-                taken.push(q);
-            }
         }
-        let ids: Vec<i64> = taken.iter().filter_map(|q| q["id"].as_i64()).collect();
-        anyhow::ensure!(ids.len() == n, "the bank has only {} questions", ids.len());
+        anyhow::ensure!(ids.len() == n, "the bank has only {} questions that may meet", ids.len());
         Ok(ids)
     }
 

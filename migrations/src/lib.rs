@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261126_000001_initial;
 mod m20261127_000001_answers_by_time;
 mod m20261201_000001_question_groups;
+mod m20261202_000001_results;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_initial::Migration),
             Box::new(m20261127_000001_answers_by_time::Migration),
             Box::new(m20261201_000001_question_groups::Migration),
+            Box::new(m20261202_000001_results::Migration),
         ]
     }
 }

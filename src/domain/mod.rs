@@ -1,6 +1,7 @@
 //! Pure domain logic: no I/O, no HTTP, no SQL.
 pub mod contest;
 pub mod part;
+pub mod prizes;
 pub mod question;
 pub mod ranking;
 pub mod scoring;

@@ -415,6 +415,7 @@ impl Engine {
             status: p.status.clone(),
             answer_policy: p.answer_policy.clone(),
             questions: run.order.len(),
+            star_of_hope: run.scoring.star_of_hope,
         })
     }
 
@@ -427,6 +428,7 @@ impl Engine {
             let no = r.order.iter().position(|x| *x == id).map_or(0, |i| i + 1);
             let shows_at = q.row.opened_at.map(|t| r.scoring.shown_at(t));
             let shown = shows_at.is_some_and(|t| t <= now);
+            let revealed = q.row.status == "revealed";
             let remaining_ms = match (q.row.status.as_str(), q.row.deadline_at, q.row.paused_at) {
                 ("open", Some(d), Some(p)) => Some((d - p).max(0)),
                 ("open", Some(d), None) => Some((d - now).max(0)),
@@ -443,10 +445,19 @@ impl Engine {
                 remaining_ms,
                 question: if shown { q.question.as_ref().map(|x| x.public()) } else { None },
                 answered_teams: r.team_answer.len(),
-                solution: if q.row.status == "revealed" {
+                solution: if revealed {
                     q.question.as_ref().and_then(|x| serde_json::to_value(&x.solution).ok())
                 } else {
                     None
+                },
+                explanation: if revealed { q.question.as_ref().map(|x| x.explanation.clone()) } else { None },
+                // Not for phones: a reconnect storm would count every team's answer per phone.
+                distribution: if matches!(q.row.status.as_str(), "closed" | "revealed")
+                    && !matches!(viewer, Viewer::Team(_))
+                {
+                    distribution(r.team_answer.values().map(|a| &a.response))
+                } else {
+                    vec![]
                 },
             })
         });
@@ -476,9 +487,9 @@ impl Engine {
     fn snapshot(&mut self, viewer: Viewer) -> Vec<Frame> {
         let mut out = vec![Event::State { state: Box::new(self.state(viewer)) }.frame()];
         match viewer {
-            Viewer::Staff => out.push(Event::Scoreboard { board: self.scores.board(true) }.frame()),
+            Viewer::Staff => out.push(self.staff_board().frame()),
             Viewer::Audience => {
-                let public = self.phone_board().public_frame();
+                let public = self.audience_frame();
                 out.push(public);
             }
             Viewer::Team(t) => {
@@ -500,6 +511,17 @@ impl Engine {
         })
     }
 
+    /// The staff board with its detail (per-question points, adjustments).
+    fn staff_board(&self) -> Event {
+        Event::Scoreboard { board: self.scores.board(true), detail: self.scores.detail() }
+    }
+
+    /// The projector's board: every team (a hall pages through them), and there are only
+    /// a few audience sockets, unlike phones, which get the top of the board.
+    fn audience_frame(&mut self) -> Frame {
+        Event::PublicScoreboard { rows: Scores::public_rows(&self.phone_board().board) }.frame()
+    }
+
     /// The scores changed: the board goes out at the next flush.
     fn mark_board(&mut self) {
         self.board_dirty = true;
@@ -508,7 +530,7 @@ impl Engine {
 
     fn scoreboard_json(&mut self, viewer: Viewer) -> Value {
         match viewer {
-            Viewer::Staff => json!({ "board": self.scores.board(true) }),
+            Viewer::Staff => json!({ "board": self.scores.board(true), "detail": self.scores.detail() }),
             Viewer::Audience => json!({ "rows": Scores::public_rows(&self.phone_board().board) }),
             Viewer::Team(t) => {
                 let pb = self.phone_board();
@@ -578,20 +600,20 @@ impl Engine {
             self.board_dirty = false;
             let counts = self.fan.counts.clone();
             if counts.staff.load(Relaxed) > 0 {
-                self.out.staff.push(Event::Scoreboard { board: self.scores.board(true) }.frame());
+                self.out.staff.push(self.staff_board().frame());
             }
             if counts.phones.load(Relaxed) > 0 {
                 let pb = self.phone_board();
                 let public = pb.public_frame();
                 let teams: Vec<(i32, Frame)> =
                     pb.board.rows.iter().map(|r| (r.team_id, pb.team_frame(r.team_id))).collect();
-                self.out.phones.push(public.clone());
-                self.out.audience.push(public);
+                self.out.phones.push(public);
                 for (t, f) in teams {
                     self.out.teams.entry(t).or_default().push(f);
                 }
-            } else if counts.audience.load(Relaxed) > 0 {
-                let public = self.phone_board().public_frame();
+            }
+            if counts.audience.load(Relaxed) > 0 {
+                let public = self.audience_frame();
                 self.out.audience.push(public);
             }
         }

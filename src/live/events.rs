@@ -46,6 +46,9 @@ pub struct PartView {
     pub status: String,
     pub answer_policy: String,
     pub questions: usize,
+    /// Each team may stake its star of hope on one question of this part (phones show
+    /// the toggle only then).
+    pub star_of_hope: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -69,6 +72,13 @@ pub struct QuestionView {
     /// Only once revealed.
     #[schema(value_type = Object)]
     pub solution: Option<Value>,
+    /// Only once revealed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<String>,
+    /// Staff and the projector, once closed: the teams' answers as in `closed`, so that a
+    /// screen that reconnects after the close still draws the chart.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub distribution: Vec<(String, usize)>,
 }
 
 /// The whole live state, sent on connect, on `sync` and in 409 answers.
@@ -100,6 +110,41 @@ pub struct PublicRow {
     pub team_id: i32,
     pub team_name: String,
     pub total: f64,
+}
+
+/// A question of the contest as a column of the staff board.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct BoardQuestion {
+    pub id: i32,
+    pub part_id: i32,
+    /// 1-based number within its part.
+    pub no: usize,
+    /// pending | open | closed | revealed | voided
+    pub status: String,
+    pub points: f64,
+}
+
+/// A score correction as the staff board shows it (who, when, why).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct BoardAdjustment {
+    pub id: i32,
+    pub team_id: i32,
+    pub part_id: Option<i32>,
+    pub delta: f64,
+    pub reason: String,
+    pub actor: String,
+    pub created_at: i64,
+}
+
+/// Staff only: what the board is made of, so that judges see each question's points per
+/// team and every correction without the organiser's audit log.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, ToSchema)]
+pub struct BoardDetail {
+    /// Every question of the contest, part by part, in order.
+    pub questions: Vec<BoardQuestion>,
+    /// Team id → its results on the closed and revealed questions, in question order.
+    pub results: std::collections::BTreeMap<i32, Vec<TeamResult>>,
+    pub adjustments: Vec<BoardAdjustment>,
 }
 
 /// Server → client.
@@ -175,6 +220,8 @@ pub enum Event {
     /// Organisers, judges: the full board of closed questions.
     Scoreboard {
         board: Board,
+        #[serde(default)]
+        detail: BoardDetail,
     },
     /// Contestants: ranks and totals of revealed questions.
     PublicScoreboard {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use sea_orm::{ConnectionTrait, DbErr};
 
-use super::events::{PublicRow, TeamResult};
+use super::events::{BoardAdjustment, BoardDetail, BoardQuestion, PublicRow, TeamResult};
 use crate::domain::part::Scoring;
 use crate::domain::question::{Question, Response};
 use crate::domain::ranking::{self, Board, PartInfo, Tally, TieBreak};
@@ -195,5 +195,36 @@ impl Scores {
             }
         }
         out
+    }
+
+    /// The staff board's detail: every question as a column, each team's points on the
+    /// scored ones, and the adjustments.
+    pub fn detail(&self) -> BoardDetail {
+        let order: HashMap<i32, usize> = self.parts.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
+        let mut rows: Vec<&part_questions::Model> = self.questions.values().map(|q| &q.row).collect();
+        rows.sort_by_key(|r| (order.get(&r.part_id).copied().unwrap_or(usize::MAX), r.position, r.id));
+        let mut no: HashMap<i32, usize> = HashMap::new();
+        let questions = rows
+            .into_iter()
+            .map(|r| {
+                let n = no.entry(r.part_id).or_default();
+                *n += 1;
+                BoardQuestion { id: r.id, part_id: r.part_id, no: *n, status: r.status.clone(), points: r.points }
+            })
+            .collect();
+        let adjustments = self
+            .adjustments
+            .iter()
+            .map(|a| BoardAdjustment {
+                id: a.id,
+                team_id: a.team_id,
+                part_id: a.part_id,
+                delta: a.delta,
+                reason: a.reason.clone(),
+                actor: a.actor.clone(),
+                created_at: a.created_at,
+            })
+            .collect();
+        BoardDetail { questions, results: self.team_results(true).into_iter().collect(), adjustments }
     }
 }

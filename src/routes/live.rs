@@ -184,7 +184,7 @@ pub struct BoardQuery {
 
 /// The scoreboard: full for organisers and judges; ranks, totals and the own team's
 /// details for contestants.
-#[utoipa::path(tag = "live", params(("cid" = i32, Path), BoardQuery), responses((status = 200, description = "{board} for staff, {rows, team} for contestants")), security(("bearer" = [])))]
+#[utoipa::path(tag = "live", params(("cid" = i32, Path), BoardQuery), responses((status = 200, description = "{board, detail} for staff (detail: every question, each team's points per question, the adjustments), {rows, team} for contestants")), security(("bearer" = [])))]
 #[get("/api/contests/{cid}/scoreboard")]
 async fn scoreboard(
     state: web::Data<AppState>,

@@ -14,6 +14,7 @@ pub mod live;
 pub mod openapi;
 pub mod parts;
 pub mod records;
+pub mod results;
 pub mod teams;
 
 pub use json::Json;
@@ -31,5 +32,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
     parts::configure(cfg);
     join::configure(cfg);
     judges::configure(cfg);
+    results::configure(cfg);
     crate::web::configure(cfg);
 }

@@ -51,6 +51,17 @@ pub struct TeamView {
     pub code: Option<String>,
     pub members: Vec<Member>,
     pub created_at: i64,
+    /// The contestants who joined and are still in (one team read by its own members or
+    /// staff): the phones name a teammate's answer with it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub joined: Option<Vec<JoinedMember>>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct JoinedMember {
+    pub contestant_id: i32,
+    pub name: String,
+    pub is_captain: bool,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -101,6 +112,7 @@ pub(crate) fn team_view(t: teams::Model, show_code: bool) -> TeamView {
         unit: t.unit,
         code: show_code.then_some(t.code),
         created_at: t.created_at,
+        joined: None,
     }
 }
 
@@ -386,7 +398,13 @@ async fn read(state: web::Data<AppState>, caller: Caller, path: web::Path<(i32, 
         Caller::Judge(_) => false,
     };
     let t = team_or_404(&state, cid, tid).await?;
-    Ok(HttpResponse::Ok().json(team_view(t, show_code)))
+    let joined = store::teams::contestants(&state.db, cid)
+        .await?
+        .into_iter()
+        .filter(|x| x.team_id == tid && !x.revoked)
+        .map(|x| JoinedMember { contestant_id: x.id, name: x.name, is_captain: x.is_captain })
+        .collect();
+    Ok(HttpResponse::Ok().json(TeamView { joined: Some(joined), ..team_view(t, show_code) }))
 }
 
 /// Change a team's name, unit, members or captain.

@@ -6,5 +6,6 @@ pub mod contests;
 pub mod judges;
 pub mod live;
 pub mod parts;
+pub mod results;
 pub mod settings;
 pub mod teams;

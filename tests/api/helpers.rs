@@ -68,6 +68,7 @@ pub async fn spawn_app_with(settings: ServeSettings) -> TestApp {
 
 async fn start(db_url: String, dir: tempfile::TempDir, mut settings: ServeSettings) -> TestApp {
     settings.data_dir = dir.path().to_owned();
+    settings.database_url = Some(db_url.clone());
     let db = hoithi::db::connect_url(&db_url, Some(dir.path())).await.expect("connect");
     let (app, _) = Application::build_with_db(db, settings).await.expect("build app");
     let port = app.port();
@@ -86,17 +87,27 @@ async fn start(db_url: String, dir: tempfile::TempDir, mut settings: ServeSettin
 }
 
 impl TestApp {
+    /// The data directory of this server.
+    pub fn dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
     /// The SQLite database file, or None on PostgreSQL.
     pub fn sqlite_path(&self) -> Option<String> {
         self.db_url.strip_prefix("sqlite://").and_then(|p| p.split('?').next()).map(str::to_owned)
     }
 
-    /// Stops this server and starts a new one on the same database, as after a crash or
-    /// a redeploy.
+    /// Stops this server and starts a new one on the same database and port, as after a
+    /// crash or a redeploy.
+    /// Open sockets are dropped at once, as in a crash (a graceful stop would wait up to
+    /// 30 s for the browsers' live sockets).
     pub async fn restart(self) -> TestApp {
-        self.handle.stop(true).await;
-        let TestApp { db_url, _dir, .. } = self;
-        start(db_url, _dir, test_settings()).await
+        self.handle.stop(false).await;
+        let TestApp { db_url, _dir, port, .. } = self;
+        // The same address, so that the pages a browser holds open reconnect by themselves.
+        let mut settings = test_settings();
+        settings.bind = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        start(db_url, _dir, settings).await
     }
 
     pub async fn request(

@@ -614,6 +614,9 @@ async fn captain_only_policy_and_the_star_of_hope() {
     let (q1, q2) = (f.questions[0], f.questions[1]);
     f.control(&app, "start").await;
     let mut cap = app.ws(&f.member(0, 0).token).await;
+    // Phones learn from the part that it has a star of hope.
+    let st = ws_until(&mut cap, 5, |v| v["type"] == "state").await;
+    assert_eq!(st["state"]["part"]["star_of_hope"], true, "{st}");
     // The "get ready" countdown: the question is announced, not shown, not answerable.
     let st = f.control(&app, "next").await;
     assert!(st["question"]["question"].is_null(), "{st}");
@@ -1385,4 +1388,55 @@ async fn the_projector_sees_what_the_audience_may_and_teammates_see_each_others_
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn staff_see_each_questions_points_and_the_adjustments_and_the_projector_every_team() {
+    let app = spawn_app().await;
+    let qs = vec![question(1, Solution::Single { option: 1 }, 60), question(2, Solution::Single { option: 0 }, 60)];
+    let f = seed(&app, 12, 1, json!({}), "last_answer", qs).await;
+    let (_, link) = app.post(&format!("/api/contests/{}/projector", f.cid), Some(&f.admin), json!({})).await;
+    let mut projector = app.ws(link["token"].as_str().unwrap()).await;
+    let first = ws_until(&mut projector, 5, |v| v["type"] == "public_scoreboard").await;
+    assert_eq!(first["rows"].as_array().unwrap().len(), 12, "the projector pages through every team: {first}");
+    let mut judge = app.ws(&format!("{}&contest_id={}", f.admin, f.cid)).await;
+    let snap = ws_until(&mut judge, 5, |v| v["type"] == "scoreboard").await;
+    let cols = snap["detail"]["questions"].as_array().unwrap();
+    assert_eq!(cols.len(), 2, "{snap}");
+    assert_eq!((cols[0]["no"].as_u64(), cols[0]["status"].as_str()), (Some(1), Some("pending")));
+
+    f.control(&app, "start").await;
+    f.control(&app, "next").await;
+    let q1 = f.questions[0];
+    let (s, _) = answer_http(&app, &f, f.member(3, 0), q1, "d-1", json!({"choice": 1})).await;
+    assert_eq!(s, StatusCode::OK);
+    f.control(&app, "close").await;
+    let (s, _) = app
+        .post(
+            &format!("/api/contests/{}/adjustments", f.cid),
+            Some(&f.admin),
+            json!({"team_id": f.teams[5].id, "delta": 2.5, "reason": "Phúc khảo câu 1"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let b = ws_until(&mut judge, 5, |v| {
+        v["type"] == "scoreboard" && v["detail"]["adjustments"].as_array().is_some_and(|a| !a.is_empty())
+    })
+    .await;
+    let d = &b["detail"];
+    assert_eq!(d["questions"][0]["status"], "closed");
+    let mine = &d["results"][f.teams[3].id.to_string()];
+    assert_eq!(mine[0]["question_id"], q1);
+    assert_eq!(mine[0]["points"], 10.0);
+    assert_eq!(mine[0]["correct"], true);
+    assert_eq!(d["adjustments"][0]["reason"], "Phúc khảo câu 1");
+    assert_eq!(d["adjustments"][0]["delta"], 2.5);
+    assert_eq!(d["adjustments"][0]["team_id"], f.teams[5].id);
+    // The HTTP board carries the same detail.
+    let (_, http) = app.get(&format!("/api/contests/{}/scoreboard", f.cid), Some(&f.admin)).await;
+    assert_eq!(http["detail"], *d);
+    // The projector never gets it.
+    for v in drain(&mut projector, 400).await {
+        assert!(v.get("detail").is_none(), "{v}");
+    }
 }

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod auth;
+mod backup;
 mod banks;
 mod contests;
 #[allow(dead_code)] // shared by the contest tests
@@ -18,6 +19,9 @@ mod live;
 mod load;
 mod monitor;
 mod openapi;
+mod results;
+#[allow(dead_code)] // shared with the browser tests
+mod results_fixture;
 mod role_matrix;
 mod teams;
 mod tokens;

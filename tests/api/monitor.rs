@@ -109,3 +109,29 @@ async fn metrics_bind_serves_metrics_without_a_token_on_its_own_address() {
     let res = app.client.get(format!("http://127.0.0.1:{port}/api/me")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }
+
+#[test]
+fn log_format_json_writes_one_json_object_a_line_and_human_stays_the_default() {
+    let run = |extra: &[&str]| {
+        let dir = tempfile::tempdir().unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_hoithi"))
+            .args(extra)
+            .args(["--log", "info", "--data-dir"])
+            .arg(dir.path())
+            .arg("migrate")
+            .env_remove("RUST_LOG")
+            .env_remove("DATABASE_URL")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let json_out = run(&["--log-format", "json"]);
+    let logs: Vec<Value> =
+        json_out.lines().filter(|l| l.starts_with('{')).map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(!logs.is_empty(), "{json_out}");
+    assert!(logs.iter().all(|l| l["level"].is_string() && l["fields"]["message"].is_string()), "{json_out}");
+    let human = run(&[]);
+    assert!(human.contains("Applying all pending migrations"), "{human}");
+    assert!(human.lines().all(|l| !l.starts_with('{')), "{human}");
+}

@@ -187,6 +187,15 @@ pub fn rows() -> Vec<Row> {
         row(M::GET, "/api/contests/{c}/audit", None, ORG_ONLY),
         row(M::POST, "/api/contests/{c}/projector", None, ORG_ONLY),
         row(M::GET, "/api/contests/{c}/answers", None, STAFF),
+        // results (no part of the world has finished: nothing to publish, nothing public)
+        row(M::POST, "/api/contests/{c}/results/publish", Json(json!({})), LIVE_REFUSED),
+        row(M::POST, "/api/contests/{c}/results/unpublish", Json(json!({"reason": "Thử"})), LIVE_REFUSED),
+        row(M::GET, "/api/contests/{c}/results", None, STAFF),
+        row(M::GET, "/api/contests/{c}/results/scores.xlsx", None, STAFF),
+        row(M::GET, "/api/contests/{c}/results/{tbl}.csv", None, STAFF),
+        row(M::GET, "/api/public/contests/{c}/results", None, [404; 5]),
+        row(M::GET, "/results/{c}", None, [404; 5]),
+        row(M::GET, "/results/{c}/minutes", None, ANYONE),
         // deletions of spare objects
         row(M::DELETE, "/api/contests/{c}/judges/{j_spare}", None, ORG_DELETES),
         row(M::DELETE, "/api/contests/{c}/parts/{p_spare}", None, ORG_DELETES),
@@ -311,6 +320,7 @@ async fn every_endpoint_answers_each_role_exactly_as_designed() {
         ("doc", docs[0]["id"].as_str().unwrap().to_owned()),
         ("p2", w.parts[1].to_string()),
         ("p4", w.parts[3].to_string()),
+        ("tbl", "tong-hop".to_owned()),
         ("c", w.contest.to_string()),
         ("ta", w.team_a.to_string()),
         ("tb", w.team_b.to_string()),

@@ -231,3 +231,38 @@ async fn organisers_may_choose_or_renew_join_codes_and_duplicates_are_409() {
     let (s, _) = app.get("/api/me", joined["token"].as_str()).await;
     assert_eq!(s, StatusCode::OK, "members who joined stay in");
 }
+
+#[tokio::test]
+async fn a_member_reads_their_team_with_the_teammates_who_joined() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let contest = create_contest(&app, &admin, "Hội thi").await;
+    let (a, code_a) = create_team(&app, &admin, contest, "Đội A").await;
+    let (b, code_b) = create_team(&app, &admin, contest, "Đội B").await;
+    let lan = join(&app, &code_a, "Lan").await;
+    let minh = join(&app, &code_a, "Minh").await;
+    join(&app, &code_b, "Khác").await;
+    let token = lan["token"].as_str().unwrap();
+    let (s, t) = app.get(&format!("/api/contests/{contest}/teams/{a}"), Some(token)).await;
+    assert_eq!(s, StatusCode::OK, "{t}");
+    assert_eq!(
+        t["joined"],
+        json!([
+            {"contestant_id": lan["contestant_id"], "name": "Lan", "is_captain": true},
+            {"contestant_id": minh["contestant_id"], "name": "Minh", "is_captain": false},
+        ])
+    );
+    assert_eq!(t["code"], code_a);
+    // Removed contestants drop out of the list; another team stays closed to them.
+    let x = minh["contestant_id"].as_i64().unwrap();
+    let (s, _) =
+        app.request(Method::DELETE, &format!("/api/contests/{contest}/contestants/{x}"), Some(&admin), None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (_, t) = app.get(&format!("/api/contests/{contest}/teams/{a}"), Some(token)).await;
+    assert_eq!(t["joined"].as_array().unwrap().len(), 1, "{t}");
+    let (s, _) = app.get(&format!("/api/contests/{contest}/teams/{b}"), Some(token)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    // The list of teams does not carry it.
+    let (_, all) = app.get(&format!("/api/contests/{contest}/teams"), Some(&admin)).await;
+    assert!(all[0].get("joined").is_none(), "{all}");
+}

@@ -212,6 +212,9 @@ impl Screen {
 
     /// Cuts the window off the network (DevTools offline) or brings it back.
     pub async fn offline(&self, off: bool) {
+        // Without the Network domain enabled, Chromium flips navigator.onLine but still
+        // lets requests and new sockets through.
+        self.driver.cdp().send_raw("Network.enable", json!({})).await.expect("network domain");
         self.driver
             .cdp()
             .send_raw(

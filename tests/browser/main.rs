@@ -8,4 +8,13 @@ mod harness;
 #[path = "../api/helpers.rs"]
 mod helpers;
 
+#[allow(dead_code)]
+#[path = "../api/fixtures.rs"]
+mod fixtures;
 mod pages;
+mod phone;
+mod projector;
+mod results;
+#[allow(dead_code)]
+#[path = "../api/results_fixture.rs"]
+mod results_fixture;

@@ -65,12 +65,25 @@ export class Live {
     this.reping = null;
     this.claims = claimsOf(this.token) || {};
     this._online = () => this.reconnectNow();
+    // The browser says the network is gone: the socket is as good as dead (the close
+    // handshake cannot finish), so drop it now; answers wait in the outbox.
+    this._offline = () => {
+      const ws = this.ws;
+      if (!ws) return;
+      this.ws = null;
+      ws.onclose = null;
+      try { ws.close(); } catch (_) { /* already closed */ }
+      clearInterval(this.reping);
+      this.setStatus('offline');
+      this.retry();
+    };
     this._visible = () => { if (document.visibilityState === 'visible') this.reconnectNow(); };
   }
 
   start() {
     this.stopped = false;
     addEventListener('online', this._online);
+    addEventListener('offline', this._offline);
     document.addEventListener('visibilitychange', this._visible);
     this.open();
     return this;
@@ -79,6 +92,7 @@ export class Live {
   stop() {
     this.stopped = true;
     removeEventListener('online', this._online);
+    removeEventListener('offline', this._offline);
     document.removeEventListener('visibilitychange', this._visible);
     clearTimeout(this.timer);
     clearInterval(this.reping);
