@@ -700,7 +700,7 @@ async fn with_questions(state: &AppState, ids: &[i32]) -> ApiResult<Vec<(questio
 }
 
 /// What a draw and the clash check need of a question row.
-fn candidate(m: &questions::Model, bank: &str) -> Candidate {
+pub(crate) fn candidate(m: &questions::Model, bank: &str) -> Candidate {
     Candidate {
         id: m.id,
         bank: bank.to_owned(),

@@ -13,7 +13,7 @@ use crate::startup::AppState;
 use crate::store;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(create).service(list).service(read).service(change).service(remove).service(close);
+    cfg.service(create).service(demo).service(list).service(read).service(change).service(remove).service(close);
 }
 
 #[derive(Serialize, ToSchema)]
@@ -281,4 +281,123 @@ async fn close(state: web::Data<AppState>, _o: Organiser, id: web::Path<i32>) ->
     state.hub.revoke(crate::live::Revoked::Contest { contest_id: c.id }).await;
     let c = contest_or_404(&state, c.id).await?;
     Ok(HttpResponse::Ok().json(view(&state, c).await?))
+}
+
+/// What the one-click demo made: the contest, its teams with their join codes, the quiz
+/// part and the projector link.
+#[derive(Serialize, ToSchema)]
+pub struct DemoContest {
+    pub contest: ContestView,
+    pub teams: Vec<crate::routes::teams::TeamView>,
+    pub part: crate::routes::parts::PartView,
+    pub projector: crate::routes::live::ProjectorLink,
+}
+
+/// The demo's teams: name and unit.
+const DEMO_TEAMS: [(&str, &str); 4] = [
+    ("Đội Sen Hồng", "Chi đoàn Văn phòng"),
+    ("Đội Sao Vàng", "Chi đoàn Kỹ thuật"),
+    ("Đội Tre Xanh", "Chi đoàn Kinh doanh"),
+    ("Đội Bình Minh", "Chi đoàn Tài chính"),
+];
+
+/// The kinds of the demo's five questions, in the order they are asked: a bit of everything
+/// a phone can answer with one tap or a number.
+const DEMO_KINDS: [&str; 5] = ["single", "true_false", "multiple", "single", "number"];
+
+/// A whole demo contest in one call, for a fresh install: four teams, a quiz part of five
+/// questions from the shipped bank (a few seconds of reading time, star of hope) and the
+/// projector link. Everything is written in one transaction.
+#[utoipa::path(tag = "contests", responses((status = 201, body = DemoContest), (status = 401), (status = 403)),
+    security(("bearer" = [])))]
+#[post("/api/demo")]
+async fn demo(state: web::Data<AppState>, _o: Organiser) -> ApiResult<HttpResponse> {
+    use crate::domain::part::{AnswerPolicy, PartKind, Rubric, Scoring, SpeedBonus};
+    use crate::entities::parts;
+
+    // The questions: from the shipped banks, easy first, one of each kind in DEMO_KINDS.
+    let banks = store::banks::list_banks(&state.db).await?;
+    let shipped: Vec<_> = banks.iter().filter(|b| b.origin == "shipped").collect();
+    let from = if shipped.is_empty() { banks.iter().collect() } else { shipped };
+    let ids: Vec<i32> = from.iter().map(|b| b.id).collect();
+    let mut pool = store::banks::live_questions(&state.db, &ids).await?;
+    pool.sort_by_key(|m| (m.difficulty, m.id));
+    // Two questions that answer each other (a shared group, an exclusion) never meet.
+    let slug_of = |bank_id: i32| from.iter().find(|b| b.id == bank_id).map(|b| b.slug.clone()).unwrap_or_default();
+    let mut chosen: Vec<crate::entities::questions::Model> = Vec::new();
+    let fits = |m: &crate::entities::questions::Model, chosen: &[crate::entities::questions::Model]| {
+        let c = crate::routes::banks::candidate(m, &slug_of(m.bank_id));
+        chosen
+            .iter()
+            .all(|o| crate::bank::draw::clash(&c, &crate::routes::banks::candidate(o, &slug_of(o.bank_id))).is_none())
+    };
+    for kind in DEMO_KINDS {
+        if let Some(i) = pool.iter().position(|m| m.kind == kind && fits(m, &chosen)) {
+            chosen.push(pool.remove(i));
+        }
+    }
+    while chosen.len() < DEMO_KINDS.len() {
+        let Some(i) = pool.iter().position(|m| fits(m, &chosen)) else { break };
+        chosen.push(pool.remove(i));
+    }
+    let mut questions = Vec::with_capacity(chosen.len());
+    for m in chosen {
+        let q = store::banks::question_of(&m, &slug_of(m.bank_id))?;
+        questions.push((m, q));
+    }
+
+    let scoring = Scoring {
+        speed_bonus: SpeedBonus::Kahoot,
+        star_of_hope: true,
+        get_ready_s: 3,
+        reading_s: 5,
+        ..Scoring::default()
+    };
+    let today = chrono::Local::now().format("%Y-%m-%d").to_string();
+    let txn = state.db.begin().await?;
+    let c = store::contests::insert(
+        &txn,
+        store::contests::NewContest {
+            name: "Hội thi tìm hiểu (bản thử)",
+            unit: "Ban tổ chức",
+            held_on: &today,
+            venue: "Hội trường",
+            prize_scheme: &prizes_json(&default_prizes())?,
+            captain_policy: CaptainPolicy::default().as_str(),
+        },
+    )
+    .await?;
+    store::contests::set_banks(&txn, c.id, &ids).await?;
+    let mut teams = Vec::with_capacity(DEMO_TEAMS.len());
+    for (name, unit) in DEMO_TEAMS {
+        teams.push(store::teams::insert(&txn, c.id, name, unit, "[]", None).await?);
+    }
+    let part = store::parts::insert(
+        &txn,
+        parts::ActiveModel {
+            contest_id: Set(c.id),
+            kind: Set(PartKind::Quiz.as_str().to_owned()),
+            title: Set("Phần thi trắc nghiệm".to_owned()),
+            position: Set(1),
+            max_points: Set(100.0),
+            weight: Set(1.0),
+            time_per_question_s: Set(20),
+            scoring: Set(serde_json::to_string(&scoring).map_err(ApiError::internal)?),
+            answer_policy: Set(AnswerPolicy::default().as_str().to_owned()),
+            rubric: Set(serde_json::to_string(&Rubric::default()).map_err(ApiError::internal)?),
+            status: Set(crate::routes::parts::PENDING.to_owned()),
+            started_at: Set(None),
+            finished_at: Set(None),
+            ..Default::default()
+        },
+    )
+    .await?;
+    store::banks::replace_part_questions(&txn, part.id, &questions, part.time_per_question_s).await?;
+    txn.commit().await?;
+    Ok(HttpResponse::Created().json(DemoContest {
+        projector: crate::routes::live::projector_link_for(&state, c.id)?,
+        contest: view(&state, c).await?,
+        teams: teams.into_iter().map(|t| crate::routes::teams::team_view(t, true)).collect(),
+        part: crate::routes::parts::part_view(part),
+    }))
 }

@@ -408,11 +408,12 @@ async fn projector_link(state: web::Data<AppState>, _o: Organiser, path: web::Pa
     if store::live::contest(&state.db, cid).await?.is_none() {
         return Err(ApiError::not_found(format!("no contest {cid}")));
     }
+    Ok(HttpResponse::Ok().json(projector_link_for(&state, cid)?))
+}
+
+/// Signs a view-only projector link for contest `cid`.
+pub(crate) fn projector_link_for(state: &AppState, cid: i32) -> ApiResult<ProjectorLink> {
     let claims = Claims::audience(cid);
     let token = state.keys.sign(&claims)?;
-    Ok(HttpResponse::Ok().json(ProjectorLink {
-        path: format!("/projector/{cid}#token={token}"),
-        token,
-        expires_at: claims.exp * 1000,
-    }))
+    Ok(ProjectorLink { path: format!("/projector/{cid}#token={token}"), token, expires_at: claims.exp * 1000 })
 }

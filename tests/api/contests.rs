@@ -417,3 +417,39 @@ async fn only_a_contest_being_set_up_can_be_deleted_and_a_closed_one_stays_close
     let (s, b) = app.get("/api/me", joined["token"].as_str()).await;
     assert_eq!((s, b["error"]["code"].as_str().unwrap()), (StatusCode::UNAUTHORIZED, "token_revoked"));
 }
+
+#[tokio::test]
+async fn the_demo_contest_is_made_in_one_call_ready_to_run() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (s, d) = app.post("/api/demo", Some(&admin), json!({})).await;
+    assert_eq!(s, StatusCode::CREATED, "{d}");
+    let cid = d["contest"]["id"].as_i64().unwrap();
+    assert_eq!(d["contest"]["name"], "Hội thi tìm hiểu (bản thử)");
+    assert_eq!(d["contest"]["status"], "setup");
+    let teams = d["teams"].as_array().unwrap();
+    assert_eq!(teams.len(), 4);
+    assert!(teams.iter().all(|t| t["code"].as_str().is_some_and(|c| c.len() == 6)), "{d}");
+    assert!(d["projector"]["path"].as_str().unwrap().starts_with(&format!("/projector/{cid}#token=")));
+    assert_eq!(d["part"]["kind"], "quiz");
+    assert!(d["part"]["scoring"]["reading_s"].as_u64().unwrap() > 0);
+    let pid = d["part"]["id"].as_i64().unwrap();
+    let (s, q) = app.get(&format!("/api/contests/{cid}/parts/{pid}/questions"), Some(&admin)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(q["questions"].as_array().unwrap().len(), 5, "{q}");
+
+    // the codes join, and the part starts and runs
+    let (s, j) = app.post("/api/join", None, json!({"code": teams[0]["code"], "name": "Lan"})).await;
+    assert_eq!(s, StatusCode::OK, "{j}");
+    let (s, r) = app.post(&format!("/api/contests/{cid}/parts/{pid}/start"), Some(&admin), json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let (s, r) = app.post(&format!("/api/contests/{cid}/live/next"), Some(&admin), json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+
+    // a second demo is another contest; contestants may not make one
+    let (s, d2) = app.post("/api/demo", Some(&admin), json!({})).await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_ne!(d2["contest"]["id"], d["contest"]["id"]);
+    let (s, _) = app.post("/api/demo", Some(j["token"].as_str().unwrap()), json!({})).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+}

@@ -76,6 +76,7 @@ pub fn rows() -> Vec<Row> {
         // contests
         row(M::GET, "/api/contests", None, [401, 403, 403, 200, 200]),
         row(M::POST, "/api/contests", Json(json!({"name": "Hội thi mới"})), ORG_CREATES),
+        row(M::POST, "/api/demo", None, ORG_CREATES),
         row(M::GET, "/api/contests/{c}", None, [401, 200, 200, 200, 200]),
         row(M::PATCH, "/api/contests/{c}", Json(json!({"venue": "Nhà văn hóa"})), ORG_ONLY),
         // teams

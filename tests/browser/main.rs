@@ -11,6 +11,7 @@ mod helpers;
 #[allow(dead_code)]
 #[path = "../api/fixtures.rs"]
 mod fixtures;
+mod console;
 mod pages;
 mod phone;
 mod projector;

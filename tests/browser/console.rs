@@ -1,0 +1,174 @@
+//! The organiser console at 1920×1080: a demo contest in one click on a fresh install, and a
+//! contest set up and run from the console alone (teams pasted, a quiz part with a reading
+//! time, three questions drawn, start/next/close/reveal, a score correction in the audit).
+use serde_json::json;
+
+use crate::harness::{self, Screen};
+use crate::helpers::{ADMIN_PASSWORD, ADMIN_USER, TestApp, spawn_app};
+
+async fn sign_in(s: &Screen, app: &TestApp) {
+    s.goto(&format!("{}/", app.addr)).await;
+    s.fill("#u", ADMIN_USER).await;
+    s.fill("#p", ADMIN_PASSWORD).await;
+    s.click("#login button").await;
+    s.wait_js("return location.pathname === '/console'", 10).await;
+}
+
+/// The contest id in the console's address (`#/{id}/…`).
+async fn contest_id(s: &Screen) -> i64 {
+    let v = s.wait_js("const m = /^#\\/(\\d+)\\//.exec(location.hash); return m ? Number(m[1]) : null", 10).await;
+    v.as_i64().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fresh_install_offers_a_demo_contest_in_one_click() {
+    if !harness::available() {
+        return;
+    }
+    let app = spawn_app().await;
+    let s = Screen::wide("console_demo", "console").await;
+    sign_in(&s, &app).await;
+    s.wait_text("#demo-card", "Chưa có hội thi nào", 10).await;
+    s.shot("fresh-install").await;
+    s.click("#demo-btn").await;
+    s.wait_text("#demo-ready", "sẵn sàng", 10).await;
+    let cid = contest_id(&s).await;
+    s.wait_js("return document.querySelectorAll('#join-codes .join-code').length === 4", 10).await;
+    let codes = s.js("return [...document.querySelectorAll('#join-codes .join-code')].map(e => e.textContent)").await;
+    for c in codes.as_array().unwrap() {
+        assert_eq!(c.as_str().unwrap().len(), 6, "{codes}");
+    }
+    let link = s.wait_js("return document.querySelector('#projector-link').value", 10).await;
+    assert!(link.as_str().unwrap().contains(&format!("/projector/{cid}#token=")), "{link}");
+    s.wait_js(
+        "return [...document.querySelectorAll('#join-codes img.qr')].every(i => i.complete && i.naturalWidth > 0)",
+        10,
+    )
+    .await;
+    s.shot("demo-ready").await;
+    s.wait_text("#q-count", "5", 10).await;
+    s.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_organiser_sets_up_and_runs_a_contest_from_the_console() {
+    if !harness::available() {
+        return;
+    }
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let s = Screen::wide("console_run", "console").await;
+    sign_in(&s, &app).await;
+
+    // a contest
+    s.fill("#cf-name", "Hội thi Tuổi trẻ học tập và làm theo").await;
+    s.fill("#cf-unit", "Đoàn Thanh niên phường 5").await;
+    s.fill("#cf-venue", "Hội trường UBND").await;
+    s.shot("create-contest").await;
+    s.click("#cf-submit").await;
+    let cid = contest_id(&s).await;
+    s.wait_text("main h1", "Hội thi Tuổi trẻ", 10).await;
+    s.shot("overview").await;
+
+    // teams, pasted; a name that looks like HTML stays text
+    s.click("#nav-teams").await;
+    s.fill("#team-paste", "Đội Hoa Sen; Chi đoàn 1; Lan*, Minh\n<img src=x onerror=alert(1)>; Chi đoàn 2; An, Bình*")
+        .await;
+    s.click("#team-paste-submit").await;
+    s.wait_text("#teams-table", "<img src=x onerror=alert(1)>", 10).await;
+    assert_eq!(s.js("return document.querySelectorAll('#teams-table img').length").await, json!(0));
+    s.shot("teams-pasted").await;
+
+    // a quiz part: an impossible reading time is refused beside the field, in Vietnamese
+    s.click("#nav-parts").await;
+    s.click("#part-new").await;
+    s.fill("#part-title", "Khởi động").await;
+    s.fill("#part-time", "30").await;
+    s.fill("#part-reading", "-3").await;
+    s.click("#part-save").await;
+    let refusal = s
+        .wait_js(
+            "const e = document.querySelector('#part-reading').closest('.field').querySelector('.field-error'); return e && e.textContent",
+            10,
+        )
+        .await;
+    assert!(refusal.as_str().unwrap().contains("Thời gian đọc đề"), "{refusal}");
+    s.shot("part-refused").await;
+    s.fill("#part-reading", "3").await;
+    s.click("#part-save").await;
+    s.find("#part-questions #draw-submit").await;
+
+    // three single-choice questions drawn, the seed shown
+    s.fill("#draw-form .q-count", "3").await;
+    s.js("document.querySelector('#draw-form .q-type').value = 'single'; return true").await;
+    s.click("#draw-submit").await;
+    s.wait_text("#draw-seed", "Hạt giống", 10).await;
+    s.wait_js("return document.querySelectorAll('#part-question-list > .qrow').length === 3", 10).await;
+    s.shot("questions-drawn").await;
+
+    // a phone joins (through the API: the phone screen has its own tests)
+    let (_, teams) = app.get(&format!("/api/contests/{cid}/teams"), Some(&admin)).await;
+    let code = teams[0]["code"].as_str().unwrap().to_owned();
+    let team_id = teams[0]["id"].as_i64().unwrap();
+    let (_, joined) = app.post("/api/join", None, json!({"code": code, "name": "Lan"})).await;
+    let phone = joined["token"].as_str().unwrap().to_owned();
+
+    // live: start, next (shortcut N), an answer arrives, close (shortcut C), reveal
+    s.click("#nav-live").await;
+    s.wait_js("const b = document.querySelector('#live-start'); return b && !b.disabled", 10).await;
+    s.click("#live-start").await;
+    s.wait_text("#live-parts", "Đang thi", 10).await;
+    s.wait_js("const b = document.querySelector('#live-next'); return b && !b.disabled", 10).await;
+    s.js("document.dispatchEvent(new KeyboardEvent('keydown', {key: 'n'})); return true").await;
+    s.wait_text("#live-stage", "Câu 1/3", 10).await;
+    s.shot("question-reading").await;
+    let (_, live) = app.get(&format!("/api/contests/{cid}/live"), Some(&phone)).await;
+    let qid = live["question"]["id"].as_i64().unwrap();
+    let opens_at = live["question"]["opens_at"].as_i64().unwrap();
+    let wait = (opens_at - chrono::Utc::now().timestamp_millis() + 300).max(0) as u64;
+    tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+    let (st, ack) = app
+        .post(
+            &format!("/api/contests/{cid}/answers"),
+            Some(&phone),
+            json!({"submission_id": "console-1", "question_id": qid, "response": {"choice": 0}}),
+        )
+        .await;
+    assert!(st.is_success(), "{ack}");
+    s.wait_js(
+        &format!("return document.querySelector('#answered-teams li[data-team=\"{team_id}\"][data-answered=\"1\"]')"),
+        10,
+    )
+    .await;
+    s.wait_text("#answered-count", "1/2", 10).await;
+    s.shot("answer-arrived").await;
+    s.js("document.dispatchEvent(new KeyboardEvent('keydown', {key: 'c'})); return true").await;
+    s.wait_text("#live-stage", "Đã đóng", 10).await;
+    s.click("#live-reveal").await;
+    s.wait_text("#live-stage", "Đã công bố", 10).await;
+    s.wait_text("#live-key", "Đáp án", 10).await;
+    s.shot("revealed").await;
+
+    // phúc khảo: without a reason it is refused beside the reason; with one it is in the audit
+    s.click("#nav-review").await;
+    s.find("#adjust-form").await;
+    s.js(&format!("const t = document.querySelector('#adjust-team'); t.value = '{team_id}'; return true")).await;
+    s.fill("#adjust-delta", "2").await;
+    s.click("#adjust-submit").await;
+    let why = s
+        .wait_js(
+            "const e = document.querySelector('#adjust-reason').closest('.field').querySelector('.field-error'); return e && e.textContent",
+            10,
+        )
+        .await;
+    assert!(why.as_str().unwrap().contains("lý do"), "{why}");
+    s.shot("adjust-refused").await;
+    s.fill("#adjust-reason", "Phúc khảo câu 1: đáp án của đội được chấp nhận").await;
+    s.click("#adjust-submit").await;
+    s.wait_text("#adjust-msg", "Đã điều chỉnh", 10).await;
+    s.wait_text("#audit-list", "Phúc khảo câu 1", 10).await;
+    let audit = s.text("#audit-list").await;
+    assert!(audit.contains("Bắt đầu phần thi “Khởi động”") && audit.contains("Công bố đáp án câu 1"), "{audit}");
+    s.shot("audit").await;
+    s.quit().await;
+}

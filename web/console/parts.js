@@ -1,0 +1,359 @@
+// Parts and their questions: the part's settings (refusals beside the field), its
+// questions, a draw by quotas (section × difficulty × type, with the seed shown), a hand
+// choice from the bank with the source quotes, and imports from XLSX/CSV/Aiken with every
+// problem shown by row and column.
+import { api, token } from '/assets/shared/api.js';
+import { t, errorText } from '/assets/shared/i18n.js';
+import { h, clear, field, showError, clearErrors, say, toast, confirmButton, fmtNum } from './dom.js';
+import { tabbed } from './teams.js';
+
+const TYPES = ['single', 'multiple', 'true_false', 'short_text', 'number'];
+const LETTERS = 'ABCDEFGHIJ';
+
+/** The right answer of a question (bank or snapshot form), in words. */
+export function answerText(q) {
+  const s = q.solution;
+  if (!s) return '';
+  switch (s.kind) {
+    case 'single': return LETTERS[s.option];
+    case 'multiple': return s.options.map((i) => LETTERS[i]).join(', ');
+    case 'true_false': return s.value ? t('console.q.true') : t('console.q.false');
+    case 'short_text': return s.accepted.join(' / ');
+    case 'number': return fmtNum(s.value) + (s.tolerance ? ` ± ${fmtNum(s.tolerance)}` : '') + (q.unit ? ` ${q.unit}` : '');
+    default: return '';
+  }
+}
+
+export function correctIndexes(s) {
+  if (!s) return [];
+  if (s.kind === 'single') return [s.option];
+  if (s.kind === 'multiple') return s.options;
+  return [];
+}
+
+function typeLabel(k) { return t('console.type.' + k); }
+function diffLabel(d) { return t('console.diff.' + d); }
+
+export async function render(ctx, root) {
+  const c = ctx.contest;
+  root.append(h('div.page-head', h('h1', t('console.nav.parts')), h('p.muted', t('console.parts.lead'))));
+  const cols = h('div.cols.parts-cols');
+  const side = h('div.col.narrow');
+  const detail = h('div.col.wide');
+  cols.append(side, detail);
+  root.append(cols);
+  let parts = [];
+  let selected = Number(sessionStorage.getItem(`hoithi.part.${c.id}`)) || null;
+
+  async function refresh() {
+    parts = await api('GET', `/api/contests/${c.id}/parts`);
+    if (!parts.find((p) => p.id === selected)) selected = parts[0]?.id ?? null;
+    renderSide();
+    renderDetail();
+  }
+
+  function renderSide() {
+    const list = h('div.part-list#part-list');
+    for (const p of parts) {
+      list.append(h(`button.part-item${p.id === selected ? '.active' : ''}`, {
+        type: 'button', data: { part: String(p.id) },
+        onclick: () => { selected = p.id; sessionStorage.setItem(`hoithi.part.${c.id}`, p.id); renderSide(); renderDetail(); },
+      }, h('span.pi-pos', String(p.position)), h('span.pi-text', h('span.pi-title', p.title),
+        h('span.pi-meta', `${t('console.kind.' + p.kind)} · ${t('console.pstatus.' + p.status)}`))));
+    }
+    const add = h('button.btn.secondary.block#part-new', { type: 'button', disabled: c.status === 'closed' }, t('console.parts.add'));
+    add.addEventListener('click', () => { selected = null; renderSide(); renderDetail(true); });
+    clear(side, h('section.card', h('h2', t('console.parts.list')), parts.length ? list : h('p.muted', t('console.parts.none')), add));
+  }
+
+  function renderDetail(creating = false) {
+    clear(detail);
+    const p = creating ? null : parts.find((x) => x.id === selected);
+    if (!p && !creating) {
+      detail.append(h('section.card.empty-state', h('h2', t('console.parts.none_title')), h('p', t('console.parts.none_hint'))));
+      return;
+    }
+    detail.append(h('section.card', h('h2', p ? t('console.parts.settings', { title: p.title }) : t('console.parts.new')), partForm(p)));
+    if (p) {
+      const qbox = h('section.card#part-questions');
+      detail.append(qbox);
+      questionsPanel(p, qbox);
+    }
+  }
+
+  function partForm(p) {
+    const sc = p?.scoring || {};
+    const form = h('form#part-form', { novalidate: true });
+    const num = (id, fieldName, value, attrs = {}) => h(`input#${id}`, { type: 'number', step: 'any', value: value ?? '', data: { field: fieldName }, ...attrs });
+    const title = h('input#part-title', { value: p?.title || '', data: { field: 'title' }, placeholder: t('console.parts.title_ph') });
+    const kind = h('select#part-kind', { data: { field: 'kind' } },
+      ...['quiz', 'buzzer', 'judged', 'elimination'].map((k) => h('option', { value: k, selected: (p?.kind || 'quiz') === k, disabled: k !== 'quiz' }, t('console.kind.' + k) + (k !== 'quiz' ? ` (${t('console.soon')})` : ''))));
+    const maxp = num('part-max', 'max_points', p?.max_points ?? 100);
+    const weight = num('part-weight', 'weight', p?.weight ?? 1);
+    const time = num('part-time', 'time_per_question_s', p?.time_per_question_s ?? 30);
+    const policy = h('select#part-policy', { data: { field: 'answer_policy' } },
+      h('option', { value: 'last_answer', selected: (p?.answer_policy || 'last_answer') === 'last_answer' }, t('console.policy.last_answer')),
+      h('option', { value: 'captain_only', selected: p?.answer_policy === 'captain_only' }, t('console.policy.captain_only')));
+    const bonusKind = sc.speed_bonus?.kind || 'none';
+    const bonus = h('select#part-bonus', { data: { field: 'scoring.speed_bonus' } },
+      ...['none', 'kahoot', 'ranked'].map((k) => h('option', { value: k, selected: bonusKind === k }, t('console.bonus.' + k))));
+    const ranked = h('input#part-ranked', { value: (sc.speed_bonus?.points || [40, 30, 20, 10]).join(', '), data: { field: 'scoring.speed_bonus.points' } });
+    const rankedField = field(t('console.parts.ranked_points'), ranked, t('console.parts.ranked_hint'));
+    rankedField.hidden = bonusKind !== 'ranked';
+    bonus.addEventListener('change', () => { rankedField.hidden = bonus.value !== 'ranked'; });
+    const penalty = num('part-penalty', 'scoring.wrong_penalty', sc.wrong_penalty ?? 0);
+    const getReady = num('part-get-ready', 'scoring.get_ready_s', sc.get_ready_s ?? 0);
+    const reading = num('part-reading', 'scoring.reading_s', sc.reading_s ?? 0);
+    const star = h('input#part-star', { type: 'checkbox', checked: !!sc.star_of_hope, data: { field: 'scoring.star_of_hope' } });
+    const partial = h('input#part-partial', { type: 'checkbox', checked: !!sc.partial_multiple, data: { field: 'scoring.partial_multiple' } });
+    const msg = h('div.form-msg#part-msg', { hidden: true, role: 'status' });
+    const submit = h('button.btn#part-save', { type: 'submit', disabled: c.status === 'closed' }, p ? t('common.save') : t('console.parts.create'));
+    form.append(
+      h('div.grid2', field(t('console.parts.title'), title), field(t('console.parts.kind'), kind)),
+      h('div.grid4', field(t('console.parts.max_points'), maxp), field(t('console.parts.weight'), weight, t('console.parts.weight_hint')),
+        field(t('console.parts.time'), time, t('console.parts.time_hint')), field(t('console.parts.policy'), policy)),
+      h('fieldset.scoring', h('legend', t('console.parts.scoring')),
+        h('div.grid4', field(t('console.parts.get_ready'), getReady, t('console.parts.get_ready_hint')),
+          field(t('console.parts.reading'), reading, t('console.parts.reading_hint')),
+          field(t('console.parts.bonus'), bonus), field(t('console.parts.penalty'), penalty, t('console.parts.penalty_hint'))),
+        rankedField,
+        h('div.checks', h('label.check', star, h('span', t('console.parts.star'))), h('label.check', partial, h('span', t('console.parts.partial'))))),
+      h('div.actions', submit,
+        p && p.status === 'pending' ? confirmButton('ghost.danger#part-delete', t('console.parts.delete'), t('console.confirm_again'), async () => {
+          try { await api('DELETE', `/api/contests/${c.id}/parts/${p.id}`); selected = null; await refresh(); } catch (e) { say(msg, 'err', errorText(e)); }
+        }) : null,
+        p && p.status !== 'pending' ? h('span.hint', t('console.parts.started_hint')) : null),
+      msg);
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      clearErrors(form);
+      const n = (el) => (el.value.trim() === '' ? null : Number(el.value));
+      const speed = bonus.value === 'ranked'
+        ? { kind: 'ranked', points: ranked.value.split(/[,;\s]+/).filter(Boolean).map(Number) }
+        : { kind: bonus.value };
+      const scoring = {
+        speed_bonus: speed, wrong_penalty: n(penalty) ?? 0, star_of_hope: star.checked, partial_multiple: partial.checked,
+        get_ready_s: n(getReady) ?? 0, reading_s: n(reading) ?? 0,
+      };
+      const body = { kind: kind.value, title: title.value, max_points: n(maxp), weight: n(weight) ?? 1, time_per_question_s: n(time) ?? 30, answer_policy: policy.value, scoring };
+      if (body.max_points === null) { showError(form, { code: 'invalid_input', field: 'max_points' }); return; }
+      submit.disabled = true;
+      try {
+        if (p) {
+          // Only what changed: a started part may still be renamed.
+          const changed = {};
+          for (const k of Object.keys(body)) if (JSON.stringify(body[k]) !== JSON.stringify(k === 'scoring' ? { ...p.scoring } : p[k])) changed[k] = body[k];
+          await api('PATCH', `/api/contests/${c.id}/parts/${p.id}`, changed);
+          say(msg, 'ok', t('console.saved'));
+          await refresh();
+        } else {
+          const made = await api('POST', `/api/contests/${c.id}/parts`, body);
+          selected = made.id;
+          sessionStorage.setItem(`hoithi.part.${c.id}`, made.id);
+          toast(t('console.parts.created'));
+          await refresh();
+        }
+      } catch (err) {
+        showError(form, err);
+      } finally {
+        submit.disabled = false;
+      }
+    });
+    return form;
+  }
+
+  async function questionsPanel(p, box) {
+    const [pq, banks] = await Promise.all([
+      api('GET', `/api/contests/${c.id}/parts/${p.id}/questions`),
+      api('GET', '/api/banks').catch(() => []),
+    ]);
+    // Seeds are 64-bit: read them from the text, JSON numbers in JS keep only 53 bits.
+    const drawsText = await api('GET', `/api/contests/${c.id}/parts/${p.id}/draws`, null, { raw: true }).then((r) => r.text()).catch(() => '');
+    const seeds = [...drawsText.matchAll(/"seed"\s*:\s*(-?\d+)/g)].map((m) => m[1]);
+    const lastSeed = seeds.length ? seeds[seeds.length - 1] : null;
+    const pending = p.status === 'pending' && c.status !== 'closed';
+    clear(box, h('div.card-head', h('h2', t('console.q.title', { n: pq.questions.length })),
+      lastSeed !== null ? h('span.seed#draw-seed', t('console.q.seed', { seed: String(lastSeed) })) : null));
+    const list = h('ol.q-list#part-question-list');
+    for (const row of pq.questions) list.append(questionRow(row.question, { status: row.status, points: row.points, time: row.time_limit_s }));
+    box.append(pq.questions.length ? list : h('p.muted.empty', t('console.q.none')));
+    if (!pending) { box.append(h('p.hint', t('console.q.locked'))); return; }
+    const bank = banks[0];
+    const detailBank = bank ? await api('GET', `/api/banks/${bank.id}`).catch(() => null) : null;
+    const sections = detailBank?.sections || [];
+    box.append(tabbed([
+      [t('console.q.tab_draw'), drawForm(p, sections, box)],
+      [t('console.q.tab_choose'), chooser(p, banks, pq, box)],
+      [t('console.q.tab_import'), importForm(banks)],
+    ]));
+  }
+
+  function drawForm(p, sections, box) {
+    const form = h('form#draw-form', { novalidate: true });
+    const rows = h('div.quota-rows');
+    const addRow = (q = {}) => {
+      const i = rows.children.length;
+      const sec = h('select.q-section', { data: { field: `quotas[${i}].section` } }, ...sections.map((s) => h('option', { value: s.id, selected: q.section === s.id }, s.title)));
+      const diff = h('select.q-diff', { data: { field: `quotas[${i}].difficulty` } }, h('option', { value: '' }, t('console.any')), ...[1, 2, 3].map((d) => h('option', { value: String(d) }, diffLabel(d))));
+      const type = h('select.q-type', { data: { field: `quotas[${i}].type` } }, h('option', { value: '' }, t('console.any')), ...TYPES.map((k) => h('option', { value: k }, typeLabel(k))));
+      const count = h('input.q-count', { type: 'number', min: 1, value: q.count ?? 3, data: { field: `quotas[${i}].count` } });
+      const del = h('button.btn.small.ghost', { type: 'button', title: t('console.remove'), onclick: () => { if (rows.children.length > 1) row.remove(); } }, '×');
+      const row = h('div.quota', field(t('console.q.section'), sec), field(t('console.q.difficulty'), diff), field(t('console.q.type'), type), field(t('console.q.count'), count), del);
+      rows.append(row);
+    };
+    addRow({ count: 3 });
+    const seed = h('input#draw-seed-input', { type: 'number', placeholder: t('console.q.seed_ph'), data: { field: 'seed' } });
+    const msg = h('div.form-msg#draw-msg', { hidden: true, role: 'status' });
+    form.append(h('p.hint', t('console.q.draw_hint')), rows,
+      h('div.actions', h('button.btn.small.ghost', { type: 'button', onclick: () => addRow() }, t('console.q.add_quota')),
+        field(t('console.q.seed_label'), seed), h('button.btn#draw-submit', { type: 'submit' }, t('console.q.draw'))), msg);
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      clearErrors(form);
+      const quotas = [...rows.children].map((r) => {
+        const q = { section: r.querySelector('.q-section').value, count: Number(r.querySelector('.q-count').value) };
+        const d = r.querySelector('.q-diff').value; if (d) q.difficulty = Number(d);
+        const ty = r.querySelector('.q-type').value; if (ty) q.type = ty;
+        return q;
+      });
+      let body = JSON.stringify({ quotas });
+      const given = seed.value.trim();
+      if (given) {
+        if (!/^\d{1,18}$/.test(given)) { showError(form, { code: 'invalid_input', field: 'seed' }); return; }
+        body = body.replace(/^\{/, `{"seed":${given},`);
+      }
+      try {
+        const r = await api('POST', `/api/contests/${c.id}/parts/${p.id}/draw`, body, { contentType: 'application/json' });
+        toast(t('console.q.drawn', { n: r.questions.length }));
+        await questionsPanel(p, box);
+      } catch (err) {
+        if (err.code === 'quota_short') say(msg, 'err', t('console.q.short'));
+        else showError(form, err);
+      }
+    });
+    return form;
+  }
+
+  function chooser(p, banks, pq, box) {
+    const wrap = h('div.chooser');
+    const picked = new Set(pq.questions.map((x) => x.question_id).filter(Boolean));
+    const bankSel = h('select#bank-select', ...banks.map((b) => h('option', { value: String(b.id) }, `${b.title} (${b.questions})`)));
+    const secSel = h('select#bank-section', h('option', { value: '' }, t('console.q.all_sections')));
+    const search = h('input#bank-search', { type: 'search', placeholder: t('console.q.search_ph') });
+    const results = h('div.bank-results#bank-results');
+    const count = h('span.picked-count');
+    const save = h('button.btn#choose-save', { type: 'button' }, t('console.q.use_chosen'));
+    const msg = h('div.form-msg', { hidden: true });
+    const updateCount = () => { count.textContent = t('console.q.picked', { n: picked.size }); };
+    let timer = null;
+    async function load() {
+      const b = bankSel.value;
+      if (!b) return;
+      const qs = new URLSearchParams();
+      if (secSel.value) qs.set('section', secSel.value);
+      if (search.value.trim()) qs.set('q', search.value.trim());
+      const rows = await api('GET', `/api/banks/${b}/questions?${qs}`);
+      clear(results);
+      for (const q of rows.slice(0, 200)) {
+        const cb = h('input', { type: 'checkbox', checked: picked.has(q.id) });
+        cb.addEventListener('change', () => { if (cb.checked) picked.add(q.id); else picked.delete(q.id); updateCount(); });
+        results.append(h('label.bank-q', cb, questionRow(q, { compact: true })));
+      }
+      if (!rows.length) results.append(h('p.muted', t('console.q.no_match')));
+    }
+    async function loadSections() {
+      const d = await api('GET', `/api/banks/${bankSel.value}`).catch(() => null);
+      clear(secSel, h('option', { value: '' }, t('console.q.all_sections')), ...(d?.sections || []).map((s) => h('option', { value: s.id }, s.title)));
+    }
+    bankSel.addEventListener('change', async () => { await loadSections(); load(); });
+    secSel.addEventListener('change', load);
+    search.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(load, 250); });
+    save.addEventListener('click', async () => {
+      try {
+        await api('PUT', `/api/contests/${c.id}/parts/${p.id}/questions`, { question_ids: [...picked] });
+        toast(t('console.q.chosen', { n: picked.size }));
+        await questionsPanel(p, box);
+      } catch (err) { say(msg, 'err', err.code === 'question_reused' ? t('console.q.reused') : errorText(err)); }
+    });
+    wrap.append(h('div.chooser-bar', field(t('console.q.bank'), bankSel), field(t('console.q.section'), secSel), field(t('console.q.search'), search)),
+      results, h('div.actions', count, save), msg);
+    updateCount();
+    if (banks.length) loadSections().then(load);
+    return wrap;
+  }
+
+  function importForm(banks) {
+    const form = h('form#import-form', { novalidate: true });
+    const file = h('input#import-file', { type: 'file', accept: '.xlsx,.csv,.txt', data: { field: 'file' } });
+    const bank = h('input#import-bank', { value: 'cau-hoi-cua-ban', data: { field: 'bank' }, list: 'bank-slugs' });
+    const title = h('input#import-title', { placeholder: t('console.q.import_title_ph'), data: { field: 'title' } });
+    const section = h('input#import-section', { placeholder: 'chung', data: { field: 'section' } });
+    const dl = h('datalist#bank-slugs', ...banks.map((b) => h('option', { value: b.slug }, b.title)));
+    const out = h('div.import-out#import-errors');
+    const msg = h('div.form-msg#import-msg', { hidden: true, role: 'status' });
+    form.append(h('p.hint', t('console.q.import_hint'), ' ', h('a', { href: '#', onclick: (e) => { e.preventDefault(); downloadTemplate(); } }, t('console.q.template'))),
+      h('div.grid4', field(t('console.q.file'), file), field(t('console.q.bank_slug'), bank), field(t('console.q.bank_title'), title), field(t('console.q.aiken_section'), section)),
+      dl, h('div.actions', h('button.btn#import-submit', { type: 'submit' }, t('console.q.import'))), msg, out);
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      clearErrors(form);
+      clear(out);
+      const f = file.files[0];
+      if (!f) { showError(form, { code: 'invalid_input', field: 'file' }); return; }
+      const name = f.name.toLowerCase();
+      const format = name.endsWith('.xlsx') ? 'xlsx' : name.endsWith('.csv') ? 'csv' : 'aiken';
+      const qs = new URLSearchParams({ bank: bank.value.trim(), format });
+      if (title.value.trim()) qs.set('title', title.value.trim());
+      if (section.value.trim()) qs.set('section', section.value.trim());
+      // Fetched by hand: the refusal carries every problem (error.errors), not one field.
+      let r = null;
+      let body = null;
+      try {
+        r = await fetch(`/api/banks/import?${qs}`, { method: 'POST', headers: { Authorization: `Bearer ${await token()}`, 'Content-Type': 'application/octet-stream' }, body: f });
+        body = await r.json().catch(() => null);
+      } catch (_) { say(msg, 'err', t('err.network')); return; }
+      const e2 = body?.error;
+      if (r.ok) say(msg, 'ok', t('console.q.imported', { n: body.imported, bank: body.bank }));
+      else if (e2?.code === 'import_invalid') {
+        say(msg, 'err', t('console.q.import_refused', { n: (e2.errors || []).length }));
+        out.append(importErrors(e2.errors || []));
+      } else if (e2?.field) showError(form, { code: e2.code, field: e2.field, message: e2.message });
+      else say(msg, 'err', errorText({ code: e2?.code || (r.status === 413 ? 'payload_too_large' : 'generic') }));
+    });
+    return form;
+  }
+
+  await refresh();
+}
+
+async function downloadTemplate() {
+  const r = await api('GET', '/api/banks/template.xlsx', null, { raw: true });
+  const blob = await r.blob();
+  const a = h('a', { href: URL.createObjectURL(blob), download: 'mau-cau-hoi.xlsx' });
+  document.body.append(a); a.click(); a.remove();
+}
+
+/** The import's problems as a table: sheet, row, column, message. */
+function importErrors(errors) {
+  const table = h('table.board.import-errors');
+  table.append(h('thead', h('tr', h('th', t('console.q.sheet')), h('th.num', t('console.q.row')), h('th', t('console.q.column')), h('th', t('console.q.problem')))));
+  const tb = h('tbody');
+  for (const e of errors) tb.append(h('tr', h('td', e.sheet || ''), h('td.num', e.row ? String(e.row) : ''), h('td', e.column || ''), h('td', e.message)));
+  table.append(tb);
+  return table;
+}
+
+/** One question: prompt, options with the right ones marked, source quote. */
+export function questionRow(q, { compact = false, status, points, time } = {}) {
+  const right = new Set(correctIndexes(q.solution));
+  const kind = q.type || q.kind || q.solution?.kind;
+  const el = h(`div.qrow${compact ? '.compact' : ''}`,
+    h('div.q-meta', h('span.tag', q.qid || ''), h('span.tag.t-type', typeLabel(kind)), q.difficulty ? h('span.tag', diffLabel(q.difficulty)) : null,
+      points !== undefined ? h('span.tag', t('common.points', { n: fmtNum(points) })) : null, time ? h('span.tag', `${time} s`) : null,
+      status && status !== 'pending' ? h(`span.tag.qs-${status}`, t('console.qstatus.' + status)) : null),
+    h('div.q-prompt', q.prompt),
+    q.options?.length ? h('ol.q-opts', ...q.options.map((o, i) => h(`li${right.has(i) ? '.right' : ''}`, h('b', LETTERS[i]), ' ', o))) : null,
+    !right.size ? h('div.q-answer', t('console.q.answer'), ': ', h('strong', answerText(q))) : null,
+    q.source?.quote ? h('details.q-source', h('summary', t('console.q.source')), h('blockquote', q.source.quote), h('div.hint', q.source.document || '')) : null);
+  return el;
+}
