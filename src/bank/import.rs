@@ -733,6 +733,17 @@ pub async fn apply(
             }
         }
     }
+    for (row, q) in &questions {
+        for x in &q.excludes {
+            if !taken.contains(x) && !questions.iter().any(|(_, o)| o.qid == *x) {
+                errs.push(e(
+                    Some(*row),
+                    column_of(&parsed.columns, "excludes"),
+                    format!("excludes {x:?}, which is neither in the bank nor in this file"),
+                ));
+            }
+        }
+    }
     if !errs.is_empty() {
         return Err(ImportFailure::Invalid(errs));
     }
@@ -752,7 +763,12 @@ pub async fn apply(
             (b, true)
         }
     };
-    for (_, q) in &questions {
+    // short answers are read with the abbreviations of the bank they land in
+    let abbreviations = store::banks::bank_abbreviations(&txn, &bank.slug).await?;
+    for (_, q) in &mut questions {
+        if matches!(q.solution, crate::domain::question::Solution::ShortText { .. }) {
+            q.abbreviations = abbreviations.clone();
+        }
         store::banks::insert_question(&txn, bank.id, q).await?;
     }
     txn.commit().await?;

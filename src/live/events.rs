@@ -281,6 +281,13 @@ pub struct AnswerRequest {
     /// Chosen by the phone (e.g. a UUID); resending it never counts twice.
     pub submission_id: String,
     pub question_id: i32,
+    /// One of `{"choice": 1}` (single, 0-based), `{"choices": [0, 2]}` (multiple),
+    /// `{"value": true}` (true/false), `{"text": "…"}` (short text: matched without regard
+    /// to case, diacritics, punctuation, i/y spelling and the bank's abbreviations),
+    /// `{"number": 7300}` (number). A number may also be a string written the Vietnamese
+    /// way: `"7.300"`, `"7 300"` (thousands), `"3,5"` (decimal comma), or `"3.5"`; anything
+    /// else (a unit, letters, `"1.23.456"`) is refused with 400. README, *What a number
+    /// answer accepts*, gives the exact rules.
     #[schema(value_type = Object)]
     pub response: Response,
     #[serde(default)]
