@@ -16,7 +16,7 @@ mod pages;
 mod phone;
 mod projector;
 mod results;
-mod scenario;
 #[allow(dead_code)]
 #[path = "../api/results_fixture.rs"]
 mod results_fixture;
+mod scenario;

@@ -14,26 +14,11 @@ const TEST: &str = "scenario";
 
 /// The right option (0-based) of a part question, from the organiser's view of the part.
 fn right_option(list: &Value, part_question: i64) -> usize {
-    fn find(v: &Value, id: i64) -> Option<&Value> {
-        match v {
-            Value::Object(m) if m.get("id").and_then(Value::as_i64) == Some(id) && m.contains_key("prompt") => Some(v),
-            Value::Object(m) => m.values().find_map(|x| find(x, id)),
-            Value::Array(a) => a.iter().find_map(|x| find(x, id)),
-            _ => None,
-        }
-    }
-    fn option(v: &Value) -> Option<u64> {
-        match v {
-            Value::Object(m) => m
-                .get("solution")
-                .and_then(|s| s.get("option"))
-                .and_then(Value::as_u64)
-                .or_else(|| m.values().find_map(option)),
-            _ => None,
-        }
-    }
-    let row = find(list, part_question).unwrap_or_else(|| panic!("no question {part_question} in {list}"));
-    option(row).unwrap_or_else(|| panic!("no single-choice solution in {row}")) as usize
+    let row = list["questions"]
+        .as_array()
+        .and_then(|qs| qs.iter().find(|q| q["id"] == part_question))
+        .unwrap_or_else(|| panic!("no question {part_question} in {list}"));
+    row["question"]["solution"]["option"].as_u64().unwrap_or_else(|| panic!("not a single choice: {row}")) as usize
 }
 
 /// Stored answers of a team to a question (the answer record).
@@ -55,9 +40,7 @@ async fn key(s: &Screen, k: &str) {
 /// Waits until answering opens on the phone, then taps option `i`.
 async fn answer(phone: &Screen, i: usize) {
     let css = format!(".opt[data-i=\"{i}\"]");
-    phone
-        .wait_js(&format!("const b = document.querySelector({css:?}); return !!b && !b.disabled"), 20)
-        .await;
+    phone.wait_js(&format!("const b = document.querySelector({css:?}); return !!b && !b.disabled"), 20).await;
     tap(phone, &css).await;
 }
 
@@ -171,9 +154,12 @@ async fn a_whole_quiz_contest_runs_from_the_console_with_phones_and_the_projecto
     projector.shot("distribution").await;
     console.click("#live-reveal").await;
     let letter = ["A", "B", "C", "D"][right];
-    projector.wait_js(&format!("return !!document.querySelector('#dist-chart g.right[data-key=\"{letter}\"]')"), 10).await;
+    projector
+        .wait_js(&format!("return !!document.querySelector('#dist-chart g.right[data-key=\"{letter}\"]')"), 10)
+        .await;
     lan.wait_text("#result-title", "Chính xác", 10).await;
     hoa.wait_js("return document.querySelector('#result').dataset.result === 'wrong'", 10).await;
+    tokio::time::sleep(Duration::from_millis(900)).await; // the bars grow
     projector.shot("revealed").await;
     lan.shot("right").await;
     hoa.shot("wrong").await;
@@ -205,12 +191,11 @@ async fn a_whole_quiz_contest_runs_from_the_console_with_phones_and_the_projecto
 
     // Both teams now have one right answer; a correction with a reason breaks the tie and
     // shows on every screen.
-    let total_of = |s: &Screen, team: i64| {
-        let css = format!("#board .prow[data-team=\"{team}\"] .ptotal");
-        async move { s.text(&css).await }
-    };
-    projector.wait_js("return !!document.querySelector('#board .prow')", 30).await;
-    let before = total_of(&projector, tan_thanh).await;
+    // After the reveal's hold the projector goes back to the standings.
+    projector
+        .wait_js("const r = document.querySelector('#board .prow'); return !!r && r.offsetParent !== null", 40)
+        .await;
+    let before = projector.text(&format!("#board .prow[data-team=\"{tan_thanh}\"] .ptotal")).await;
     console.click("#nav-review").await;
     console.find("#adjust-form").await;
     console.js(&format!("document.querySelector('#adjust-team').value = '{tan_thanh}'; return true")).await;
@@ -222,13 +207,14 @@ async fn a_whole_quiz_contest_runs_from_the_console_with_phones_and_the_projecto
     console.shot("correction").await;
     let t0 = std::time::Instant::now();
     loop {
-        let now = total_of(&projector, tan_thanh).await;
+        let now = projector.text(&format!("#board .prow[data-team=\"{tan_thanh}\"] .ptotal")).await;
         if now != before {
             break;
         }
         assert!(t0.elapsed() < Duration::from_secs(15), "the projector never showed the correction: {now}");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+    tokio::time::sleep(Duration::from_millis(1200)).await; // the rows move
     projector.shot("corrected-board").await;
     lan.wait_js("const e = document.querySelector('#st-rank'); return e && /1/.test(e.textContent)", 15).await;
     lan.shot("after-correction").await;
@@ -245,8 +231,12 @@ async fn a_whole_quiz_contest_runs_from_the_console_with_phones_and_the_projecto
     console.click("#live-finish").await;
     lan.wait_js("return document.querySelector('#stage').dataset.view === 'finished'", 15).await;
     hoa.wait_js("return document.querySelector('#stage').dataset.view === 'finished'", 15).await;
+    projector
+        .wait_js("const r = document.querySelector('#board .prow'); return !!r && r.offsetParent !== null", 40)
+        .await;
     let board = projector.wait_js("const r = document.querySelectorAll('#board .prow'); return r.length === 2 && [...r].map(x => x.dataset.team)", 20).await;
     assert_eq!(board, json!([tan_thanh.to_string(), nga_sau.to_string()]), "Tân Thành first after the correction");
+    tokio::time::sleep(Duration::from_millis(1200)).await; // the standings fade in
     projector.shot("final").await;
     lan.shot("final").await;
     hoa.shot("final").await;

@@ -451,9 +451,10 @@ function render(force = false) {
 }
 
 function waitingLine() {
+  // After a part ends the next thing is another part, not another question of this one.
   return h('div', { class: 'waiting', id: 'waiting' },
     h('span', { class: 'pulse', 'aria-hidden': 'true' }, h('i'), h('i'), h('i')),
-    h('span', { text: t('play.waiting') }));
+    h('span', { text: t(S.partFinished ? 'play.waiting_part' : 'play.waiting') }));
 }
 
 function membersCard() {

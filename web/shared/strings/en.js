@@ -64,6 +64,7 @@ export default {
   'play.join.name_long': 'That name is too long (60 characters at most).',
   'play.join.expired': 'Your session expired or was revoked. Please join again.',
   'play.waiting': 'Waiting for the next question…',
+  'play.waiting_part': 'Waiting for the next part…',
   'play.waiting_hint': 'Keep this screen open. Questions appear by themselves.',
   'play.members': 'Members who joined',
   'play.captain': 'Captain',

@@ -65,6 +65,7 @@ export default {
   'play.join.name_long': 'Họ tên dài quá (tối đa 60 ký tự).',
   'play.join.expired': 'Phiên thi của bạn đã hết hạn hoặc bị thu hồi. Vui lòng vào đội lại.',
   'play.waiting': 'Chờ câu hỏi tiếp theo…',
+  'play.waiting_part': 'Chờ phần thi tiếp theo…',
   'play.waiting_hint': 'Giữ màn hình này mở. Câu hỏi sẽ tự hiện ra.',
   'play.members': 'Thành viên đã vào',
   'play.captain': 'Đội trưởng',
