@@ -11,9 +11,11 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    /// A field of the request is missing or malformed (400 `invalid_input`).
+    /// A field of the request is missing or malformed (400 `invalid_input`). `reason`,
+    /// when given, is a finer stable code with the values its message needs (`params`),
+    /// so a client can say it in its own language.
     #[error("{field}: {message}")]
-    Invalid { field: String, message: String },
+    Invalid { field: String, message: String, reason: Option<Box<(&'static str, Value)>> },
     /// The request as a whole cannot be understood (400, code given).
     #[error("{message}")]
     BadRequest { code: &'static str, message: String },
@@ -29,7 +31,7 @@ pub enum ApiError {
     /// The request clashes with what exists or with the current state (409). `state`
     /// carries the current state for illegal transitions.
     #[error("{message}")]
-    Conflict { code: &'static str, message: String, state: Option<Value> },
+    Conflict { code: &'static str, message: String, state: Option<Value>, reason: Option<Box<(&'static str, Value)>> },
     /// 413 `payload_too_large`.
     #[error("{0}")]
     PayloadTooLarge(String),
@@ -46,7 +48,16 @@ pub enum ApiError {
 
 impl ApiError {
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::Invalid { field: field.into(), message: message.into() }
+        Self::Invalid { field: field.into(), message: message.into(), reason: None }
+    }
+    /// `invalid` with a finer code (`reason`) and the values its message needs.
+    pub fn invalid_because(
+        field: impl Into<String>,
+        reason: &'static str,
+        params: Value,
+        message: impl Into<String>,
+    ) -> Self {
+        Self::Invalid { field: field.into(), message: message.into(), reason: Some(Box::new((reason, params))) }
     }
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
         Self::BadRequest { code, message: message.into() }
@@ -61,11 +72,20 @@ impl ApiError {
         Self::NotFound(message.into())
     }
     pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
-        Self::Conflict { code, message: message.into(), state: None }
+        Self::Conflict { code, message: message.into(), state: None, reason: None }
+    }
+    /// `conflict` with a finer code (`reason`) and the values its message needs.
+    pub fn conflict_because(
+        code: &'static str,
+        reason: &'static str,
+        params: Value,
+        message: impl Into<String>,
+    ) -> Self {
+        Self::Conflict { code, message: message.into(), state: None, reason: Some(Box::new((reason, params))) }
     }
     /// An illegal transition: 409 with the current state attached.
     pub fn invalid_state(message: impl Into<String>, state: Value) -> Self {
-        Self::Conflict { code: "invalid_state", message: message.into(), state: Some(state) }
+        Self::Conflict { code: "invalid_state", message: message.into(), state: Some(state), reason: None }
     }
     pub fn internal(e: impl Into<anyhow::Error>) -> Self {
         Self::Internal(e.into())
@@ -91,8 +111,22 @@ impl ApiError {
     pub fn body(&self) -> Value {
         let mut err = json!({ "code": self.code(), "message": self.to_string() });
         match self {
-            Self::Invalid { field, .. } => err["field"] = json!(field),
-            Self::Conflict { state: Some(s), .. } => err["state"] = s.clone(),
+            Self::Invalid { field, reason, .. } => {
+                err["field"] = json!(field);
+                if let Some((code, params)) = reason.as_deref() {
+                    err["reason"] = json!(code);
+                    err["params"] = params.clone();
+                }
+            }
+            Self::Conflict { state, reason, .. } => {
+                if let Some(s) = state {
+                    err["state"] = s.clone();
+                }
+                if let Some((code, params)) = reason.as_deref() {
+                    err["reason"] = json!(code);
+                    err["params"] = params.clone();
+                }
+            }
             _ => {}
         }
         json!({ "error": err })

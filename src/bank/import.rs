@@ -10,6 +10,7 @@ use std::io::Cursor;
 use calamine::{Data, Reader, Xlsx};
 use sea_orm::{DatabaseConnection, TransactionTrait};
 use serde::Serialize;
+use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::format::{self, AnswerValue, Draft, SectionMeta};
@@ -37,7 +38,27 @@ pub struct ImportError {
     /// Column letter and header, e.g. `N (Đáp án)`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub column: Option<String>,
+    /// Stable machine code of the problem (`not_a_number`, `unknown_column`, …), for
+    /// clients that say it in their own language.
+    pub code: &'static str,
+    /// The values the message needs (`{"value": "abc"}`), by name; strings and numbers.
+    #[schema(value_type = Object)]
+    pub params: Value,
+    /// The problem in English (API, CLI).
     pub message: String,
+}
+
+impl ImportError {
+    pub fn new(
+        sheet: impl Into<String>,
+        row: Option<usize>,
+        column: Option<String>,
+        code: &'static str,
+        params: Value,
+        message: impl Into<String>,
+    ) -> Self {
+        Self { sheet: sheet.into(), row, column, code, params, message: message.into() }
+    }
 }
 
 impl std::fmt::Display for ImportError {
@@ -200,12 +221,15 @@ fn col_letter(i: usize) -> String {
 /// Reads a file of the given format.
 pub fn parse(format: Format, bytes: &[u8], default_section: &str) -> Result<Parsed, Vec<ImportError>> {
     if bytes.len() > MAX_IMPORT_BYTES {
-        return Err(vec![ImportError {
-            sheet: "file".into(),
-            row: None,
-            column: None,
-            message: format!("the file is larger than {} MB", MAX_IMPORT_BYTES / 1024 / 1024),
-        }]);
+        let mb = MAX_IMPORT_BYTES / 1024 / 1024;
+        return Err(vec![ImportError::new(
+            "file",
+            None,
+            None,
+            "file_too_large",
+            json!({ "max_mb": mb }),
+            format!("the file is larger than {mb} MB"),
+        )]);
     }
     match format {
         Format::Xlsx => parse_xlsx(bytes),
@@ -214,33 +238,38 @@ pub fn parse(format: Format, bytes: &[u8], default_section: &str) -> Result<Pars
     }
 }
 
-fn whole(sheet: &str, message: impl Into<String>) -> Vec<ImportError> {
-    vec![ImportError { sheet: sheet.into(), row: None, column: None, message: message.into() }]
+fn whole(sheet: &str, code: &'static str, params: Value, message: impl Into<String>) -> Vec<ImportError> {
+    vec![ImportError::new(sheet, None, None, code, params, message)]
 }
 
 fn parse_xlsx(bytes: &[u8]) -> Result<Parsed, Vec<ImportError>> {
-    let not_xlsx = |e: &dyn std::fmt::Display| whole("file", format!("not a readable XLSX workbook: {e}"));
+    let not_xlsx =
+        |e: &dyn std::fmt::Display| whole("file", "not_xlsx", json!({}), format!("not a readable XLSX workbook: {e}"));
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| not_xlsx(&e))?;
     let mut unzipped: u64 = 0;
     for i in 0..archive.len() {
         unzipped = unzipped.saturating_add(archive.by_index_raw(i).map_err(|e| not_xlsx(&e))?.size());
     }
     if unzipped > MAX_UNZIPPED_BYTES {
+        let mb = MAX_UNZIPPED_BYTES / 1024 / 1024;
         return Err(whole(
             "file",
-            format!("the workbook unpacks to more than {} MB; split it", MAX_UNZIPPED_BYTES / 1024 / 1024),
+            "unzipped_too_large",
+            json!({ "max_mb": mb }),
+            format!("the workbook unpacks to more than {mb} MB; split it"),
         ));
     }
-    let mut wb: Xlsx<_> =
-        Xlsx::new(Cursor::new(bytes)).map_err(|e| whole("file", format!("not a readable XLSX workbook: {e}")))?;
+    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| not_xlsx(&e))?;
     let names = wb.sheet_names();
     let sheet = names
         .iter()
         .find(|n| fold(n) == fold(SHEET))
         .or_else(|| names.first())
         .cloned()
-        .ok_or_else(|| whole("file", "the workbook has no sheet"))?;
-    let range = wb.worksheet_range(&sheet).map_err(|e| whole(&sheet, format!("cannot read the sheet: {e}")))?;
+        .ok_or_else(|| whole("file", "no_sheet", json!({}), "the workbook has no sheet"))?;
+    let range = wb
+        .worksheet_range(&sheet)
+        .map_err(|e| whole(&sheet, "unreadable_sheet", json!({}), format!("cannot read the sheet: {e}")))?;
     // Formulas are refused: their cached value may be stale and the organiser meant a value.
     if let Ok(formulas) = wb.worksheet_formula(&sheet) {
         let (r0, c0) = formulas.start().unwrap_or((0, 0));
@@ -248,11 +277,15 @@ fn parse_xlsx(bytes: &[u8]) -> Result<Parsed, Vec<ImportError>> {
             .used_cells()
             .filter(|(_, _, f)| !f.is_empty())
             .take(20)
-            .map(|(r, c, f)| ImportError {
-                sheet: sheet.clone(),
-                row: Some(r0 as usize + r + 1),
-                column: Some(col_letter(c0 as usize + c)),
-                message: format!("formula cells are not accepted (={f}); paste the values instead"),
+            .map(|(r, c, f)| {
+                ImportError::new(
+                    sheet.clone(),
+                    Some(r0 as usize + r + 1),
+                    Some(col_letter(c0 as usize + c)),
+                    "formula_cell",
+                    json!({ "formula": format!("={f}") }),
+                    format!("formula cells are not accepted (={f}); paste the values instead"),
+                )
             })
             .collect();
         if !errs.is_empty() {
@@ -262,7 +295,12 @@ fn parse_xlsx(bytes: &[u8]) -> Result<Parsed, Vec<ImportError>> {
     let (r0, c0) = range.start().unwrap_or((0, 0));
     let (h, w) = range.get_size();
     if h > MAX_ROWS + 1 {
-        return Err(whole(&sheet, format!("the sheet has {h} rows; at most {MAX_ROWS} questions per file")));
+        return Err(whole(
+            &sheet,
+            "too_many_rows",
+            json!({ "max": MAX_ROWS }),
+            format!("the sheet has {h} rows; at most {MAX_ROWS} questions per file"),
+        ));
     }
     let mut grid: Vec<Vec<Cell>> = vec![vec![Cell::Empty; c0 as usize + w]; r0 as usize + h];
     for (r, c, d) in range.used_cells() {
@@ -274,12 +312,14 @@ fn parse_xlsx(bytes: &[u8]) -> Result<Parsed, Vec<ImportError>> {
             Data::DateTime(dt) => Cell::Text(dt.to_string()),
             Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s.clone()),
             Data::Error(e) => {
-                return Err(vec![ImportError {
-                    sheet: sheet.clone(),
-                    row: Some(r0 as usize + r + 1),
-                    column: Some(col_letter(c0 as usize + c)),
-                    message: format!("the cell holds an error value ({e})"),
-                }]);
+                return Err(vec![ImportError::new(
+                    sheet.clone(),
+                    Some(r0 as usize + r + 1),
+                    Some(col_letter(c0 as usize + c)),
+                    "error_cell",
+                    json!({ "value": e.to_string() }),
+                    format!("the cell holds an error value ({e})"),
+                )]);
             }
             Data::Empty => Cell::Empty,
         };
@@ -295,12 +335,14 @@ fn parse_csv(bytes: &[u8]) -> Result<Parsed, Vec<ImportError>> {
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     if let Err(e) = std::str::from_utf8(bytes) {
         let line = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
-        return Err(vec![ImportError {
+        return Err(vec![ImportError::new(
             sheet,
-            row: Some(line),
-            column: None,
-            message: "the file is not UTF-8 text; save it as \"CSV UTF-8\"".into(),
-        }]);
+            Some(line),
+            None,
+            "not_utf8",
+            json!({}),
+            "the file is not UTF-8 text; save it as \"CSV UTF-8\"",
+        )]);
     }
     let first_line = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
     let delim = if first_line.iter().filter(|b| **b == b';').count() > first_line.iter().filter(|b| **b == b',').count()
@@ -318,11 +360,23 @@ fn parse_csv(bytes: &[u8]) -> Result<Parsed, Vec<ImportError>> {
             ),
             Err(e) => {
                 let row = e.position().map(|p| p.line() as usize);
-                return Err(vec![ImportError { sheet, row, column: None, message: format!("malformed CSV: {e}") }]);
+                return Err(vec![ImportError::new(
+                    sheet,
+                    row,
+                    None,
+                    "malformed_csv",
+                    json!({}),
+                    format!("malformed CSV: {e}"),
+                )]);
             }
         }
         if grid.len() > MAX_ROWS + 1 {
-            return Err(whole(&sheet, format!("more than {MAX_ROWS} rows; at most {MAX_ROWS} questions per file")));
+            return Err(whole(
+                &sheet,
+                "too_many_rows",
+                json!({ "max": MAX_ROWS }),
+                format!("more than {MAX_ROWS} rows; at most {MAX_ROWS} questions per file"),
+            ));
         }
     }
     rows_of(&sheet, grid)
@@ -332,7 +386,12 @@ fn parse_csv(bytes: &[u8]) -> Result<Parsed, Vec<ImportError>> {
 fn rows_of(sheet: &str, grid: Vec<Vec<Cell>>) -> Result<Parsed, Vec<ImportError>> {
     let mut errs = Vec::new();
     let Some(header) = grid.first() else {
-        return Err(whole(sheet, "the sheet is empty: the first row must hold the template's headers"));
+        return Err(whole(
+            sheet,
+            "empty_sheet",
+            json!({}),
+            "the sheet is empty: the first row must hold the template's headers",
+        ));
     };
     // column index of each template column
     let mut idx: Vec<Option<usize>> = vec![None; COLUMNS.len()];
@@ -342,29 +401,35 @@ fn rows_of(sheet: &str, grid: Vec<Vec<Cell>>) -> Result<Parsed, Vec<ImportError>
         }
         let h = fold(&cell.text());
         match COLUMNS.iter().position(|(name, _, _)| fold(name) == h) {
-            Some(k) if idx[k].is_some() => errs.push(ImportError {
-                sheet: sheet.into(),
-                row: Some(1),
-                column: Some(col_letter(c)),
-                message: format!("column {:?} appears twice", cell.text()),
-            }),
+            Some(k) if idx[k].is_some() => errs.push(ImportError::new(
+                sheet,
+                Some(1),
+                Some(col_letter(c)),
+                "duplicate_column",
+                json!({ "header": cell.text() }),
+                format!("column {:?} appears twice", cell.text()),
+            )),
             Some(k) => idx[k] = Some(c),
-            None => errs.push(ImportError {
-                sheet: sheet.into(),
-                row: Some(1),
-                column: Some(col_letter(c)),
-                message: format!("unknown column {:?}; use the template's headers", cell.text()),
-            }),
+            None => errs.push(ImportError::new(
+                sheet,
+                Some(1),
+                Some(col_letter(c)),
+                "unknown_column",
+                json!({ "header": cell.text() }),
+                format!("unknown column {:?}; use the template's headers", cell.text()),
+            )),
         }
     }
     for (k, (name, _, required)) in COLUMNS.iter().enumerate() {
         if *required && idx[k].is_none() {
-            errs.push(ImportError {
-                sheet: sheet.into(),
-                row: Some(1),
-                column: None,
-                message: format!("the required column {name:?} is missing"),
-            });
+            errs.push(ImportError::new(
+                sheet,
+                Some(1),
+                None,
+                "missing_column",
+                json!({ "column": name }),
+                format!("the required column {name:?} is missing"),
+            ));
         }
     }
     if !errs.is_empty() {
@@ -375,31 +440,38 @@ fn rows_of(sheet: &str, grid: Vec<Vec<Cell>>) -> Result<Parsed, Vec<ImportError>
     for (i, r) in grid.iter().enumerate().take(last + 1).skip(1) {
         let rownum = i + 1;
         if r.iter().all(Cell::is_empty) {
-            errs.push(ImportError {
-                sheet: sheet.into(),
-                row: Some(rownum),
-                column: None,
-                message: "empty row between questions; delete it".into(),
-            });
+            errs.push(ImportError::new(
+                sheet,
+                Some(rownum),
+                None,
+                "empty_row",
+                json!({}),
+                "empty row between questions; delete it",
+            ));
             continue;
         }
         let get = |k: usize| idx[k].and_then(|c| r.get(c)).cloned().unwrap_or(Cell::Empty);
         let colname = |k: usize| idx[k].map(|c| format!("{} ({})", col_letter(c), COLUMNS[k].0));
         let mut row_errs: Vec<ImportError> = Vec::new();
-        let mut err = |k: usize, message: String| {
-            row_errs.push(ImportError { sheet: sheet.into(), row: Some(rownum), column: colname(k), message })
+        let mut err = |k: usize, code: &'static str, params: Value, message: String| {
+            row_errs.push(ImportError::new(sheet, Some(rownum), colname(k), code, params, message))
         };
-        let int = |k: usize, default: i64, err: &mut dyn FnMut(usize, String)| -> i64 {
+        let int = |k: usize, default: i64, err: &mut dyn FnMut(usize, &'static str, Value, String)| -> i64 {
             match get(k) {
                 Cell::Empty => default,
                 Cell::Number(n) if n.fract() == 0.0 => n as i64,
                 c => c.text().parse::<i64>().unwrap_or_else(|_| {
-                    err(k, format!("{:?} is not a whole number", c.text()));
+                    err(
+                        k,
+                        "not_a_whole_number",
+                        json!({ "value": c.text() }),
+                        format!("{:?} is not a whole number", c.text()),
+                    );
                     default
                 }),
             }
         };
-        let num = |k: usize, err: &mut dyn FnMut(usize, String)| -> Option<f64> {
+        let num = |k: usize, err: &mut dyn FnMut(usize, &'static str, Value, String)| -> Option<f64> {
             match get(k) {
                 Cell::Empty => None,
                 Cell::Number(n) => Some(n),
@@ -409,7 +481,7 @@ fn rows_of(sheet: &str, grid: Vec<Vec<Cell>>) -> Result<Parsed, Vec<ImportError>
                     match t2.trim().parse::<f64>() {
                         Ok(v) => Some(v),
                         Err(_) => {
-                            err(k, format!("{t:?} is not a number"));
+                            err(k, "not_a_number", json!({ "value": t }), format!("{t:?} is not a number"));
                             None
                         }
                     }
@@ -437,7 +509,12 @@ fn rows_of(sheet: &str, grid: Vec<Vec<Cell>>) -> Result<Parsed, Vec<ImportError>
                     "dung" | "d" | "true" | "x" => (Some(AnswerValue::Bool(true)), None),
                     "sai" | "s" | "false" => (Some(AnswerValue::Bool(false)), None),
                     _ => {
-                        err(13, format!("{:?} is neither Đúng nor Sai", c.text()));
+                        err(
+                            13,
+                            "not_true_false",
+                            json!({ "value": c.text() }),
+                            format!("{:?} is neither Đúng nor Sai", c.text()),
+                        );
                         (None, None)
                     }
                 },
@@ -478,17 +555,12 @@ fn rows_of(sheet: &str, grid: Vec<Vec<Cell>>) -> Result<Parsed, Vec<ImportError>
         };
         let section = get(1).text();
         if section.is_empty() {
-            err(1, "the section is empty".into());
+            err(1, "empty_section", json!({}), "the section is empty".into());
         }
         rows.push(Row { row: rownum, section, draft, errors: row_errs });
     }
     if rows.is_empty() && errs.is_empty() {
-        errs.push(ImportError {
-            sheet: sheet.into(),
-            row: None,
-            column: None,
-            message: "no question rows below the headers".into(),
-        });
+        errs.push(ImportError::new(sheet, None, None, "no_rows", json!({}), "no question rows below the headers"));
     }
     let mut columns: Vec<(&'static str, String)> = Vec::new();
     for (k, (name, field, _)) in COLUMNS.iter().enumerate() {
@@ -510,12 +582,14 @@ fn parse_aiken(bytes: &[u8], section: &str) -> Result<Parsed, Vec<ImportError>> 
         Ok(t) => t,
         Err(e) => {
             let line = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
-            return Err(vec![ImportError {
+            return Err(vec![ImportError::new(
                 sheet,
-                row: Some(line),
-                column: None,
-                message: "the file is not UTF-8 text".into(),
-            }]);
+                Some(line),
+                None,
+                "not_utf8",
+                json!({}),
+                "the file is not UTF-8 text",
+            )]);
         }
     };
     let mut errs = Vec::new();
@@ -559,21 +633,25 @@ fn parse_aiken(bytes: &[u8], section: &str) -> Result<Parsed, Vec<ImportError>> 
                         errors: Vec::new(),
                     });
                 }
-                None => errs.push(ImportError {
-                    sheet: sheet.clone(),
-                    row: Some(n),
-                    column: None,
-                    message: "ANSWER line without a question".into(),
-                }),
+                None => errs.push(ImportError::new(
+                    sheet.clone(),
+                    Some(n),
+                    None,
+                    "answer_without_question",
+                    json!({}),
+                    "ANSWER line without a question",
+                )),
             }
         } else if let Some(o) = opt {
             if prompt.is_none() {
-                errs.push(ImportError {
-                    sheet: sheet.clone(),
-                    row: Some(n),
-                    column: None,
-                    message: "option line without a question".into(),
-                });
+                errs.push(ImportError::new(
+                    sheet.clone(),
+                    Some(n),
+                    None,
+                    "option_without_question",
+                    json!({}),
+                    "option line without a question",
+                ));
             }
             options.push(o);
         } else if let Some((pline, _)) = &prompt {
@@ -584,12 +662,14 @@ fn parse_aiken(bytes: &[u8], section: &str) -> Result<Parsed, Vec<ImportError>> 
                     p.push_str(line);
                 }
             } else {
-                errs.push(ImportError {
-                    sheet: sheet.clone(),
-                    row: Some(*pline),
-                    column: None,
-                    message: "question without an ANSWER: line".into(),
-                });
+                errs.push(ImportError::new(
+                    sheet.clone(),
+                    Some(*pline),
+                    None,
+                    "missing_answer_line",
+                    json!({}),
+                    "question without an ANSWER: line",
+                ));
                 prompt = Some((n, line.to_owned()));
                 options.clear();
             }
@@ -598,15 +678,17 @@ fn parse_aiken(bytes: &[u8], section: &str) -> Result<Parsed, Vec<ImportError>> 
         }
     }
     if let Some((pline, _)) = prompt {
-        errs.push(ImportError {
-            sheet: sheet.clone(),
-            row: Some(pline),
-            column: None,
-            message: "question without an ANSWER: line".into(),
-        });
+        errs.push(ImportError::new(
+            sheet.clone(),
+            Some(pline),
+            None,
+            "missing_answer_line",
+            json!({}),
+            "question without an ANSWER: line",
+        ));
     }
     if rows.is_empty() && errs.is_empty() {
-        errs.push(ImportError { sheet: sheet.clone(), row: None, column: None, message: "no question found".into() });
+        errs.push(ImportError::new(sheet.clone(), None, None, "no_rows", json!({}), "no question found"));
     }
     if errs.is_empty() { Ok(Parsed { sheet, rows, columns: Vec::new() }) } else { Err(errs) }
 }
@@ -619,6 +701,27 @@ fn column_of(columns: &[(&'static str, String)], field: &str) -> Option<String> 
         f => f,
     };
     columns.iter().find(|(c, _)| *c == f).map(|(_, name)| name.clone())
+}
+
+/// The code of a problem `format::build` or `format::check_source` found in a field: the
+/// English message says exactly what; the code says which field is wrong.
+fn field_code(field: &str) -> &'static str {
+    match field {
+        "id" => "bad_id",
+        "type" => "bad_type",
+        "difficulty" => "bad_difficulty",
+        "points" => "bad_points",
+        "time_limit" => "bad_time_limit",
+        "prompt" => "empty_prompt",
+        "options" => "bad_options",
+        "answer" => "bad_answer",
+        "accepted" => "bad_accepted",
+        "tolerance" => "bad_tolerance",
+        "group" => "bad_group",
+        "excludes" => "bad_excludes",
+        "source" => "bad_source",
+        _ => "bad_value",
+    }
 }
 
 /// What an import did.
@@ -651,16 +754,15 @@ pub async fn apply(
     parsed: Parsed,
 ) -> Result<ImportReport, ImportFailure> {
     let sheet = parsed.sheet.clone();
-    let e = |row: Option<usize>, column: Option<String>, message: String| ImportError {
-        sheet: sheet.clone(),
-        row,
-        column,
-        message,
+    let e = |row: Option<usize>, column: Option<String>, code: &'static str, params: Value, message: String| {
+        ImportError::new(sheet.clone(), row, column, code, params, message)
     };
     if slug.is_empty() || slug.len() > 80 || !slug.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
         return Err(ImportFailure::Invalid(vec![e(
             None,
             None,
+            "bad_bank_id",
+            json!({ "bank": slug }),
             format!("bad bank id {slug:?}: use letters, digits and dashes"),
         )]));
     }
@@ -690,6 +792,8 @@ pub async fn apply(
             errs.push(e(
                 Some(r.row),
                 column_of(&parsed.columns, "section"),
+                "unknown_section",
+                json!({ "section": r.section, "known": sections.join(", ") }),
                 format!("unknown section {:?} (the bank has: {})", r.section, sections.join(", ")),
             ));
         } else if existing.is_none() && !r.section.is_empty() && !new_sections.contains(&r.section) {
@@ -697,6 +801,8 @@ pub async fn apply(
                 errs.push(e(
                     Some(r.row),
                     column_of(&parsed.columns, "section"),
+                    "bad_section_id",
+                    json!({ "section": r.section }),
                     format!("bad section id {:?}: no spaces", r.section),
                 ));
             }
@@ -709,18 +815,22 @@ pub async fn apply(
         match format::build(&r.draft, slug, &r.section) {
             Ok(q) => {
                 if let Some((f, m)) = format::check_source(&q, &documents) {
-                    errs.push(e(Some(r.row), column_of(&parsed.columns, f), m));
+                    errs.push(e(Some(r.row), column_of(&parsed.columns, f), field_code(f), json!({ "field": f }), m));
                 }
                 if taken.contains(&q.qid) {
                     errs.push(e(
                         Some(r.row),
                         column_of(&parsed.columns, "id"),
+                        "id_in_bank",
+                        json!({ "id": q.qid }),
                         format!("the bank already has a question {:?}", q.qid),
                     ));
                 } else if let Some((first, _)) = questions.iter().find(|(_, o)| o.qid == q.qid) {
                     errs.push(e(
                         Some(r.row),
                         column_of(&parsed.columns, "id"),
+                        "duplicate_id",
+                        json!({ "id": q.qid, "first_row": first }),
                         format!("duplicate id {:?} (also on row {first})", q.qid),
                     ));
                 }
@@ -728,7 +838,7 @@ pub async fn apply(
             }
             Err(ps) => {
                 for (f, m) in ps {
-                    errs.push(e(Some(r.row), column_of(&parsed.columns, f), m));
+                    errs.push(e(Some(r.row), column_of(&parsed.columns, f), field_code(f), json!({ "field": f }), m));
                 }
             }
         }
@@ -739,6 +849,8 @@ pub async fn apply(
                 errs.push(e(
                     Some(*row),
                     column_of(&parsed.columns, "excludes"),
+                    "unknown_exclude",
+                    json!({ "id": x }),
                     format!("excludes {x:?}, which is neither in the bank nor in this file"),
                 ));
             }
@@ -796,6 +908,40 @@ mod tests {
         let e = csv("Mã câu hỏi,Phần,Loại,Câu hỏi,Cột lạ\nq1,p1,single,Hỏi?,x\n").unwrap_err();
         assert!(e.iter().any(|e| e.message.contains("unknown column") && e.column.as_deref() == Some("E")), "{e:?}");
         assert!(e.iter().any(|e| e.message.contains("\"Đáp án\" is missing")), "{e:?}");
+    }
+
+    #[test]
+    fn problems_carry_stable_codes_and_params() {
+        let e = csv("Mã câu hỏi,Phần,Loại,Câu hỏi,Cột lạ\nq1,p1,single,Hỏi?,x\n").unwrap_err();
+        let unknown = e.iter().find(|e| e.code == "unknown_column").expect("unknown_column");
+        assert_eq!(unknown.params, json!({ "header": "Cột lạ" }));
+        assert_eq!((unknown.row, unknown.column.as_deref()), (Some(1), Some("E")));
+        let missing = e.iter().find(|e| e.code == "missing_column").expect("missing_column");
+        assert_eq!(missing.params, json!({ "column": "Đáp án" }));
+
+        let e = csv(
+            "Mã câu hỏi,Phần,Loại,Độ khó,Câu hỏi,Đáp án\nq1,p1,true_false,khó,A?,Đúng\n,,,,,\nq2,,true_false,1,B?,Có\n",
+        )
+        .unwrap_err();
+        let codes: Vec<_> = e.iter().map(|e| (e.code, e.row, e.column.clone())).collect();
+        assert!(codes.contains(&("empty_row", Some(3), None)), "{codes:?}");
+        let p =
+            csv("Mã câu hỏi,Phần,Loại,Độ khó,Câu hỏi,Đáp án\nq1,p1,true_false,khó,A?,Đúng\nq2,,true_false,1,B?,Có\n")
+                .unwrap();
+        let nan = &p.rows[0].errors[0];
+        assert_eq!((nan.code, nan.column.as_deref()), ("not_a_whole_number", Some("D (Độ khó)")));
+        assert_eq!(nan.params, json!({ "value": "khó" }));
+        let codes: Vec<_> = p.rows[1].errors.iter().map(|e| e.code).collect();
+        assert_eq!(codes, vec!["not_true_false", "empty_section"]);
+
+        let e = parse(Format::Aiken, b"Q?\nA. x\nB. y\n", "c").unwrap_err();
+        assert_eq!(e[0].code, "missing_answer_line");
+        // the JSON keeps the old fields and adds code and params
+        let v = serde_json::to_value(nan).unwrap();
+        assert_eq!(v["message"], "\"khó\" is not a whole number");
+        assert_eq!(v["code"], "not_a_whole_number");
+        assert_eq!(v["params"]["value"], "khó");
+        assert_eq!(v["row"], 2);
     }
 
     #[test]

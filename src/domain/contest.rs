@@ -2,6 +2,7 @@
 //! team rosters and the pasted-lines format of a team list.
 use rand::Rng;
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use utoipa::ToSchema;
 
 /// Letters and digits that cannot be confused when read aloud or typed: no 0/O, 1/I/L.
@@ -82,28 +83,55 @@ pub struct Member {
     pub captain: bool,
 }
 
+/// A refused team line or roster: a stable code, the values its message needs, and the
+/// message in English (for the API and logs).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub code: &'static str,
+    pub params: Box<serde_json::Value>,
+    pub message: String,
+}
+
+impl Problem {
+    fn new(code: &'static str, params: serde_json::Value, message: impl Into<String>) -> Self {
+        Self { code, params: Box::new(params), message: message.into() }
+    }
+}
+
 /// Builds the stored roster from member names and the captain's name; the captain must
-/// be one of the members.
-pub fn roster(members: &[String], captain: Option<&str>) -> Result<Vec<Member>, (String, String)> {
+/// be one of the members. Errors name the field.
+pub fn roster(members: &[String], captain: Option<&str>) -> Result<Vec<Member>, (String, Problem)> {
     let mut out: Vec<Member> = Vec::with_capacity(members.len());
     for (i, m) in members.iter().enumerate() {
         let name = clean(m);
         if name.is_empty() {
-            return Err((format!("members[{i}]"), "must not be empty".into()));
+            return Err((format!("members[{i}]"), Problem::new("empty_member", json!({}), "must not be empty")));
         }
         if name.chars().count() > 100 {
-            return Err((format!("members[{i}]"), "at most 100 characters".into()));
+            return Err((
+                format!("members[{i}]"),
+                Problem::new("too_long", json!({ "max": 100 }), "at most 100 characters"),
+            ));
         }
         out.push(Member { name, captain: false });
     }
     if out.len() > 50 {
-        return Err(("members".into(), "at most 50 members".into()));
+        return Err(("members".into(), Problem::new("too_many_members", json!({ "max": 50 }), "at most 50 members")));
     }
     if let Some(c) = captain.map(clean).filter(|c| !c.is_empty()) {
         let folded = super::text::fold(&c);
         match out.iter_mut().find(|m| super::text::fold(&m.name) == folded) {
             Some(m) => m.captain = true,
-            None => return Err(("captain".into(), format!("{c:?} is not one of the members"))),
+            None => {
+                return Err((
+                    "captain".into(),
+                    Problem::new(
+                        "captain_not_member",
+                        json!({ "captain": c }),
+                        format!("{c:?} is not one of the members"),
+                    ),
+                ));
+            }
         }
     }
     Ok(out)
@@ -126,21 +154,25 @@ pub struct TeamLine {
 /// Parses one pasted line: `name <sep> unit <sep> member, member*, …` where `<sep>` is a
 /// tab (pasted from a spreadsheet), `|` or `;`, and a trailing `*` marks the captain.
 /// Unit and members are optional.
-pub fn parse_team_line(line: &str) -> Result<TeamLine, String> {
+pub fn parse_team_line(line: &str) -> Result<TeamLine, Problem> {
     let sep = ['\t', '|', ';'].into_iter().find(|s| line.contains(*s));
     let fields: Vec<&str> = match sep {
         Some(s) => line.split(s).collect(),
         None => vec![line],
     };
     if fields.len() > 3 {
-        return Err(format!(
-            "expected at most 3 fields (name, unit, members) separated by tab, '|' or ';', found {}",
-            fields.len()
+        return Err(Problem::new(
+            "too_many_fields",
+            json!({ "found": fields.len() }),
+            format!(
+                "expected at most 3 fields (name, unit, members) separated by tab, '|' or ';', found {}",
+                fields.len()
+            ),
         ));
     }
     let name = clean(fields[0]);
     if name.is_empty() {
-        return Err("the team name (first field) is empty".into());
+        return Err(Problem::new("empty_team_name", json!({}), "the team name (first field) is empty"));
     }
     let unit = fields.get(1).map(|u| clean(u)).unwrap_or_default();
     let (members, captain) = parse_members(fields.get(2).copied().unwrap_or(""))?;
@@ -149,7 +181,7 @@ pub fn parse_team_line(line: &str) -> Result<TeamLine, String> {
 
 /// Splits `An, Bình*, Chi` (or one name per line, as in a spreadsheet cell) into members;
 /// the one ending in `*` is the captain.
-pub fn parse_members(s: &str) -> Result<(Vec<String>, Option<String>), String> {
+pub fn parse_members(s: &str) -> Result<(Vec<String>, Option<String>), Problem> {
     let mut members = Vec::new();
     let mut captain = None;
     for raw in s.split([',', '\n']).map(str::trim).filter(|m| !m.is_empty()) {
@@ -158,11 +190,11 @@ pub fn parse_members(s: &str) -> Result<(Vec<String>, Option<String>), String> {
             None => (clean(raw), false),
         };
         if name.is_empty() {
-            return Err("a member's name is empty".into());
+            return Err(Problem::new("empty_member", json!({}), "a member's name is empty"));
         }
         if is_captain {
             if captain.is_some() {
-                return Err("more than one member is marked captain with '*'".into());
+                return Err(Problem::new("two_captains", json!({}), "more than one member is marked captain with '*'"));
             }
             captain = Some(name.clone());
         }
@@ -199,8 +231,10 @@ mod tests {
         assert_eq!(t.name, "Đội Phú Hữu");
         assert!(t.members.is_empty());
         assert!(parse_team_line(" | x").is_err());
-        assert!(parse_team_line("a|b|c|d").is_err());
-        assert!(parse_team_line("a|b|An*, Bình*").is_err());
+        assert_eq!(parse_team_line("a|b|c|d").unwrap_err().code, "too_many_fields");
+        assert_eq!(*parse_team_line("a|b|c|d").unwrap_err().params, json!({ "found": 4 }));
+        assert_eq!(parse_team_line("a|b|An*, Bình*").unwrap_err().code, "two_captains");
+        assert_eq!(parse_team_line(" | x").unwrap_err().code, "empty_team_name");
         assert_eq!(
             parse_members("An\nBình*\r\nChi").unwrap(),
             (vec!["An".into(), "Bình".into(), "Chi".into()], Some("Bình".into()))
@@ -212,6 +246,7 @@ mod tests {
         let r = roster(&["An".into(), "Bình".into()], Some("binh")).unwrap();
         assert!(r[1].captain && !r[0].captain);
         assert_eq!(roster(&["An".into()], Some("Chi")).unwrap_err().0, "captain");
+        assert_eq!(roster(&["An".into()], Some("Chi")).unwrap_err().1.code, "captain_not_member");
         assert_eq!(roster(&["An".into(), " ".into()], None).unwrap_err().0, "members[1]");
     }
 }

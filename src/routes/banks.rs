@@ -666,6 +666,7 @@ async fn pending_part(
             code: "part_started",
             message: format!("part {pid} is {}; its questions can no longer change", part.status),
             state: Some(json!({ "status": part.status })),
+            reason: None,
         });
     }
     Ok(part)
@@ -742,6 +743,7 @@ fn clash_error(a: &Candidate, b: &Candidate, why: String, where_b: Option<i32>) 
             { "id": a.id, "qid": a.qid },
             { "id": b.id, "qid": b.qid, "part_id": where_b },
         ], "reason": why })),
+        reason: None,
     }
 }
 
@@ -909,6 +911,7 @@ async fn draw_part_questions(
             short.iter().map(|s| s.to_string()).collect::<Vec<_>>().join("; ")
         ),
         state: Some(json!({ "short": short })),
+        reason: None,
     })?;
     let chosen = with_questions(&state, &ids).await?;
     let quotas = serde_json::to_string(&body.quotas).map_err(ApiError::internal)?;

@@ -128,6 +128,7 @@ fn tie_error(ties: &[PrizeTie]) -> ApiError {
             t.places
         ),
         state: Some(json!({ "ties": ties })),
+        reason: None,
     }
 }
 

@@ -6,12 +6,14 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 use futures_util::StreamExt;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, IntoActiveModel, TransactionTrait};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use utoipa::ToSchema;
 
 use super::contests::{contest_or_404, ensure_member_of, ensure_open, ensure_staff_of};
 use crate::auth::{Caller, Organiser, Staff};
 use crate::domain::contest::{
-    CODE_ALPHABET, CODE_LEN, Member, TeamLine, clean, normalize_join_code, parse_members, parse_team_line, roster,
+    CODE_ALPHABET, CODE_LEN, Member, Problem, TeamLine, clean, normalize_join_code, parse_members, parse_team_line,
+    roster,
 };
 use crate::domain::text::fold;
 use crate::entities::{contestants, contests, teams};
@@ -125,9 +127,19 @@ async fn team_or_404(state: &AppState, cid: i32, tid: i32) -> ApiResult<teams::M
 fn limited(field: &str, v: &str, max: usize) -> ApiResult<String> {
     let v = clean(v);
     if v.chars().count() > max {
-        return Err(ApiError::invalid(field, format!("at most {max} characters")));
+        return Err(ApiError::invalid_because(
+            field,
+            "too_long",
+            json!({ "max": max }),
+            format!("at most {max} characters"),
+        ));
     }
     Ok(v)
+}
+
+/// A refused line, row or roster as a 400 naming `field`, with the problem's code and values.
+fn problem(field: String, p: Problem) -> ApiError {
+    ApiError::invalid_because(field, p.code, *p.params, p.message)
 }
 
 /// A checked team ready to insert: the names are clean and the roster valid.
@@ -143,11 +155,15 @@ fn check_team(prefix: &str, line: TeamLine) -> ApiResult<TeamInput> {
     let f = |s: &str| if prefix.is_empty() { s.to_owned() } else { format!("{prefix}.{s}") };
     let name = limited(&f("name"), &line.name, 120)?;
     if name.is_empty() {
-        return Err(ApiError::invalid(f("name"), "the team name must not be empty"));
+        return Err(ApiError::invalid_because(
+            f("name"),
+            "empty_team_name",
+            json!({}),
+            "the team name must not be empty",
+        ));
     }
     let unit = limited(&f("unit"), &line.unit, 200)?;
-    let members =
-        roster(&line.members, line.captain.as_deref()).map_err(|(field, m)| ApiError::invalid(f(&field), m))?;
+    let members = roster(&line.members, line.captain.as_deref()).map_err(|(field, p)| problem(f(&field), p))?;
     let members_json = serde_json::to_string(&members).map_err(ApiError::internal)?;
     Ok(TeamInput { name, unit, members_json, code: None })
 }
@@ -198,7 +214,8 @@ async fn insert_teams(
             } else {
                 format!("{at}the team {:?} is already given in {first}", t.name)
             };
-            return Err(ApiError::conflict("already_exists", msg));
+            let params = json!({ "name": t.name, "at": label, "first": first });
+            return Err(ApiError::conflict_because("already_exists", "duplicate_team", params, msg));
         }
         seen.insert(fold(&t.name), if label.is_empty() { "the input".into() } else { label.clone() });
     }
@@ -285,7 +302,8 @@ async fn bulk(
     let (lines, field): (Vec<String>, &str) = if is_json {
         (super::json::parse::<BulkTeams>(&body)?.lines, "lines")
     } else {
-        let text = String::from_utf8(body).map_err(|_| ApiError::invalid("body", "the text is not UTF-8"))?;
+        let text = String::from_utf8(body)
+            .map_err(|_| ApiError::invalid_because("body", "not_utf8", json!({}), "the text is not UTF-8"))?;
         (text.lines().map(str::to_owned).collect(), "line")
     };
     let mut inputs = Vec::new();
@@ -295,11 +313,16 @@ async fn bulk(
         }
         // JSON lines are named by index, pasted text by line number as people count.
         let label = if is_json { format!("{field}[{i}]") } else { format!("{field} {}", i + 1) };
-        let parsed = parse_team_line(line).map_err(|m| ApiError::invalid(label.clone(), m))?;
+        let parsed = parse_team_line(line).map_err(|p| problem(label.clone(), p))?;
         inputs.push((label.clone(), check_team(&label, parsed)?));
     }
     if inputs.is_empty() {
-        return Err(ApiError::invalid(if is_json { "lines" } else { "body" }, "no team given"));
+        return Err(ApiError::invalid_because(
+            if is_json { "lines" } else { "body" },
+            "no_team",
+            json!({}),
+            "no team given",
+        ));
     }
     let txn = state.db.begin().await?;
     let made = insert_teams(&txn, c.id, inputs).await?;
@@ -312,12 +335,20 @@ async fn bulk(
 /// that order.
 fn teams_from_xlsx(bytes: Vec<u8>) -> ApiResult<Vec<(String, TeamLine)>> {
     use calamine::{Reader, Xlsx, open_workbook_from_rs};
-    let mut wb: Xlsx<_> = open_workbook_from_rs(std::io::Cursor::new(bytes))
-        .map_err(|e| ApiError::invalid("file", format!("not a readable XLSX file: {e}")))?;
+    let mut wb: Xlsx<_> = open_workbook_from_rs(std::io::Cursor::new(bytes)).map_err(|e| {
+        ApiError::invalid_because("file", "not_xlsx", json!({}), format!("not a readable XLSX file: {e}"))
+    })?;
     let range = wb
         .worksheet_range_at(0)
-        .ok_or_else(|| ApiError::invalid("file", "the workbook has no sheet"))?
-        .map_err(|e| ApiError::invalid("file", format!("cannot read the first sheet: {e}")))?;
+        .ok_or_else(|| ApiError::invalid_because("file", "no_sheet", json!({}), "the workbook has no sheet"))?
+        .map_err(|e| {
+            ApiError::invalid_because(
+                "file",
+                "unreadable_sheet",
+                json!({}),
+                format!("cannot read the first sheet: {e}"),
+            )
+        })?;
     let rows: Vec<Vec<String>> =
         range.rows().map(|r| r.iter().map(|c| c.to_string().trim().to_owned()).collect()).collect();
     let header_of = |h: &str| -> Option<usize> {
@@ -348,7 +379,7 @@ fn teams_from_xlsx(bytes: Vec<u8>) -> ApiResult<Vec<(String, TeamLine)>> {
             continue;
         }
         let label = format!("row {}", i + 1);
-        let (members, star) = parse_members(&cell(2)).map_err(|m| ApiError::invalid(format!("{label}.members"), m))?;
+        let (members, star) = parse_members(&cell(2)).map_err(|p| problem(format!("{label}.members"), p))?;
         let captain = Some(cell(3)).filter(|c| !c.is_empty()).or(star);
         out.push((label, TeamLine { name: cell(0), unit: cell(1), members, captain }));
     }
@@ -377,7 +408,7 @@ async fn import(
         inputs.push((label.clone(), check_team(&label, line)?));
     }
     if inputs.is_empty() {
-        return Err(ApiError::invalid("file", "the sheet lists no team"));
+        return Err(ApiError::invalid_because("file", "no_team", json!({}), "the sheet lists no team"));
     }
     let txn = state.db.begin().await?;
     let made = insert_teams(&txn, c.id, inputs).await?;

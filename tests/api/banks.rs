@@ -413,6 +413,8 @@ async fn the_shipped_bank_round_trips_through_export_and_import() {
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert_eq!(r["error"]["errors"].as_array().unwrap().len(), 89);
     assert!(r["error"]["errors"][0]["message"].as_str().unwrap().contains("already has a question"));
+    assert_eq!(r["error"]["errors"][0]["code"], "id_in_bank", "{r}");
+    assert!(r["error"]["errors"][0]["params"]["id"].is_string(), "{r}");
     assert_eq!(bank_slugs(&app, &token).await, ["chuyen-de-2024-2025"]);
 }
 
@@ -449,6 +451,7 @@ async fn aiken_import() {
     let (s, r) = upload(&app, &token, "bank=aiken-2&format=aiken", "text/plain", "Hỏi?\nA. x\nB. y\n".into()).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert_eq!(r["error"]["errors"][0]["row"], 1);
+    assert_eq!(r["error"]["errors"][0]["code"], "missing_answer_line", "{r}");
 }
 
 fn xlsx(build: impl FnOnce(&mut rust_xlsxwriter::Worksheet)) -> Vec<u8> {

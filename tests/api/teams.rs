@@ -33,6 +33,9 @@ async fn pasted_lines_add_many_teams_or_none() {
     let (s, b) = app.post_raw(&path, &admin, "text/plain", "Xã Mới\n | Không tên\n".as_bytes().to_vec()).await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
     assert_eq!(b["error"]["field"], "line 2");
+    assert_eq!((&b["error"]["reason"], &b["error"]["params"]), (&json!("empty_team_name"), &json!({})), "{b}");
+    let (_, b) = app.post_raw(&path, &admin, "text/plain", "A;b;An*, Bình*\nB|c|d|e\n".as_bytes().to_vec()).await;
+    assert_eq!((&b["error"]["field"], &b["error"]["reason"]), (&json!("line 1"), &json!("two_captains")), "{b}");
     // A name already in the contest, or twice in the list: 409 naming it, nothing added.
     let (s, b) = app.post(&path, Some(&admin), json!({"lines": ["Xã Mới", "xã phú hữu"]})).await;
     assert_eq!(s, StatusCode::CONFLICT, "{b}");
@@ -40,6 +43,8 @@ async fn pasted_lines_add_many_teams_or_none() {
     let (s, b) = app.post(&path, Some(&admin), json!({"lines": ["Xã Mới", "Xã Khác", "XÃ MỚI"]})).await;
     assert_eq!(s, StatusCode::CONFLICT, "{b}");
     assert!(b["error"]["message"].as_str().unwrap().contains("lines[0]"), "{b}");
+    assert_eq!(b["error"]["reason"], "duplicate_team", "{b}");
+    assert_eq!(b["error"]["params"], json!({"name": "XÃ MỚI", "at": "lines[2]", "first": "lines[0]"}), "{b}");
     let (s, b) = app.post(&path, Some(&admin), json!({"lines": ["A", 3]})).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert_eq!(b["error"]["field"], "lines[1]");

@@ -172,3 +172,83 @@ async fn an_organiser_sets_up_and_runs_a_contest_from_the_console() {
     s.shot("audit").await;
     s.quit().await;
 }
+
+/// Import refusals in Vietnamese beside their place: a question file with an unknown
+/// column, then one with a non-number difficulty and a section the bank lacks, each problem
+/// by row and column; a pasted team list with two captains on one line names the line.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_refusals_are_shown_in_vietnamese_by_row_and_column() {
+    if !harness::available() {
+        return;
+    }
+    let app = spawn_app().await;
+    let s = Screen::wide("console_import_vi", "console").await;
+    sign_in(&s, &app).await;
+    s.fill("#cf-name", "Hội thi Tìm hiểu chuyên đề").await;
+    s.click("#cf-submit").await;
+    contest_id(&s).await;
+    s.wait_text("main h1", "Hội thi Tìm hiểu", 10).await;
+
+    // a pasted team list: line 2 marks two captains
+    s.click("#nav-teams").await;
+    s.fill("#team-paste", "Đội Hoa Sen; Chi đoàn 1; Lan*, Minh\nĐội Sen Hồng; Chi đoàn 2; An*, Bình*").await;
+    s.click("#team-paste-submit").await;
+    let said = s.wait_text("#team-paste-msg", "Dòng 2", 10).await;
+    assert!(said.contains("có hơn một thành viên được đánh dấu * là đội trưởng"), "{said}");
+    s.shot("team-paste-refused").await;
+
+    // a part, then its import tab
+    s.click("#nav-parts").await;
+    s.click("#part-new").await;
+    s.fill("#part-title", "Khởi động").await;
+    s.fill("#part-time", "30").await;
+    s.click("#part-save").await;
+    s.find("#part-questions #draw-submit").await;
+    s.js("[...document.querySelectorAll('#part-questions .tabs .tab')].find(b => b.dataset.tab === '2').click(); return true")
+        .await;
+    s.fill("#import-bank", "chuyen-de-2024-2025").await;
+
+    let dir = std::env::temp_dir().join(format!("hoithi-import-vi-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let upload = |name: &str, body: &str| {
+        let p = dir.join(name);
+        std::fs::write(&p, body).unwrap();
+        p.to_string_lossy().into_owned()
+    };
+    let cells = "const rows = [...document.querySelectorAll('#import-errors tbody tr')]; \
+                 return rows.map(r => [...r.children].map(c => c.textContent));";
+
+    // an unknown column: named with its header, on row 1, column E
+    let f1 = upload("cot-la.csv", "Mã câu hỏi,Phần,Loại,Câu hỏi,Ghi chú,Đáp án\nq-x1,phan-1,true_false,Hỏi?,x,Đúng\n");
+    s.find("#import-file").await.send_keys(f1).await.unwrap();
+    s.click("#import-submit").await;
+    s.wait_text("#import-errors", "Cột lạ “Ghi chú”: hãy dùng đúng tiêu đề cột của tệp mẫu.", 10).await;
+    s.wait_text("#import-msg", "Chưa nhập câu nào", 10).await;
+    let rows = s.js(cells).await;
+    assert_eq!(rows[0], json!(["CSV", "1", "E", "Cột lạ “Ghi chú”: hãy dùng đúng tiêu đề cột của tệp mẫu."]), "{rows}");
+    s.js("document.querySelector('#import-msg').scrollIntoView({ block: 'start' }); return true").await;
+    s.shot("import-unknown-column").await;
+
+    // a non-number difficulty and a section the bank lacks, on row 2, by column header
+    let f2 = upload(
+        "sai-gia-tri.csv",
+        "Mã câu hỏi,Phần,Loại,Độ khó,Câu hỏi,Phương án A,Phương án B,Đáp án\n\
+         q-x1,phan-9,single,khó,Thủ đô?,Hà Nội,Huế,A\n",
+    );
+    s.find("#import-file").await.send_keys(f2).await.unwrap();
+    s.click("#import-submit").await;
+    s.wait_text("#import-errors", "Ngân hàng không có phần “phan-9”", 10).await;
+    let rows = s.js(cells).await;
+    let rows = rows.as_array().unwrap();
+    let has = |row: &str, col: &str, text: &str| {
+        rows.iter().any(|r| r[1] == row && r[2] == col && r[3].as_str().unwrap().starts_with(text))
+    };
+    assert!(has("2", "B (Phần)", "Ngân hàng không có phần “phan-9” (các phần hiện có: phan-1"), "{rows:?}");
+    assert!(has("2", "D (Độ khó)", "“khó” không phải số nguyên."), "{rows:?}");
+    // no English left in the table
+    assert!(!rows.iter().any(|r| r[3].as_str().unwrap().contains("is not")), "{rows:?}");
+    s.js("document.querySelector('#import-msg').scrollIntoView({ block: 'start' }); return true").await;
+    s.shot("import-bad-values").await;
+    let _ = std::fs::remove_dir_all(&dir);
+    s.quit().await;
+}

@@ -333,12 +333,23 @@ async function downloadTemplate() {
   document.body.append(a); a.click(); a.remove();
 }
 
+/** One import problem in the page's language, by its code; the server's English only
+ *  for a code these strings do not know. */
+export function importText(e) {
+  const key = 'console.import.' + (e.code || '');
+  const s = t(key, e.params || {});
+  return e.code && s !== key ? s : e.message;
+}
+
 /** The import's problems as a table: sheet, row, column, message. */
 function importErrors(errors) {
   const table = h('table.board.import-errors');
   table.append(h('thead', h('tr', h('th', t('console.q.sheet')), h('th.num', t('console.q.row')), h('th', t('console.q.column')), h('th', t('console.q.problem')))));
   const tb = h('tbody');
-  for (const e of errors) tb.append(h('tr', h('td', e.sheet || ''), h('td.num', e.row ? String(e.row) : ''), h('td', e.column || ''), h('td', e.message)));
+  for (const e of errors) {
+    const sheet = e.sheet === 'file' ? t('console.import.sheet_file') : e.sheet || '';
+    tb.append(h('tr', { data: { code: e.code || '' } }, h('td', sheet), h('td.num', e.row ? String(e.row) : ''), h('td', e.column || ''), h('td', importText(e))));
+  }
   table.append(tb);
   return table;
 }

@@ -5,19 +5,41 @@ import { t, errorText } from '/assets/shared/i18n.js';
 import { h, clear, field, showError, clearErrors, say, toast, copy, confirmButton } from './dom.js';
 import { qrImage } from './overview.js';
 
+/** `line 3`, `row 4`, `lines[2]` (a field or label of the server) → "dòng 3" / "hàng 4". */
+function placeOf(label) {
+  const m = /^(line|row)\s+(\d+)|^lines\[(\d+)\]/.exec(label || '');
+  if (!m) return null;
+  return m[3] !== undefined ? { row: false, n: Number(m[3]) + 1 } : { row: m[1] === 'row', n: Number(m[2]) };
+}
+
 /** A refusal of a pasted list or an XLSX file, in Vietnamese, naming the line or row. */
-function listError(e) {
+export function listError(e) {
   const f = e.field || '';
-  const m = /(?:lines|row)\s*(\d+)|lines\[(\d+)\]/.exec(f);
+  const p = e.params || {};
+  const key = (r) => 'console.import.team.' + r;
+  const known = (r) => r && t(key(r)) !== key(r);
+  if (e.code === 'already_exists' && e.reason === 'duplicate_team') {
+    const at = placeOf(p.at);
+    const first = placeOf(p.first);
+    const what = first ? t(key('duplicate_team'), { name: p.name, first: t(key(first.row ? 'row' : 'line'), { n: first.n }) })
+      : t(key('duplicate_existing'), { name: p.name });
+    return at ? t(at.row ? 'console.teams.row_error' : 'console.teams.line_error', { n: at.n, what }) : t('console.teams.dup', { name: p.name });
+  }
   if (e.code === 'already_exists') {
     const name = /"([^"]+)"/.exec(e.message || '');
     return name ? t('console.teams.dup', { name: name[1] }) : errorText(e);
   }
-  if (m) {
-    const n = Number(m[1] || Number(m[2]) + 1);
+  const at = placeOf(f);
+  if (known(e.reason)) {
+    const whatKey = f.endsWith('.name') ? 'what_name' : f.endsWith('.unit') ? 'what_unit' : 'what_member';
+    const what = t(key(e.reason), { ...p, what: t(key(whatKey)) });
+    if (!at) return what;
+    return t(at.row ? 'console.teams.row_error' : 'console.teams.line_error', { n: at.n, what });
+  }
+  if (at) {
     const what = f.endsWith('.name') ? t('console.teams.bad_name') : f.includes('members') || f.includes('captain') ? t('console.teams.bad_members')
       : f.endsWith('.unit') ? t('console.teams.bad_unit') : t('console.teams.bad_line');
-    return t(f.startsWith('row') ? 'console.teams.row_error' : 'console.teams.line_error', { n, what });
+    return t(at.row ? 'console.teams.row_error' : 'console.teams.line_error', { n: at.n, what });
   }
   return errorText(e);
 }

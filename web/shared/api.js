@@ -24,6 +24,8 @@ export class ApiError extends Error {
     this.code = e.code || (status === 0 ? 'network' : 'generic');
     this.field = e.field || null;
     this.state = e.state || null;
+    this.reason = e.reason || null; // finer code of a refusal, with the values it needs
+    this.params = e.params || null;
   }
 }
 
