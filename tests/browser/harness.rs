@@ -58,6 +58,13 @@ fn driver_url() -> Option<String> {
     d.as_ref().map(|d| d.url.clone())
 }
 
+/// How long a wait may last: three times what the test names. The names say what a
+/// person would accept; the margin is for a two-core machine running several browsers and
+/// servers at once. A wait that succeeds returns at once, so it costs nothing then.
+pub fn patience(secs: u64) -> Duration {
+    Duration::from_secs(secs * 3)
+}
+
 /// True when the browser tests can run here (prints the skip line otherwise).
 pub fn available() -> bool {
     driver_url().is_some()
@@ -149,7 +156,7 @@ impl Screen {
         let el = self
             .driver
             .query(By::Css(css))
-            .wait(Duration::from_secs(10), Duration::from_millis(50))
+            .wait(patience(10), Duration::from_millis(50))
             .and_displayed()
             .first()
             .await;
@@ -176,7 +183,7 @@ impl Screen {
     pub async fn wait_text(&self, css: &str, needle: &str, secs: u64) -> String {
         let t0 = Instant::now();
         let mut last = String::new();
-        while t0.elapsed() < Duration::from_secs(secs) {
+        while t0.elapsed() < patience(secs) {
             if let Ok(els) = self.driver.find_all(By::Css(css)).await {
                 for el in els {
                     if let Ok(t) = el.text().await {
@@ -200,7 +207,7 @@ impl Screen {
             if !v.is_null() && v != json!(false) && v != json!("") && v != json!(0) {
                 return v;
             }
-            assert!(t0.elapsed() < Duration::from_secs(secs), "{}: {script} stayed falsy for {secs}s", self.name);
+            assert!(t0.elapsed() < patience(secs), "{}: {script} stayed falsy for {secs}s (×3)", self.name);
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }

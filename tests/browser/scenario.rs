@@ -224,6 +224,29 @@ async fn a_whole_quiz_contest_runs_from_the_console_with_phones_and_the_projecto
     console.wait_js("const b = document.querySelector('#live-next'); return b && !b.disabled", 10).await;
     key(&console, "n").await;
     console.wait_text("#live-stage", "Câu 3/3", 10).await;
+    lan.wait_js("return document.querySelector('#stage').dataset.view === 'question'", 10).await;
+
+    // The server restarts mid-question: every screen comes back by itself to the same
+    // question with the same deadline.
+    let (_, st) = app.get(&format!("/api/contests/{cid}/live"), Some(&admin)).await;
+    let (q3, deadline) = (st["question"]["id"].as_i64().unwrap(), st["question"]["deadline_at"].as_i64().unwrap());
+    let app = app.restart().await;
+    let (_, st) = app.get(&format!("/api/contests/{cid}/live"), Some(&admin)).await;
+    assert_eq!((st["question"]["id"].as_i64(), st["question"]["deadline_at"].as_i64()), (Some(q3), Some(deadline)));
+    projector
+        .wait_js(&format!("const c = document.querySelector('#countdown'); return !!c && c.dataset.deadline === '{deadline}' && document.querySelector('#conn').dataset.status === 'open'"), 30)
+        .await;
+    projector.wait_text("#q-no", "3", 10).await;
+    for phone in [&lan, &hoa] {
+        phone.wait_js("return document.querySelector('#conn').dataset.status === 'open'", 30).await;
+        phone.wait_text("#q-no", "3/3", 10).await;
+    }
+    console.wait_js("return document.querySelector('#conn').dataset.status === 'open'", 30).await;
+    console.wait_text("#live-stage", "Câu 3/3", 10).await;
+    answer(&lan, 0).await;
+    lan.wait_text("#answer-status", "Đã ghi nhận", 10).await;
+    lan.shot("after-restart").await;
+    projector.shot("after-restart").await;
     key(&console, "c").await;
     console.wait_text("#live-stage", "Đã đóng", 10).await;
     console.click("#live-reveal").await;
