@@ -153,13 +153,8 @@ impl Screen {
 
     /// The first element matching `css`, waiting up to 10 s for it to be displayed.
     pub async fn find(&self, css: &str) -> WebElement {
-        let el = self
-            .driver
-            .query(By::Css(css))
-            .wait(patience(10), Duration::from_millis(50))
-            .and_displayed()
-            .first()
-            .await;
+        let el =
+            self.driver.query(By::Css(css)).wait(patience(10), Duration::from_millis(50)).and_displayed().first().await;
         el.unwrap_or_else(|e| panic!("{}: no visible {css}: {e}", self.name))
     }
 
