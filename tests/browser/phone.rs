@@ -210,6 +210,8 @@ async fn a_team_joins_answers_and_sees_its_result_on_the_phone() {
     lan.wait_text("#members", "Minh", 10).await;
     lan.wait_text("#waiting", "Chờ câu hỏi tiếp theo", 5).await;
     lan.wait_js("return document.getElementById('conn').dataset.status === 'open'", 10).await;
+    // Minh, already waiting, sees Lan join at once (the server tells the team's phones).
+    minh.wait_text("#members", "Lan", 5).await;
     lan.shot("waiting-room").await;
 
     // Get ready, then the question during its reading time: shown, buttons locked.

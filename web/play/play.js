@@ -150,8 +150,14 @@ function recallStar() {
 // ---- the team
 
 let fetchingTeam = null;
-async function loadTeam() {
-  if (fetchingTeam) return fetchingTeam;
+let teamAgain = false;
+/** Reads the team (members who joined). Calls within 3 s share one read; a `fresh` call
+ * (someone joined) reads again once the current one is done. */
+async function loadTeam(fresh = false) {
+  if (fetchingTeam) {
+    if (fresh) teamAgain = true;
+    return fetchingTeam;
+  }
   fetchingTeam = (async () => {
     try {
       const r = await fetch(`/api/contests/${me.contest_id}/teams/${me.team_id}`, {
@@ -168,7 +174,10 @@ async function loadTeam() {
       }
       render(true);
     } catch (_) { /* offline: the socket's state still comes */ } finally {
-      setTimeout(() => { fetchingTeam = null; }, 3000);
+      setTimeout(() => {
+        fetchingTeam = null;
+        if (teamAgain) { teamAgain = false; loadTeam(); }
+      }, teamAgain ? 0 : 3000);
     }
   })();
   return fetchingTeam;
@@ -311,6 +320,9 @@ function onMessage(m) {
       if (row) { S.rank = row.rank; S.total = row.total; }
       break;
     }
+    case 'team_changed':
+      loadTeam(true);
+      break;
     case 'team_answer': {
       const a = m.answer;
       if (!S.q || a.question_id !== S.q.id) break;
@@ -824,10 +836,8 @@ if (hasSession) {
 
   loadTeam();
   setInterval(update, 200);
-  // Teammates who join later show up in the waiting room: a slow, jittered look at the
-  // team while no part is running (no event says that someone joined).
-  const poll = () => setTimeout(() => { if (!S.part && document.visibilityState === 'visible') loadTeam(); poll(); }, 45000 + Math.random() * 30000);
-  poll();
+  // Teammates who join later show up in the waiting room: the server sends `team_changed`
+  // to the team's phones on every join, and a phone reads the team again on reconnect.
   // Views that depend on the clock (get ready → question) switch on their own.
   setInterval(() => { if (viewName() !== $('stage').dataset.view) render(); }, 200);
 }
