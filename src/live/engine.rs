@@ -113,6 +113,10 @@ pub enum Cmd {
     Closed {
         reply: oneshot::Sender<()>,
     },
+    /// Someone joined a team: its open phones hear of it (the waiting room's member list).
+    Joined {
+        team_id: i32,
+    },
     /// A removed contestant: answers from a socket still open are refused.
     Revoke {
         contestant_id: i32,
@@ -377,6 +381,10 @@ impl Engine {
                 }
                 self.send_all(Event::State { state: Box::new(self.state(Viewer::Staff)) });
                 let _ = reply.send(());
+            }
+            Cmd::Joined { team_id } => {
+                let f = Event::TeamChanged { team_id }.frame();
+                self.out.teams.entry(team_id).or_default().push(f);
             }
             Cmd::Revoke { contestant_id, reply } => {
                 self.revoked.insert(contestant_id);

@@ -237,6 +237,10 @@ pub enum Event {
     Ack {
         ack: Ack,
     },
+    /// To a team's phones: someone joined the team; read its members again.
+    TeamChanged {
+        team_id: i32,
+    },
     /// To a team's phones: the answer of the team that counts now (the last one stored),
     /// so every member sees what a teammate chose.
     TeamAnswer {

@@ -229,6 +229,13 @@ impl Hub {
         };
     }
 
+    /// Tells the phones of a team that someone joined it, when the contest's engine runs
+    /// (a phone in the waiting room has its socket open, so it does); joins are rare.
+    pub async fn joined(&self, contest_id: i32, team_id: i32) {
+        let Some(h) = self.engines.lock().await.get(&contest_id).map(|(h, _)| h.clone()) else { return };
+        let _ = h.tx.send(Cmd::Joined { team_id }).await;
+    }
+
     /// (commits, answers) the group-commit writer has stored since start.
     pub fn writer_stats(&self) -> (u64, u64) {
         use std::sync::atomic::Ordering::Relaxed;

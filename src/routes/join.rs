@@ -99,6 +99,7 @@ async fn join(state: web::Data<AppState>, req: HttpRequest, body: Json<JoinReque
         };
     let person = store::teams::insert_contestant(&txn, contest.id, team.id, &name, is_captain).await?;
     txn.commit().await?;
+    state.hub.joined(contest.id, team.id).await;
     let claims = Claims::contestant(person.id, team.id, contest.id, contest.token_version);
     Ok(HttpResponse::Ok().json(JoinResponse {
         token: state.keys.sign(&claims)?,

@@ -1,10 +1,13 @@
 //! The organiser console at 1920×1080: a demo contest in one click on a fresh install, and a
 //! contest set up and run from the console alone (teams pasted, a quiz part with a reading
-//! time, three questions drawn, start/next/close/reveal, a score correction in the audit).
+//! time, three questions drawn, start/next/close/reveal, a score correction in the audit),
+//! and a contest run through the API whose health the live view watches and whose results
+//! are published, downloaded and taken down from the Kết quả view.
 use serde_json::json;
 
 use crate::harness::{self, Screen};
 use crate::helpers::{ADMIN_PASSWORD, ADMIN_USER, TestApp, spawn_app};
+use crate::results_fixture::setup_with;
 
 async fn sign_in(s: &Screen, app: &TestApp) {
     s.goto(&format!("{}/", app.addr)).await;
@@ -170,6 +173,94 @@ async fn an_organiser_sets_up_and_runs_a_contest_from_the_console() {
     let audit = s.text("#audit-list").await;
     assert!(audit.contains("Bắt đầu phần thi “Khởi động”") && audit.contains("Công bố đáp án câu 1"), "{audit}");
     s.shot("audit").await;
+    s.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_shows_the_servers_health_live_and_publishes_the_results() {
+    if !harness::available() {
+        return;
+    }
+    let app = spawn_app().await;
+    let w = setup_with(&app, 4).await;
+    // the four phones are connected
+    let mut phones = vec![];
+    for tok in &w.tokens {
+        phones.push(app.ws(tok).await);
+    }
+    let s = Screen::wide("console_results", "console").await;
+    sign_in(&s, &app).await;
+
+    // a live part: the health strip counts the sockets (four phones and this console)
+    w.control(&app, &format!("/parts/{}/start", w.parts[0])).await;
+    s.wait_text("#nav-live", "Điều hành", 10).await;
+    s.click("#nav-live").await;
+    s.wait_text("#health-sockets", "5 kết nối", 15).await;
+    w.ask(&app, 0, 0, &[0, 1]).await;
+    w.ask(&app, 0, 1, &[0, 1, 2]).await;
+    s.wait_js("return document.querySelector('#health-commit .hs-value')?.textContent.includes('ms')", 10).await;
+    let strip = s.text("#health-strip").await;
+    assert!(strip.contains("Lưu trữ") && strip.contains("ổn định") && strip.contains("Ổ đĩa trống"), "{strip}");
+    s.shot("health-strip").await;
+
+    // publishing while the part runs is refused beside the button
+    s.click("#nav-results").await;
+    s.wait_text("#results-status", "Chưa công bố", 10).await;
+    s.click("#results-publish").await;
+    s.wait_text("#results-msg", "Đang có phần thi diễn ra", 10).await;
+    s.shot("results-part-running").await;
+
+    // finished: two teams tie for giải nhất; the tie is listed, then confirmed as shared
+    w.control(&app, &format!("/parts/{}/finish", w.parts[0])).await;
+    let (st, _) = app
+        .request(
+            reqwest::Method::PUT,
+            &format!("/api/contests/{}/tie-breakers", w.cid),
+            Some(&w.admin),
+            Some(json!({"tie_breakers": []})),
+        )
+        .await;
+    assert!(st.is_success());
+    s.click("#results-publish").await;
+    s.wait_text("#results-ties", "Đội Phú Hữu", 10).await;
+    let ties = s.text("#results-ties").await;
+    assert!(ties.contains("Đội Ngã Sáu") && ties.contains("Giải nhất"), "{ties}");
+    s.shot("results-tie").await;
+    s.click("#results-confirm-ties").await;
+    s.wait_text("#results-status", "Đã công bố", 10).await;
+    s.wait_text("#results-table", "đồng giải", 10).await;
+
+    // the score sheet, fetched with the token
+    s.click("#results-xlsx").await;
+    s.wait_text("#results-download-msg", "Đã tải bảng điểm", 10).await;
+    let bytes = s.js("return Number(document.querySelector('#results-download-msg').dataset.bytes)").await;
+    assert!(bytes.as_i64().unwrap() > 1000, "{bytes}");
+    s.shot("results-published").await;
+
+    // the public page: the link opens the published results with the winner
+    let href = s.js("return document.querySelector('#results-public-open').href").await;
+    let href = href.as_str().unwrap().to_owned();
+    assert_eq!(href, format!("{}/results/{}", app.addr, w.cid));
+    assert_eq!(s.js("return document.querySelector('#results-public-link').value").await, json!(href));
+    s.goto(&href).await;
+    s.wait_text("[data-testid=ranking]", "Đội Ngã Sáu", 10).await;
+    s.shot("public-page").await;
+
+    // taken down with a reason, which the audit shows
+    s.goto(&format!("{}/console#/{}/results", app.addr, w.cid)).await;
+    s.wait_text("#results-status", "Đã công bố", 10).await;
+    s.click("#results-unpublish").await;
+    s.click("#unpublish-confirm").await;
+    s.wait_text("#unpublish-form", "lý do", 10).await;
+    s.fill("#unpublish-reason", "Phúc khảo câu 2 phần Khởi động").await;
+    s.click("#unpublish-confirm").await;
+    s.wait_text("#results-status", "Chưa công bố", 10).await;
+    s.click("#nav-review").await;
+    s.wait_text("#audit-list", "Phúc khảo câu 2 phần Khởi động", 10).await;
+    let audit = s.text("#audit-list").await;
+    assert!(audit.contains("Gỡ kết quả") && audit.contains("xác nhận đồng giải"), "{audit}");
+    s.shot("audit").await;
+    drop(phones);
     s.quit().await;
 }
 

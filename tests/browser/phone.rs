@@ -31,6 +31,11 @@ fn bank_question(i: usize, kind: &str, prompt: &str, extra: Value) -> Value {
 
 /// A contest with one quiz part (reading time, get-ready, star of hope) holding `qs`.
 async fn contest(app: &TestApp, name: &str, scoring: Value, qs: Vec<Value>) -> Contest {
+    contest_with(app, name, "last_answer", scoring, qs).await
+}
+
+/// The same with an answer policy (`last_answer` | `captain_only`).
+async fn contest_with(app: &TestApp, name: &str, policy: &str, scoring: Value, qs: Vec<Value>) -> Contest {
     let admin = app.admin_token().await;
     let (s, c) = app
         .post(
@@ -46,7 +51,7 @@ async fn contest(app: &TestApp, name: &str, scoring: Value, qs: Vec<Value>) -> C
             &format!("/api/contests/{cid}/parts"),
             Some(&admin),
             json!({"kind": "quiz", "title": "Phần thi trắc nghiệm", "max_points": 100, "weight": 1,
-                   "time_per_question_s": 0, "answer_policy": "last_answer", "scoring": scoring}),
+                   "time_per_question_s": 0, "answer_policy": policy, "scoring": scoring}),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{p}");
@@ -205,6 +210,8 @@ async fn a_team_joins_answers_and_sees_its_result_on_the_phone() {
     lan.wait_text("#members", "Minh", 10).await;
     lan.wait_text("#waiting", "Chờ câu hỏi tiếp theo", 5).await;
     lan.wait_js("return document.getElementById('conn').dataset.status === 'open'", 10).await;
+    // Minh, already waiting, sees Lan join at once (the server tells the team's phones).
+    minh.wait_text("#members", "Lan", 5).await;
     lan.shot("waiting-room").await;
 
     // Get ready, then the question during its reading time: shown, buttons locked.
@@ -368,6 +375,162 @@ async fn names_are_text_and_a_revoked_phone_goes_back_to_the_join_form() {
     assert_eq!(p.js("return document.getElementById('code').value").await, json!(code));
     p.shot("revoked-back-to-join").await;
     p.quit().await;
+}
+
+/// Waits until the question numbered `no` is up and open for answers on `s` (`probe` is an
+/// element of its answer form).
+async fn wait_open(s: &Screen, no: usize, probe: &str) {
+    s.wait_js(
+        &format!(
+            "const q = document.getElementById('q-no'); const e = document.querySelector({probe:?}); \
+             return !!q && q.textContent.startsWith('Câu {no}') && !!e && !e.disabled"
+        ),
+        15,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_captain_answers_multiple_choice_short_text_and_stakes_the_star() {
+    if !harness::available() {
+        return;
+    }
+    let app = spawn_app().await;
+    let qs = vec![
+        bank_question(
+            1,
+            "multiple",
+            "Những nhiệm vụ nào được Đại hội XIII xác định là nhiệm vụ trọng tâm của nhiệm kỳ? \
+             (Chọn tất cả các phương án đúng)",
+            json!({"options": ["Xây dựng, chỉnh đốn Đảng và hệ thống chính trị trong sạch, vững mạnh",
+                               "Tăng trưởng kinh tế hai con số liên tục",
+                               "Phát triển kinh tế nhanh, bền vững gắn với bảo vệ môi trường",
+                               "Giảm biên chế một nửa trong năm năm"],
+                   "answer": ["A", "C"]}),
+        ),
+        bank_question(
+            2,
+            "short_text",
+            "Đơn vị hành chính nào là nơi diễn ra vòng chung kết hội thi năm nay?",
+            json!({"accepted": ["Thị trấn Ngã Sáu"]}),
+        ),
+        bank_question(
+            3,
+            "single",
+            "Phong trào thi đua nào do Thủ tướng phát động năm 2021?",
+            json!({"options": ["Cả nước chung tay vì người nghèo", "Cả nước thi đua xây dựng xã hội học tập",
+                               "Cả nước thi đua đổi mới sáng tạo", "Cả nước chung sức xây dựng nông thôn mới"],
+                   "answer": "D"}),
+        ),
+        bank_question(4, "true_false", "Huyện Châu Thành thuộc tỉnh Hậu Giang?", json!({"answer": true})),
+    ];
+    let c = contest_with(
+        &app,
+        "Hội thi tìm hiểu Nghị quyết Đại hội XIII",
+        "captain_only",
+        json!({"reading_s": 1, "get_ready_s": 0, "star_of_hope": true}),
+        qs,
+    )
+    .await;
+    let (team, code) = c.team(&app, "Thị trấn Ngã Sáu", &["Lan", "Minh"]).await;
+
+    // Lan joins first and is the captain; Minh joins second.
+    let lan = Screen::phone("phone-captain", "lan").await;
+    join_on_page(&app, &lan, &code, "Lan").await;
+    let minh = Screen::phone("phone-captain", "minh").await;
+    join_on_page(&app, &minh, &code, "Minh").await;
+    minh.wait_text("#members", "Lan", 10).await;
+    minh.shot("waiting-room").await;
+
+    // Question 1, multiple choice: only the captain's phone can answer.
+    c.control(&app, "start").await;
+    c.control(&app, "next").await;
+    wait_open(&lan, 1, ".opt[data-i=\"0\"]").await;
+    minh.wait_text("#captain-note", "đội trưởng", 10).await;
+    assert!(minh.text("#captain-note").await.contains("Lan"), "names the captain");
+    let enabled = "return [...document.querySelectorAll('.opt, #confirm, #star')].filter((b) => !b.disabled).length";
+    assert_eq!(minh.js(enabled).await, json!(0), "no active answer buttons for a non-captain");
+    minh.shot("not-captain").await;
+    lan.wait_text("#captain-note", "Bạn là đội trưởng", 5).await;
+    assert_eq!(lan.js(enabled).await, json!(6), "four options, confirm and the star");
+    lan.shot("captain-multiple").await;
+    tap(&lan, ".opt[data-i=\"0\"]").await;
+    tap(&lan, ".opt[data-i=\"2\"]").await;
+    lan.wait_js("return document.querySelectorAll('.opt[aria-pressed=\"true\"]').length === 2", 5).await;
+    lan.shot("two-ticked").await;
+    tap(&lan, "#confirm").await;
+    lan.wait_text("#answer-status", "Đã ghi nhận", 10).await;
+    lan.shot("multiple-recorded").await;
+    minh.wait_text("#team-answer", "Đội đã chọn A, C — Lan", 10).await;
+    minh.shot("teammate-sees-choices").await;
+    let a = c.stored(&app, c.questions[0], team).await;
+    assert_eq!(a.len(), 1, "{a:?}");
+    assert_eq!(a[0]["response"]["choices"], json!([0, 2]), "{a:?}");
+    c.control(&app, "close").await;
+    c.control(&app, "reveal").await;
+    lan.wait_text("#result-title", "Chính xác", 10).await;
+    lan.wait_text("#result-points", "+10", 10).await;
+    lan.shot("multiple-right").await;
+
+    // Question 2, short text: typed without diacritics, in lower case; still right.
+    c.control(&app, "next").await;
+    wait_open(&lan, 2, "#text-input").await;
+    assert_eq!(minh.js("return document.getElementById('text-input').disabled").await, json!(true));
+    lan.fill("#text-input", "thi tran nga sau").await;
+    lan.shot("short-text-typed").await;
+    lan.click("#send").await;
+    lan.wait_text("#answer-status", "Đã ghi nhận", 10).await;
+    lan.shot("short-text-recorded").await;
+    let a = c.stored(&app, c.questions[1], team).await;
+    assert_eq!(a[0]["response"]["text"], json!("thi tran nga sau"), "{a:?}");
+    c.control(&app, "close").await;
+    c.control(&app, "reveal").await;
+    lan.wait_text("#result-title", "Chính xác", 10).await;
+    lan.wait_text("#solution", "Thị trấn Ngã Sáu", 10).await;
+    lan.shot("short-text-right").await;
+    minh.wait_text("#result-title", "Chính xác", 10).await;
+
+    // Question 3: the star of hope, then the right answer: the points doubled.
+    c.control(&app, "next").await;
+    wait_open(&lan, 3, ".opt[data-i=\"3\"]").await;
+    assert_eq!(lan.js("return document.getElementById('star').disabled").await, json!(false));
+    tap(&lan, "#star").await;
+    lan.wait_js("return document.getElementById('star').getAttribute('aria-pressed') === 'true'", 5).await;
+    lan.shot("star-on").await;
+    tap(&lan, ".opt[data-i=\"3\"]").await;
+    lan.wait_text("#answer-status", "Đã ghi nhận", 10).await;
+    lan.shot("star-answer-recorded").await;
+    let a = c.stored(&app, c.questions[2], team).await;
+    assert_eq!(a[0]["star"], json!(true), "{a:?}");
+    minh.wait_js("return document.getElementById('star').getAttribute('aria-pressed') === 'true'", 10).await;
+    c.control(&app, "close").await;
+    c.control(&app, "reveal").await;
+    lan.wait_text("#result-title", "Chính xác", 10).await;
+    lan.wait_text("#result-points", "+20", 10).await;
+    lan.find("#result .r-star").await;
+    lan.wait_text("#rank-total", "40", 10).await;
+    lan.shot("star-doubled").await;
+
+    // Question 4: the star is spent for the rest of the part, on both phones.
+    c.control(&app, "next").await;
+    wait_open(&lan, 4, ".opt[data-value=\"true\"]").await;
+    lan.wait_text("#star-hint", "đã dùng", 5).await;
+    assert_eq!(lan.js("return document.getElementById('star').disabled").await, json!(true));
+    lan.shot("star-used").await;
+    minh.wait_text("#star-hint", "đã dùng", 10).await;
+    // A phone opened afresh still knows it.
+    lan.goto(&format!("{}/play", app.addr)).await;
+    wait_open(&lan, 4, ".opt[data-value=\"true\"]").await;
+    lan.wait_text("#star-hint", "đã dùng", 5).await;
+    assert_eq!(lan.js("return document.getElementById('star').disabled").await, json!(true));
+    tap(&lan, ".opt[data-value=\"true\"]").await;
+    lan.wait_text("#answer-status", "Đã ghi nhận", 10).await;
+    lan.shot("after-reload-star-used").await;
+    c.control(&app, "close").await;
+    c.control(&app, "reveal").await;
+    lan.wait_text("#result-points", "+10", 10).await;
+    lan.quit().await;
+    minh.quit().await;
 }
 
 /// The assets a page loads: stylesheets, scripts, and every module they import.

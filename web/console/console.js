@@ -13,6 +13,7 @@ import * as parts from './parts.js';
 import * as judges from './judges.js';
 import * as control from './control.js';
 import * as review from './review.js';
+import * as results from './results.js';
 
 const VIEWS = [
   ['overview', 'home', overview],
@@ -21,6 +22,7 @@ const VIEWS = [
   ['judges', 'judges', judges],
   ['live', 'live', control],
   ['review', 'review', review],
+  ['results', 'results', results],
 ];
 
 const s = session();
@@ -178,14 +180,19 @@ async function route() {
   renderPicker();
   renderNav(view);
   follow(id);
-  clear(app);
+  // Each view draws into its own box: a view still loading when the address changes
+  // draws into a box no longer shown, and its cleanup runs at once.
+  const box = h('div.view');
+  clear(app, box);
   app.scrollTop = 0;
   const mod = VIEWS.find((v) => v[0] === view)[2];
   try {
-    cleanup = await mod.render(ctx, app);
+    const done = await mod.render(ctx, box);
+    if (box.isConnected) cleanup = done;
+    else if (done) done();
   } catch (e) {
     console.error(e);
-    app.append(h('div.msg.err', t('err.generic')));
+    box.append(h('div.msg.err', t('err.generic')));
   }
 }
 

@@ -7,6 +7,7 @@ import { t, errorText } from '/assets/shared/i18n.js';
 import { h, clear, say, fmtNum } from './dom.js';
 import { projectorBlock } from './overview.js';
 import { answerText, correctIndexes } from './parts.js';
+import { healthStrip } from './health.js';
 
 const LETTERS = 'ABCDEFGHIJ';
 
@@ -61,7 +62,8 @@ export async function render(ctx, root) {
   const boardBox = h('section.card#live-board-card');
   const proj = h('section.card.proj-card', h('h2', t('console.projector.title')), projectorBlock(ctx, { compact: true }));
 
-  root.append(h('div.page-head.live-head', h('h1', t('console.nav.live')), partBar),
+  const health = healthStrip();
+  root.append(h('div.page-head.live-head', h('h1', t('console.nav.live')), partBar), health.el,
     h('div.live-grid', h('div.live-main', stage, controls), h('div.live-side', answeredBox, boardBox, proj)));
 
   // ---- actions
@@ -258,7 +260,7 @@ export async function render(ctx, root) {
   const timer = setInterval(tick, 200);
   if (chosenPart) await loadKeys(st()?.part?.id || chosenPart);
   draw();
-  return () => { off(); clearInterval(timer); document.removeEventListener('keydown', onKey); };
+  return () => { off(); clearInterval(timer); health.stop(); document.removeEventListener('keydown', onKey); };
 }
 
 function fmtClock(ms) {

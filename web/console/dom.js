@@ -166,6 +166,8 @@ const ICONS = {
   plus: 'M11 4h2v7h7v2h-7v7h-2v-7H4v-2h7z',
   play: 'M7 4l13 8-13 8z',
   screen: 'M2 4h20v13H2zm7 15h6v2H9z',
+  results: 'M7 3h10v2h4v3a5 5 0 0 1-4.6 5A5 5 0 0 1 13 16.9V19h4v2H7v-2h4v-2.1A5 5 0 0 1 7.6 13 5 5 0 0 1 3 8V5h4zm10 4v4a3 3 0 0 0 2-3V7zM5 7v1a3 3 0 0 0 2 3V7z',
+  download: 'M11 3h2v9l3.5-3.5 1.4 1.4L12 15.8 6.1 9.9l1.4-1.4L11 12zM4 18h16v2H4z',
 };
 
 export function icon(name) {

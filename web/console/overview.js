@@ -5,6 +5,7 @@ import { api } from '/assets/shared/api.js';
 import { t, errorText } from '/assets/shared/i18n.js';
 import { h, copy, say, toast, confirmButton, icon } from './dom.js';
 import { contestForm } from './home.js';
+import { readHealth, fmtWhen } from './health.js';
 
 /** The projector link: a view-only token in the fragment, to open on the hall's laptop. */
 export function projectorBlock(ctx, { compact = false } = {}) {
@@ -80,8 +81,15 @@ export async function render(ctx, root) {
     stat(t('console.overview.status'), h(`span.status.st-${c.status}`, t('console.status.' + c.status))),
     stat(t('console.overview.teams'), String(teams.length)),
     stat(t('console.overview.parts'), String(parts.length)),
-    stat(t('console.overview.questions'), '…', 'q-count'));
+    stat(t('console.overview.questions'), '…', 'q-count'),
+    stat(t('console.overview.backup'), '…', 'overview-backup'));
   root.append(stats);
+  readHealth().then((x) => {
+    const el = stats.querySelector('#overview-backup');
+    if (!el) return;
+    el.textContent = !x ? '—' : x.last_backup_at ? fmtWhen(x.last_backup_at) : t('console.health.no_backup');
+    el.classList.toggle('warn', !!x && !x.last_backup_at);
+  });
   Promise.all(parts.map((p) => api('GET', `/api/contests/${c.id}/parts/${p.id}/questions`).catch(() => ({ questions: [] }))))
     .then((qs) => { const el = stats.querySelector('#q-count'); if (el) el.textContent = String(qs.reduce((n, q) => n + q.questions.length, 0)); });
 

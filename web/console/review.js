@@ -68,6 +68,8 @@ export async function render(ctx, root) {
         where: d.part_id ? partTitle(d.part_id) : t('console.review.whole'), old: fmtNum(d.old_total), new: fmtNum(d.new_total),
       });
       case 'tie_breakers': return t('console.audit.tie_breakers');
+      case 'results_publish': return t(d.ties_confirmed ? 'console.audit.results_publish_ties' : 'console.audit.results_publish', { first: d.first || '—' });
+      case 'results_unpublish': return t('console.audit.results_unpublish');
       default: return e.action;
     }
   }

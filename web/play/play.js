@@ -131,11 +131,33 @@ function newQuestion(id) {
 
 const keyOf = (r) => JSON.stringify(r);
 
+// ---- the star of hope: remembered per part, so a reloaded phone still knows it is spent
+
+const STAR_KEY = me ? `hoithi.star.${me.contestant_id}` : '';
+/** The team staked its star on `qid` (-1: the server said it is spent, on some question). */
+function staked(qid) {
+  S.starQ = qid;
+  try { localStorage.setItem(STAR_KEY, JSON.stringify({ part: S.part && S.part.id, q: qid })); } catch (_) { /* ignore */ }
+}
+function recallStar() {
+  if (!S.part || S.starQ != null) return;
+  try {
+    const v = JSON.parse(localStorage.getItem(STAR_KEY) || 'null');
+    if (v && v.part === S.part.id) S.starQ = v.q;
+  } catch (_) { /* ignore */ }
+}
+
 // ---- the team
 
 let fetchingTeam = null;
-async function loadTeam() {
-  if (fetchingTeam) return fetchingTeam;
+let teamAgain = false;
+/** Reads the team (members who joined). Calls within 3 s share one read; a `fresh` call
+ * (someone joined) reads again once the current one is done. */
+async function loadTeam(fresh = false) {
+  if (fetchingTeam) {
+    if (fresh) teamAgain = true;
+    return fetchingTeam;
+  }
   fetchingTeam = (async () => {
     try {
       const r = await fetch(`/api/contests/${me.contest_id}/teams/${me.team_id}`, {
@@ -152,7 +174,10 @@ async function loadTeam() {
       }
       render(true);
     } catch (_) { /* offline: the socket's state still comes */ } finally {
-      setTimeout(() => { fetchingTeam = null; }, 3000);
+      setTimeout(() => {
+        fetchingTeam = null;
+        if (teamAgain) { teamAgain = false; loadTeam(); }
+      }, teamAgain ? 0 : 3000);
     }
   })();
   return fetchingTeam;
@@ -213,7 +238,9 @@ function onMessage(m) {
       const s = m.state;
       S.contestName = s.contest_name;
       S.contestStatus = s.contest_status;
+      if (!s.part || !S.part || S.part.id !== s.part.id) { S.starQ = null; S.starUsed = false; }
       S.part = s.part;
+      recallStar();
       if (s.part) S.partFinished = false;
       const v = s.question;
       if (v) {
@@ -233,7 +260,7 @@ function onMessage(m) {
           S.mine = { qid: v.id, key: keyOf(a.response) + (a.star ? '*' : ''), response: a.response, star: a.star, state: 'recorded' };
         }
         if (S.teamAnswer) S.starOn = !!S.teamAnswer.star;
-        if (S.teamAnswer && S.teamAnswer.star) S.starQ = v.id;
+        if (S.teamAnswer && S.teamAnswer.star) staked(v.id);
       } else {
         S.q = null;
       }
@@ -293,12 +320,15 @@ function onMessage(m) {
       if (row) { S.rank = row.rank; S.total = row.total; }
       break;
     }
+    case 'team_changed':
+      loadTeam(true);
+      break;
     case 'team_answer': {
       const a = m.answer;
       if (!S.q || a.question_id !== S.q.id) break;
       S.teamAnswer = a;
       S.starOn = !!a.star;
-      if (a.star) S.starQ = a.question_id;
+      if (a.star) staked(a.question_id);
       // A teammate's answer replaces mine: mine is no longer the one recorded.
       if (a.contestant_id !== me.contestant_id && S.mine && S.mine.state === 'recorded') S.mine = null;
       if (!S.joined.has(a.contestant_id)) loadTeam();
@@ -376,7 +406,7 @@ function send(response) {
     render();
   }, (err) => {
     if (S.mine === mine) { mine.state = 'error'; mine.error = err; }
-    if (err && err.code === 'star_used') { S.starUsed = true; S.starOn = false; }
+    if (err && err.code === 'star_used') { S.starUsed = true; S.starOn = false; if (S.starQ == null) staked(-1); }
     if (err && (err.code === 'token_revoked' || err.code === 'contestant_removed' || err.code === 'token_expired')) expired();
     render();
   });
@@ -565,7 +595,8 @@ const VIEWS = {
             send({ choices: [...S.choices].sort((a, b) => a - b) });
           },
         });
-        answers = [answers, refs.confirm];
+        // The hint sits above the options, not in the status bar floating over them.
+        answers = [h('p', { class: 'multi-hint', id: 'multi-hint', text: t('play.multi_hint') }), answers, refs.confirm];
       }
     } else if (pq.kind === 'true_false') {
       answers = h('div', { class: 'options tf', id: 'options' });
@@ -597,9 +628,10 @@ const VIEWS = {
         onclick: () => {
           if (S.starUsed || !canAnswerIgnoringSend()) return;
           S.starOn = !S.starOn;
-          // A star on the team's answer already sent: send it again with the star.
+          // A star on the team's answer already sent: send it again with the star (of any
+          // kind: a ticked star over an answer stored without it would mislead).
           const r = shownResponse();
-          if (r && (pq.kind === 'single' || pq.kind === 'true_false')) send(r);
+          if (r) send(r);
           update();
         },
       }, h('span', { class: 'star-icon', 'aria-hidden': 'true', text: '★' }),
@@ -609,7 +641,8 @@ const VIEWS = {
     refs.team = h('div', { class: 'team-answer', id: 'team-answer' });
     refs.captain = h('div', { class: 'captain-note', id: 'captain-note', hidden: true });
     const dock = h('div', { class: 'dock' }, refs.status, refs.team);
-    return [head, refs.reading, prompt, refs.captain, answers, refs.star || null, dock].flat().filter(Boolean);
+    // The star comes before the answers: a single choice is sent on the first tap.
+    return [head, refs.reading, prompt, refs.captain, refs.star || null, answers, dock].flat().filter(Boolean);
   },
   closed() {
     refs.team = h('div', { class: 'team-answer', id: 'team-answer' });
@@ -769,6 +802,7 @@ function update() {
   if (capNote) {
     const cap = captainName();
     refs.captain.textContent = amCaptain() ? t('play.captain_only_you') : t('play.captain_only', { name: cap ? ` (${cap})` : '' });
+    refs.captain.classList.toggle('me', amCaptain());
   }
 
   // The state of my answer: sending, waiting for the network, recorded, refused.
@@ -785,8 +819,6 @@ function update() {
   } else if (m && m.state === 'error') {
     state = 'error';
     text = errorText(m.error);
-  } else if (q.question.kind === 'multiple' && open) {
-    text = t('play.multi_hint');
   }
   refs.status.dataset.state = state;
   refs.status.textContent = text;
@@ -804,10 +836,8 @@ if (hasSession) {
 
   loadTeam();
   setInterval(update, 200);
-  // Teammates who join later show up in the waiting room: a slow, jittered look at the
-  // team while no part is running (no event says that someone joined).
-  const poll = () => setTimeout(() => { if (!S.part && document.visibilityState === 'visible') loadTeam(); poll(); }, 45000 + Math.random() * 30000);
-  poll();
+  // Teammates who join later show up in the waiting room: the server sends `team_changed`
+  // to the team's phones on every join, and a phone reads the team again on reconnect.
   // Views that depend on the clock (get ready → question) switch on their own.
   setInterval(() => { if (viewName() !== $('stage').dataset.view) render(); }, 200);
 }
