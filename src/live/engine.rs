@@ -152,6 +152,13 @@ const FLUSH_EVERY: Duration = Duration::from_millis(200);
 /// their clocks and answer counts, so it is rare: each one is a write to every socket.
 const COUNTDOWN_EVERY_MS: i64 = 3000;
 
+/// How often a team's phones hear the team's answer when it changed. Each time is a write
+/// to every phone of every team that answered since: at 5 a second (the board's pace) it
+/// cost as many writes as opening a question five times a second, which slowed the acks of
+/// an answer window (measured in BENCHMARKS.md); once a second is soon enough for a
+/// teammate to see what the team chose.
+const TEAM_ANSWER_EVERY_MS: i64 = 1000;
+
 pub struct Engine {
     db: DatabaseConnection,
     contest_id: i32,
@@ -172,8 +179,9 @@ pub struct Engine {
     to_score: HashSet<i32>,
     board_dirty: bool,
     count_dirty: bool,
-    /// Teams whose answer to the open question changed since the last flush.
+    /// Teams whose answer to the open question changed since they were last told.
     teams_answered: HashSet<i32>,
+    last_team_answers: i64,
     last_countdown: i64,
     revoked: HashSet<i32>,
 }
@@ -209,6 +217,7 @@ impl Engine {
             board_dirty: false,
             count_dirty: false,
             teams_answered: HashSet::new(),
+            last_team_answers: 0,
             last_countdown: 0,
             revoked: HashSet::new(),
         };
@@ -591,7 +600,8 @@ impl Engine {
                 }
             }
         }
-        if !self.teams_answered.is_empty() {
+        if !self.teams_answered.is_empty() && now - self.last_team_answers >= TEAM_ANSWER_EVERY_MS {
+            self.last_team_answers = now;
             let teams = std::mem::take(&mut self.teams_answered);
             if self.fan.counts.phones.load(Relaxed) > 0
                 && let Some(run) = &self.running
@@ -902,7 +912,8 @@ impl Engine {
         self.to_score.insert(row.id);
         self.score_ready().await;
         // The board after a close is what the hall waits for: send it now, not at the
-        // next coalescing tick.
+        // next coalescing tick; so are the teams' last answers.
+        self.last_team_answers = 0;
         self.flush();
         Ok(())
     }
