@@ -198,12 +198,22 @@ async fn a_whole_quiz_contest_runs_from_the_console_with_phones_and_the_projecto
     let before = projector.text(&format!("#board .prow[data-team=\"{tan_thanh}\"] .ptotal")).await;
     console.click("#nav-review").await;
     console.find("#adjust-form").await;
-    console.js(&format!("document.querySelector('#adjust-team').value = '{tan_thanh}'; return true")).await;
+    // The team list fills in after the view opens: choose the team once it is there.
+    console
+        .wait_js(&format!("return !!document.querySelector('#adjust-team option[value=\"{tan_thanh}\"]')"), 10)
+        .await;
+    console
+        .js(&format!(
+            "const t = document.querySelector('#adjust-team'); t.value = '{tan_thanh}'; t.dispatchEvent(new Event('change')); return t.value"
+        ))
+        .await;
     console.fill("#adjust-delta", "5").await;
     console.fill("#adjust-reason", "Phúc khảo câu 2: ý kiến của đội được Ban giám khảo chấp nhận").await;
     console.click("#adjust-submit").await;
     console.wait_text("#adjust-msg", "Đã điều chỉnh", 10).await;
     console.wait_text("#audit-list", "Phúc khảo câu 2", 10).await;
+    let (_, board) = app.get(&format!("/api/contests/{cid}/scoreboard"), Some(&admin)).await;
+    assert_eq!(board["board"]["rows"][0]["team_id"], tan_thanh, "the correction went to Tân Thành: {board}");
     console.shot("correction").await;
     let t0 = std::time::Instant::now();
     loop {
