@@ -81,10 +81,22 @@ pub const DEFAULT_ABBREVIATIONS: [(&str, &str); 12] = [
 /// the rest; tone marks are dropped by [`fold`], so old and new tone placement (hoà/hòa,
 /// thuý/thúy) cannot differ.
 pub fn fold_answer(s: &str, extra: &BTreeMap<String, String>) -> String {
-    let mut table: BTreeMap<String, String> = DEFAULT_ABBREVIATIONS.iter().map(|(k, v)| (fold(k), fold(v))).collect();
-    for (k, v) in extra {
-        table.insert(fold(k), fold(v));
-    }
+    // The built-in table is folded once per process: grading a question's answers calls
+    // this for every team and every accepted wording, at the close of the question.
+    static DEFAULTS: std::sync::LazyLock<BTreeMap<String, String>> = std::sync::LazyLock::new(|| {
+        DEFAULT_ABBREVIATIONS.iter().map(|(k, v)| (fold(k), fold(v))).collect()
+    });
+    let owned;
+    let table: &BTreeMap<String, String> = if extra.is_empty() {
+        &DEFAULTS
+    } else {
+        let mut t = DEFAULTS.clone();
+        for (k, v) in extra {
+            t.insert(fold(k), fold(v));
+        }
+        owned = t;
+        &owned
+    };
     let folded = fold(s);
     let mut out: Vec<String> = Vec::new();
     for w in folded.split(' ').filter(|w| !w.is_empty()) {

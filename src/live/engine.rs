@@ -912,8 +912,7 @@ impl Engine {
         self.to_score.insert(row.id);
         self.score_ready().await;
         // The board after a close is what the hall waits for: send it now, not at the
-        // next coalescing tick; so are the teams' last answers.
-        self.last_team_answers = 0;
+        // next coalescing tick.
         self.flush();
         Ok(())
     }
