@@ -83,9 +83,8 @@ pub const DEFAULT_ABBREVIATIONS: [(&str, &str); 12] = [
 pub fn fold_answer(s: &str, extra: &BTreeMap<String, String>) -> String {
     // The built-in table is folded once per process: grading a question's answers calls
     // this for every team and every accepted wording, at the close of the question.
-    static DEFAULTS: std::sync::LazyLock<BTreeMap<String, String>> = std::sync::LazyLock::new(|| {
-        DEFAULT_ABBREVIATIONS.iter().map(|(k, v)| (fold(k), fold(v))).collect()
-    });
+    static DEFAULTS: std::sync::LazyLock<BTreeMap<String, String>> =
+        std::sync::LazyLock::new(|| DEFAULT_ABBREVIATIONS.iter().map(|(k, v)| (fold(k), fold(v))).collect());
     let owned;
     let table: &BTreeMap<String, String> = if extra.is_empty() {
         &DEFAULTS

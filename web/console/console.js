@@ -2,6 +2,7 @@
 // dot, language, sign-out) and the routing between its views. One live socket follows the
 // chosen contest; views subscribe to its messages. Addresses: #/ (home), #/new,
 // #/{contest id}/{view}.
+import './strings.js';
 import { api, session, signOut, token } from '/assets/shared/api.js';
 import { apply, t, langToggle } from '/assets/shared/i18n.js';
 import { Live } from '/assets/shared/live.js';

@@ -9,6 +9,11 @@ import en from './strings/en.js';
 const LANGS = { vi, en };
 const KEY = 'hoithi.lang';
 
+/** Adds a screen's own strings (the console's are loaded by the console only). */
+export function extend(l, table) {
+  if (LANGS[l]) Object.assign(LANGS[l], table);
+}
+
 export function lang() {
   let l = null;
   try { l = localStorage.getItem(KEY); } catch (_) { /* private mode */ }
