@@ -69,15 +69,7 @@ async fn contest_with(app: &TestApp, name: &str, policy: &str, scoring: Value, q
         assert_eq!(s, StatusCode::CREATED, "{b}");
         ids.push(b["id"].as_i64().unwrap());
     }
-    let (s, b) = app
-        .request(
-            Method::PUT,
-            &format!("/api/contests/{cid}/parts/{pid}/questions"),
-            Some(&admin),
-            Some(json!({ "question_ids": ids })),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK, "{b}");
+    let b = crate::fixtures::set_part_questions(app, &admin, cid, pid, &ids).await;
     let questions = b["questions"].as_array().unwrap().iter().map(|r| r["id"].as_i64().unwrap()).collect();
     Contest { admin, cid, pid, questions }
 }

@@ -60,15 +60,7 @@ async fn hall(app: &TestApp) -> Hall {
         .collect();
     qs.sort();
     let ids: Vec<i64> = qs.iter().map(|q| q.1).collect();
-    let (s, b) = app
-        .request(
-            Method::PUT,
-            &format!("/api/contests/{cid}/parts/{pid}/questions"),
-            Some(&admin),
-            Some(json!({ "question_ids": ids })),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK, "{b}");
+    let b = crate::fixtures::set_part_questions(app, &admin, cid, pid, &ids).await;
     let questions = b["questions"].as_array().unwrap().iter().map(|r| r["id"].as_i64().unwrap()).collect();
     let mut teams = vec![];
     for name in ["Đội Vị Thanh", XSS, "Đội Long Mỹ"] {
