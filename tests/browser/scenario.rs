@@ -207,13 +207,22 @@ async fn a_whole_quiz_contest_runs_from_the_console_with_phones_and_the_projecto
             "const t = document.querySelector('#adjust-team'); t.value = '{tan_thanh}'; t.dispatchEvent(new Event('change')); return t.value"
         ))
         .await;
-    console.fill("#adjust-delta", "5").await;
+    // The questions carry different points: correct by enough to put Tân Thành ahead.
+    let (_, board) = app.get(&format!("/api/contests/{cid}/scoreboard"), Some(&admin)).await;
+    let total = |team: i64| {
+        board["board"]["rows"].as_array().unwrap().iter().find(|r| r["team_id"] == team).unwrap()["total"]
+            .as_f64()
+            .unwrap()
+    };
+    let delta = (total(nga_sau) - total(tan_thanh)).max(0.0) + 5.0;
+    console.fill("#adjust-delta", &delta.to_string()).await;
     console.fill("#adjust-reason", "Phúc khảo câu 2: ý kiến của đội được Ban giám khảo chấp nhận").await;
     console.click("#adjust-submit").await;
     console.wait_text("#adjust-msg", "Đã điều chỉnh", 10).await;
     console.wait_text("#audit-list", "Phúc khảo câu 2", 10).await;
     let (_, board) = app.get(&format!("/api/contests/{cid}/scoreboard"), Some(&admin)).await;
-    assert_eq!(board["board"]["rows"][0]["team_id"], tan_thanh, "the correction went to Tân Thành: {board}");
+    assert_eq!(board["detail"]["adjustments"][0]["team_id"], tan_thanh, "the correction went to Tân Thành: {board}");
+    assert_eq!(board["board"]["rows"][0]["team_id"], tan_thanh, "and put it ahead: {board}");
     console.shot("correction").await;
     let t0 = std::time::Instant::now();
     loop {
