@@ -2,6 +2,7 @@
 import { api } from '/assets/shared/api.js';
 import { t, errorText } from '/assets/shared/i18n.js';
 import { h, field, showError, clearErrors, toast } from './dom.js';
+import { importCard } from './archive.js';
 
 /** POST /api/demo, then straight to the new contest's overview (which shows codes and link). */
 export async function createDemo(ctx, btn) {
@@ -79,9 +80,12 @@ export async function render(ctx, root, { create }) {
     for (const c of [...ctx.contests].sort((a, b) => b.id - a.id)) {
       list.append(h('a.contest-tile', { href: `#/${c.id}/overview` },
         h('div.ct-name', c.name),
-        h('div.ct-meta', h(`span.status.st-${c.status}`, t('console.status.' + c.status)), c.unit || '', c.held_on ? ` · ${c.held_on}` : '')));
+        h('div.ct-meta', h(`span.status.st-${c.status}`, t('console.status.' + c.status)),
+          c.imported_from ? h('span.status.st-imported', { title: t('console.archive.imported_title', { id: c.imported_from.contest_id }) }, t('console.archive.imported')) : null,
+          c.unit || '', c.held_on ? ` · ${c.held_on}` : '')));
     }
     root.append(h('section.card', h('h2', t('console.home.all')), list));
   }
+  root.append(importCard(ctx));
   (create ? form.querySelector('#cf-name') : null)?.focus();
 }
