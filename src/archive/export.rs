@@ -219,7 +219,8 @@ pub fn file_name(contest_id: i32) -> String {
     format!("luu-tru-hoi-thi-{contest_id}.json")
 }
 
-/// Serializes an archive (pretty-printed: a person may read or diff it).
+/// Serializes an archive, compact (10,000 phones' answers are tens of megabytes; any
+/// JSON tool pretty-prints it for reading).
 pub fn to_bytes(a: &Archive) -> ApiResult<Vec<u8>> {
-    serde_json::to_vec_pretty(a).map_err(ApiError::internal)
+    serde_json::to_vec(a).map_err(ApiError::internal)
 }

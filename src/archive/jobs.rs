@@ -7,9 +7,15 @@
 //! back by the database when its task dies with the process, so nothing half-imported
 //! stays. Finished jobs, their files included, are kept for [`KEEP_MS`]; at most
 //! [`MAX_RUNNING`] run at once.
+//!
+//! Jobs run on a runtime of their own (one thread, [`spawn`]): recomputing the board of
+//! 200,000 answers or converting them takes the CPU for a while, and on an HTTP worker's
+//! runtime that would hold back every request that worker serves, the job's own progress
+//! polls included.
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use bytes::Bytes;
 use serde::Serialize;
@@ -160,6 +166,28 @@ impl Progress {
         if let Some(j) = &self.0 {
             j.done.fetch_add(n, Ordering::Relaxed);
         }
+    }
+}
+
+/// Runs a job's task on the jobs' runtime: one thread started at the first job and kept
+/// for the life of the process (database connections it opens stay usable by others).
+pub fn spawn(task: impl Future<Output = ()> + Send + 'static) -> ApiResult<()> {
+    static RUNTIME: OnceLock<Result<tokio::runtime::Handle, String>> = OnceLock::new();
+    let handle = RUNTIME.get_or_init(|| {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+        let handle = rt.handle().clone();
+        std::thread::Builder::new()
+            .name("archive-jobs".into())
+            .spawn(move || rt.block_on(std::future::pending::<()>()))
+            .map_err(|e| e.to_string())?;
+        Ok(handle)
+    });
+    match handle {
+        Ok(h) => {
+            h.spawn(task);
+            Ok(())
+        }
+        Err(e) => Err(ApiError::internal(anyhow::anyhow!("cannot start the jobs' runtime: {e}"))),
     }
 }
 

@@ -63,7 +63,7 @@ async fn start_export(state: web::Data<AppState>, o: Organiser, cid: web::Path<i
     let c = contest_or_404(&state, cid.into_inner()).await?;
     let job = state.jobs.start(JobKind::Export, &actor(&o), Some(c.id))?;
     let (db, who, j) = (state.db.clone(), actor(&o), job.clone());
-    tokio::spawn(async move {
+    let task = async move {
         let p = Progress::of(&j);
         let run = async {
             let a = export::export(&db, c.id, &who, &p).await?;
@@ -74,7 +74,11 @@ async fn start_export(state: web::Data<AppState>, o: Organiser, cid: web::Path<i
             Ok(bytes) => j.finish(Some((export::file_name(c.id), bytes.into())), None),
             Err(e) => j.fail(&e),
         }
-    });
+    };
+    if let Err(e) = archive::jobs::spawn(task) {
+        job.fail(&e);
+        return Err(e);
+    }
     Ok(HttpResponse::Accepted().json(job.view()))
 }
 
@@ -119,12 +123,16 @@ async fn start_import(state: web::Data<AppState>, o: Organiser, payload: web::Pa
     let a = read_archive(payload).await?;
     let job = state.jobs.start(JobKind::Import, &actor(&o), None)?;
     let (db, who, j) = (state.db.clone(), actor(&o), job.clone());
-    tokio::spawn(async move {
+    let task = async move {
         match import::import(&db, a, &who, &Progress::of(&j)).await {
             Ok(c) => j.finish(None, Some(c.id)),
             Err(e) => j.fail(&e),
         }
-    });
+    };
+    if let Err(e) = archive::jobs::spawn(task) {
+        job.fail(&e);
+        return Err(e);
+    }
     Ok(HttpResponse::Accepted().json(job.view()))
 }
 

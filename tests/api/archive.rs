@@ -169,7 +169,7 @@ fn totals(board: &Value) -> Vec<(String, f64, i64)> {
 
 #[tokio::test]
 async fn an_archive_round_trips_through_a_fresh_database_with_the_same_results() {
-    let mut app = spawn_app().await;
+    let app = spawn_app().await;
     let w = finished_contest(&app).await;
     let a1 = export(&app, &w.admin, w.cid).await;
 
@@ -290,8 +290,6 @@ async fn an_archive_round_trips_through_a_fresh_database_with_the_same_results()
     assert_eq!(n1, n2);
 
     // And back into the first server beside the original (join codes do not collide).
-    // A fresh client: the first server may have closed the old one's idle connection.
-    app.client = reqwest::Client::new();
     let (s, b) = import(&app, &w.admin, &a2).await;
     assert_eq!(s, StatusCode::CREATED, "{b}");
     assert_ne!(b["contest"]["id"].as_i64().unwrap(), w.cid);
@@ -493,4 +491,113 @@ async fn background_jobs_report_progress_and_offer_the_file() {
 
     let (s, e) = app.get("/api/jobs/nope", Some(&w.admin)).await;
     assert_eq!(s, StatusCode::NOT_FOUND, "{e}");
+}
+
+/// An archive of 10,000 phones (2,000 teams of five, each phone answering 20 questions:
+/// 200,000 answers) built from a real archive's question and part, imported and exported
+/// through the background jobs, with the times printed. Every answer is wrong, so every
+/// team has 0 and the same answer time: all rank 1. Run by hand:
+/// `cargo test --test api big_archive -- --ignored --nocapture`.
+#[tokio::test]
+#[ignore = "a measurement: minutes on a small machine"]
+async fn a_big_archive_of_10000_phones_imports_and_exports_with_progress() {
+    let app = spawn_app().await;
+    let w = finished_contest(&app).await;
+    let small = export(&app, &w.admin, w.cid).await;
+    let (teams, per_team, questions) = (2000i64, 5i64, 20i64);
+    let mut a = small.clone();
+    let mut part = small["parts"][0].clone();
+    part["id"] = json!(1);
+    a["parts"] = json!([part]);
+    a["tie_breakers"] = json!([{"kind": "answer_time"}]);
+    a["adjustments"] = json!([]);
+    a["audit"] = json!([]);
+    a["judges"] = json!([]);
+    a["publication"] = Value::Null;
+    a["teams"] = (1..=teams)
+        .map(
+            |t| json!({"id": t, "name": format!("Đội {t}"), "unit": format!("Xã {t}"), "members": [], "created_at": 1}),
+        )
+        .collect();
+    a["contestants"] = (1..=teams * per_team)
+        .map(|c| json!({"id": c, "team": (c - 1) / per_team + 1, "name": format!("Thí sinh {c}"), "is_captain": false, "revoked": false, "joined_at": 2}))
+        .collect();
+    let q0 = small["questions"][0].clone();
+    a["questions"] = (1..=questions)
+        .map(|q| {
+            let mut x = q0.clone();
+            x["id"] = json!(q);
+            x["part"] = json!(1);
+            x["position"] = json!(q);
+            x["status"] = json!("closed");
+            x
+        })
+        .collect();
+    let mut answers = Vec::with_capacity((teams * per_team * questions) as usize);
+    for q in 1..=questions {
+        for c in 1..=teams * per_team {
+            answers.push(
+                json!({"id": answers.len() + 1, "question": q, "team": (c - 1) / per_team + 1, "contestant": c,
+                "submission_id": format!("q{q}-c{c}"), "response": {"choice": 1}, "star": false,
+                "received_at": 1_800_000_000_000i64 + q * 60_000 + c, "elapsed_ms": 1000}),
+            );
+        }
+    }
+    a["answers"] = Value::Array(answers);
+    a["results"] = json!({"rows": (1..=teams).map(|t| json!({"rank": 1, "team": t, "team_name": format!("Đội {t}"), "total": 0.0, "parts": [{"part": 1, "score": 0.0}]})).collect::<Vec<_>>()});
+    let body = serde_json::to_vec(&a).unwrap();
+    println!("archive: {} answers, {:.1} MB", teams * per_team * questions, body.len() as f64 / 1e6);
+
+    let t0 = std::time::Instant::now();
+    let (s, j) = app.post_raw("/api/archives/jobs", &w.admin, "application/json", body).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{j}");
+    let upload = t0.elapsed();
+    let mut seen = vec![];
+    let id = j["id"].as_str().unwrap().to_owned();
+    let j = loop {
+        let (_, j) = app.get(&format!("/api/jobs/{id}"), Some(&w.admin)).await;
+        seen.push((j["done"].as_u64().unwrap(), j["total"].as_u64().unwrap(), j["phase"].as_str().unwrap().to_owned()));
+        if j["state"] != "running" {
+            break j;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    assert_eq!(j["state"], "done", "{j}");
+    let import_s = t0.elapsed();
+    let partial = seen.iter().filter(|(d, t, _)| *t > 0 && d > &0 && d < t).count();
+    println!(
+        "import: upload+parse {upload:?}, total {import_s:?}; {} polls, {partial} part-way: {:?}",
+        seen.len(),
+        seen.iter().step_by(seen.len().div_ceil(8).max(1)).collect::<Vec<_>>()
+    );
+    assert!(seen.windows(2).all(|x| x[0].0 <= x[1].0), "progress never goes back");
+    assert!(partial > 0, "the bar moved part-way");
+    let c = j["contest_id"].as_i64().unwrap();
+
+    let t1 = std::time::Instant::now();
+    let (s, j) = app.post(&format!("/api/contests/{c}/archive/jobs"), Some(&w.admin), json!({})).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{j}");
+    let j = wait_job_long(&app, &w.admin, j["id"].as_str().unwrap()).await;
+    assert_eq!(j["state"], "done", "{j}");
+    println!("export: {:?}, {:.1} MB", t1.elapsed(), j["bytes"].as_f64().unwrap() / 1e6);
+    let res = app
+        .client
+        .get(format!("{}{}", app.addr, j["file"].as_str().unwrap()))
+        .bearer_auth(&w.admin)
+        .send()
+        .await
+        .unwrap();
+    let back: Value = res.json().await.unwrap();
+    assert_eq!(back["answers"].as_array().unwrap().len(), (teams * per_team * questions) as usize);
+    assert_eq!(normalise(&back)["answers"], normalise(&a)["answers"]);
+}
+
+async fn wait_job_long(app: &TestApp, token: &str, id: &str) -> Value {
+    loop {
+        let (_, j) = app.get(&format!("/api/jobs/{id}"), Some(token)).await;
+        if j["state"] != "running" {
+            return j;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
 }
