@@ -105,7 +105,7 @@ export function exportCard(c) {
 }
 
 /** The "import an archive" block of the home page: a new, closed contest from a file. */
-export function importCard(ctx) {
+export function importCard(ctx, onImported) {
   const input = h('input#archive-file', { type: 'file', accept: '.json,application/json', data: { field: 'archive' } });
   const btn = h('button.btn#archive-import', { type: 'submit' }, t('console.archive.import'));
   const prog = progressBox('archive-import-progress');
@@ -132,6 +132,7 @@ export function importCard(ctx) {
       const job = await follow(started, (j) => prog.show(j));
       if (job.state !== 'done') throw Object.assign(new Error(job.error?.message || ''), job.error || {});
       await ctx.reloadContests();
+      onImported?.();
       clear(done, t('console.archive.import_done'), ' ',
         h('a#archive-imported-link', { href: `#/${job.contest_id}/results` }, t('console.archive.open_imported')));
       done.className = 'form-msg msg ok';
