@@ -68,12 +68,19 @@ async fn a_backup_taken_during_an_answer_burst_holds_every_answer_acked_before_i
             }));
         }
     }
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    // Wait for the burst to be under way (a busy machine answers slower than a quiet one).
+    let waited = Instant::now();
+    while acked.lock().unwrap().len() <= 20 && waited.elapsed() < Duration::from_secs(30) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let file = app.dir().join("copy.backup");
     let started = Instant::now();
     let conn = hoithi::db::connect_url(&app.db_url, None).await.unwrap();
     hoithi::backup::backup_to(&conn, &app.db_url, &file).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let waited = Instant::now();
+    while !acked.lock().unwrap().iter().any(|(t, _)| *t > started) && waited.elapsed() < Duration::from_secs(30) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     for p in phones {
         p.await.unwrap();
