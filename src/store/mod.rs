@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod banks;
 pub mod contests;
 pub mod judges;
+pub mod judging;
 pub mod live;
 pub mod parts;
 pub mod results;
