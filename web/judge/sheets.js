@@ -166,6 +166,8 @@ export class Sheets {
     }
     this.paintField(teamId, i);
     this.paintSheetState();
+    const aside = this.root.querySelector('#sheet-aside');
+    if (aside && this.view) aside.replaceWith(this.teamList(this.view));
   }
 
   applyAck(teamId, i, value, ack) {
@@ -215,7 +217,7 @@ export class Sheets {
       return h('li', {}, b);
     });
     const o = v.order;
-    return h('aside', { class: 'steams' },
+    return h('aside', { class: 'steams', id: 'sheet-aside' },
       h('h3', {}, t('sheet.order')),
       h('p', { class: 'muted small' }, o.drawn ? t('sheet.order_seed', { seed: String(o.seed) }) : t('sheet.order_not_drawn')),
       h('ol', { class: 'steam-list', id: 'sheet-teams' }, items));
