@@ -217,11 +217,13 @@ pub enum Event {
         question_id: i32,
         reason: String,
     },
-    /// Organisers, judges: the full board of closed questions.
+    /// Organisers, judges: the full board of closed questions. The live frame carries no
+    /// per-question detail (for 2,000 teams it is hundreds of kilobytes, five times a
+    /// second, to screens that do not show it); `GET …/scoreboard` has it.
     Scoreboard {
         board: Board,
-        #[serde(default)]
-        detail: BoardDetail,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        detail: Option<BoardDetail>,
     },
     /// Contestants: ranks and totals of revealed questions.
     PublicScoreboard {

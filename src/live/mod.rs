@@ -4,6 +4,7 @@
 pub mod engine;
 pub mod events;
 pub mod fanout;
+pub mod kinds;
 pub mod scores;
 pub mod session;
 pub mod writer;

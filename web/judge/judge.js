@@ -113,7 +113,7 @@ function onMessage(m) {
       }
       break;
     }
-    case 'scoreboard': S.board = m.board; S.detail = m.detail || null; drawBoard(); drawAdjustments(); break;
+    case 'scoreboard': S.board = m.board; drawBoard(); fetchDetail(); break;
     case 'countdown': S.countdown = m; if (q && q.id === m.question_id) { q.answered_teams = m.answered_teams; q.deadline_at = m.deadline_at; } break;
     case 'paused': if (q && q.id === m.question_id) { q.paused_at = m.paused_at; q.remaining_ms = m.remaining_ms; } break;
     case 'resumed': if (q && q.id === m.question_id) { q.paused_at = null; q.deadline_at = m.deadline_at; } break;
@@ -126,6 +126,25 @@ function onMessage(m) {
   }
   drawNow();
   if (m.type === 'state') drawBoard();
+}
+
+// The live board carries totals only; the per-question detail and the adjustments come
+// over HTTP when the board changes, at most once a second.
+let detailTimer = null;
+let detailLast = 0;
+function fetchDetail() {
+  if (detailTimer) return;
+  const cid = S.cid;
+  detailTimer = setTimeout(async () => {
+    detailTimer = null;
+    detailLast = Date.now();
+    try {
+      const b = await api('GET', `/api/contests/${cid}/scoreboard`);
+      if (S.cid !== cid) return;
+      S.detail = b.detail || null;
+      drawBoard(); drawAdjustments();
+    } catch { /* the next board change fetches again */ }
+  }, Math.max(0, 1000 - (Date.now() - detailLast)));
 }
 
 // --- the question in play ---

@@ -1,0 +1,147 @@
+//! The kinds of part, each in its own module with the same shape: its live state, the
+//! controls it accepts, what it stores and what each audience may see. The engine
+//! (`super::engine`) owns the loop (commands, timers, the group-commit writer, the
+//! fan-out, restart from the database) and hands each step to the running part's kind
+//! through the dispatch below; a kind's rules never reach into another's.
+pub mod quiz;
+
+use tokio::time::Instant;
+
+use super::engine::{Answerer, Control, Engine, Viewer};
+use super::events::{AnswerRequest, QuestionView};
+use crate::entities::{answers, part_questions, parts};
+use crate::error::{ApiError, ApiResult};
+
+/// The live state of the running part, by kind.
+pub enum KindState {
+    Quiz(quiz::QuizRun),
+}
+
+impl KindState {
+    /// The live state of a part about to run (or running when the server restarted), or
+    /// why it cannot run.
+    pub fn new(part: &parts::Model, questions: &[&part_questions::Model]) -> Result<Self, String> {
+        match part.kind.as_str() {
+            "quiz" => Ok(KindState::Quiz(quiz::QuizRun::new(part, questions))),
+            other => Err(format!("a {other} part cannot be run yet")),
+        }
+    }
+
+    pub fn quiz(&self) -> Option<&quiz::QuizRun> {
+        match self {
+            KindState::Quiz(q) => Some(q),
+        }
+    }
+
+    pub fn quiz_mut(&mut self) -> Option<&mut quiz::QuizRun> {
+        match self {
+            KindState::Quiz(q) => Some(q),
+        }
+    }
+
+    /// The questions of the part (0 for parts without questions).
+    pub fn questions(&self) -> usize {
+        match self {
+            KindState::Quiz(q) => q.order.len(),
+        }
+    }
+
+    /// Whether phones offer the star of hope in this part.
+    pub fn star_of_hope(&self) -> bool {
+        match self {
+            KindState::Quiz(q) => q.scoring.star_of_hope,
+        }
+    }
+
+    /// A stored answer read back after a restart.
+    pub fn restore(&mut self, a: answers::Model) {
+        match self {
+            KindState::Quiz(q) => q.restore(a),
+        }
+    }
+
+    /// An answer the writer has just stored.
+    pub fn stored(&mut self, a: &answers::Model) {
+        match self {
+            KindState::Quiz(q) => q.stored(a),
+        }
+    }
+}
+
+/// What a part needs before it can start.
+pub fn ready_to_start(part: &parts::Model, questions: &[&part_questions::Model]) -> Result<(), String> {
+    match part.kind.as_str() {
+        "quiz" if !questions.iter().any(|q| q.status == "pending") => {
+            Err("the part has no questions; assign questions first".into())
+        }
+        "quiz" => Ok(()),
+        other => Err(format!("a {other} part cannot be run yet")),
+    }
+}
+
+/// The running part's kind handles each step of the engine.
+impl Engine {
+    pub(in crate::live) async fn kind_after_restart(&mut self) -> ApiResult<()> {
+        match self.running.as_ref().map(|r| &r.kind) {
+            Some(KindState::Quiz(_)) => self.quiz_after_restart().await,
+            None => Ok(()),
+        }
+    }
+
+    pub(in crate::live) async fn kind_control(&mut self, actor: &str, op: Control, now: i64) -> ApiResult<()> {
+        match self.running.as_ref().map(|r| &r.kind) {
+            Some(KindState::Quiz(_)) => self.quiz_control(actor, op, now).await,
+            // Without a running part, the quiz's controls say what is missing.
+            None => self.quiz_control(actor, op, now).await,
+        }
+    }
+
+    pub(in crate::live) fn kind_question_view(&self, viewer: Viewer) -> Option<QuestionView> {
+        match self.running.as_ref().map(|r| &r.kind) {
+            Some(KindState::Quiz(_)) => self.quiz_question_view(viewer),
+            None => None,
+        }
+    }
+
+    pub(in crate::live) fn kind_flush(&mut self, now: i64) {
+        match self.running.as_ref().map(|r| &r.kind) {
+            Some(KindState::Quiz(_)) => self.quiz_flush(now),
+            None => {}
+        }
+    }
+
+    pub(in crate::live) fn kind_next_wake(&self) -> Option<Instant> {
+        match self.running.as_ref().map(|r| &r.kind) {
+            Some(KindState::Quiz(_)) => self.quiz_next_wake(),
+            None => None,
+        }
+    }
+
+    pub(in crate::live) async fn kind_on_timer(&mut self) {
+        match self.running.as_ref().map(|r| &r.kind) {
+            Some(KindState::Quiz(_)) => self.quiz_on_timer().await,
+            None => {}
+        }
+    }
+
+    pub(in crate::live) fn kind_can_finish(&self) -> ApiResult<()> {
+        match self.running.as_ref().map(|r| &r.kind) {
+            Some(KindState::Quiz(_)) => self.quiz_can_finish(),
+            None => Ok(()),
+        }
+    }
+
+    /// Validates an answer against the live state: returns when the question opened (the
+    /// time taken is measured from it) and whether the star is staked.
+    pub(in crate::live) fn kind_check_answer(
+        &self,
+        by: &Answerer,
+        req: &AnswerRequest,
+        now: i64,
+    ) -> ApiResult<(i64, bool)> {
+        match self.running.as_ref().map(|r| &r.kind) {
+            Some(KindState::Quiz(_)) => self.quiz_check_answer(by, req, now),
+            None => Err(ApiError::conflict("no_open_question", "no question is open")),
+        }
+    }
+}
