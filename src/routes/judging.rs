@@ -75,6 +75,19 @@ async fn team_in(state: &AppState, c: &contests::Model, team_id: i32) -> ApiResu
         .ok_or_else(|| ApiError::invalid("team_id", format!("contest {} has no team {team_id}", c.id)))
 }
 
+/// Tells the contest's live engine that the judging of a part changed, so the board and
+/// the staff screens follow. The change is already committed: a failure here is logged,
+/// not reported to the caller (the board catches up at the next change or restart).
+async fn tell_engine(state: &AppState, cid: i32, pid: i32) {
+    let r = match state.hub.handle(cid).await {
+        Ok(h) => h.judging_changed(pid).await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = r {
+        tracing::warn!(error = %e, contest = cid, part = pid, "the live engine did not take the judging change");
+    }
+}
+
 // ---------------------------------------------------------------- order of performance
 
 #[derive(Serialize, ToSchema)]
@@ -197,6 +210,7 @@ async fn draw_order(
     )
     .await?;
     txn.commit().await?;
+    tell_engine(&state, cid, p.id).await;
     Ok(HttpResponse::Ok().json(order_view(&state, cid, p.id).await?))
 }
 
@@ -564,6 +578,7 @@ async fn sign(state: web::Data<AppState>, j: Judge, path: web::Path<(i32, i32, i
         }
     };
     txn.commit().await?;
+    tell_engine(&state, cid, p.id).await;
     Ok(HttpResponse::Ok().json(SheetView {
         judge_id: judge.id,
         team_id,
@@ -644,6 +659,7 @@ async fn reopen(
     )
     .await?;
     txn.commit().await?;
+    tell_engine(&state, cid, p.id).await;
     Ok(HttpResponse::Ok().json(SheetView {
         judge_id: judge.id,
         team_id,
@@ -731,6 +747,7 @@ async fn release(
         store::live::audit(&txn, cid, &actor, "judged_release", &json!({"part_id": p.id, "teams": scores})).await?;
     }
     txn.commit().await?;
+    tell_engine(&state, cid, p.id).await;
     let judging = judging_view(&state, cid, &p, &rubric, None).await?;
     Ok(HttpResponse::Ok().json(ReleaseResult { released: fresh, judging }))
 }

@@ -8,14 +8,16 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::fixtures::{create_contest, create_part, create_team};
-use crate::helpers::{ADMIN_PASSWORD, JWT_SECRET, TestApp, spawn_app};
+use crate::fixtures::{create_contest, create_part, create_team, join};
+use crate::helpers::{ADMIN_PASSWORD, JWT_SECRET, TestApp, spawn_app, ws_until};
 
 pub struct Judged {
     pub admin: String,
     pub contest: i64,
     pub part: i64,
     pub teams: Vec<i64>,
+    /// Join codes of the teams.
+    pub codes: Vec<String>,
     /// (judge id, token)
     pub judges: Vec<(i64, String)>,
 }
@@ -27,8 +29,11 @@ pub async fn judged_world(app: &TestApp, judges: usize, teams: usize, aggregate:
     let contest = create_contest(app, &admin, "Hội thi sân khấu hóa").await;
     let names = ["Thị trấn Ngã Sáu", "Xã Phú Hữu", "Xã Đông Phước", "Xã Phú Tân", "Xã Đông Thạnh", "Xã Phú An"];
     let mut team_ids = Vec::new();
+    let mut codes = Vec::new();
     for name in names.iter().take(teams) {
-        team_ids.push(create_team(app, &admin, contest, name).await.0);
+        let (id, code) = create_team(app, &admin, contest, name).await;
+        team_ids.push(id);
+        codes.push(code);
     }
     let part = create_part(
         app,
@@ -58,7 +63,7 @@ pub async fn judged_world(app: &TestApp, judges: usize, teams: usize, aggregate:
         assert_eq!(s, StatusCode::CREATED, "{j}");
         js.push((j["id"].as_i64().unwrap(), app.login(&username, &password).await));
     }
-    Judged { admin, contest, part, teams: team_ids, judges: js }
+    Judged { admin, contest, part, teams: team_ids, codes, judges: js }
 }
 
 impl Judged {
@@ -385,6 +390,75 @@ async fn a_part_score_is_released_only_once_it_exists_and_a_reopen_withdraws_it(
     let g = w.grid(&app, &w.admin).await;
     assert!(team(&g, a)["released_at"].is_null(), "a reopened team is taken off the screens");
     assert!(team(&g, a)["score"].is_null());
+}
+
+#[tokio::test]
+async fn a_judged_part_runs_live_and_its_scores_reach_staff_when_signed_and_the_hall_when_released() {
+    let app = spawn_app().await;
+    let w = judged_world(&app, 2, 2, "mean", 0.0).await;
+    let (a, b) = (w.teams[0], w.teams[1]);
+    let phone = join(&app, &w.codes[1], "Trần Thị Bình").await;
+    let phone = phone["token"].as_str().unwrap().to_owned();
+    let live = |what: &str| format!("/api/contests/{}/parts/{}/{what}", w.contest, w.part);
+    let (s, st) = app.post(&live("start"), Some(&w.admin), json!({})).await;
+    assert_eq!(s, StatusCode::OK, "a judged part starts: {st}");
+    assert_eq!(st["part"]["id"].as_i64(), Some(w.part));
+    // It has no questions to open.
+    let (s, e) = app.post(&format!("/api/contests/{}/live/next", w.contest), Some(&w.admin), json!({})).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
+    let url = format!("ws://127.0.0.1:{}/api/live?token={}&contest_id={}", app.port, w.admin, w.contest);
+    let (mut staff_ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    ws_until(&mut staff_ws, 10, |m| m["type"] == "scoreboard").await;
+
+    let score = |board: &Value, team: i64| -> (f64, f64) {
+        let row = board["rows"].as_array().unwrap().iter().find(|r| r["team_id"] == team).unwrap();
+        let part = row["parts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["part_id"] == w.part)
+            .map(|p| p["score"].as_f64().unwrap());
+        (part.unwrap_or(0.0), row["total"].as_f64().unwrap())
+    };
+    let board = format!("/api/contests/{}/scoreboard", w.contest);
+    for j in 0..2 {
+        w.mark_all(&app, j, b, [40.0, 20.0 + j as f64, 10.0]).await;
+    }
+    w.mark_all(&app, 0, a, [10.0, 10.0, 10.0]).await;
+    assert_eq!(w.sign(&app, 0, b).await.0, StatusCode::OK);
+    let (_, staff) = app.get(&board, Some(&w.admin)).await;
+    assert_eq!(score(&staff["board"], b), (0.0, 0.0), "one judge of two signed: no score yet");
+    assert_eq!(w.sign(&app, 1, b).await.0, StatusCode::OK);
+    // Staff screens hear of it, and their board has the part score at once.
+    ws_until(&mut staff_ws, 10, |m| m["type"] == "judging" && m["part_id"] == w.part).await;
+    let pushed = ws_until(&mut staff_ws, 10, |m| {
+        m["type"] == "scoreboard"
+            && m["board"]["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["team_id"] == b && r["total"].as_f64() == Some(70.5))
+    })
+    .await;
+    assert_eq!(score(&pushed["board"], b), (70.5, 70.5));
+    let (_, staff) = app.get(&board, Some(&w.admin)).await;
+    assert_eq!(score(&staff["board"], b), (70.5, 70.5));
+    // The hall does not see it before the release.
+    let (_, public) = app.get(&board, Some(&phone)).await;
+    let row = public["rows"].as_array().unwrap().iter().find(|r| r["team_id"] == b).unwrap().clone();
+    assert_eq!(row["total"].as_f64(), Some(0.0), "{public}");
+    let (s, _) = app.post(&live("release"), Some(&w.admin), json!({"team_ids": [b]})).await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, public) = app.get(&board, Some(&phone)).await;
+    let row = public["rows"].as_array().unwrap().iter().find(|r| r["team_id"] == b).unwrap().clone();
+    assert_eq!((row["total"].as_f64(), row["rank"].as_i64()), (Some(70.5), Some(1)), "{public}");
+    // A restart rebuilds the same board from the database.
+    let app = app.restart().await;
+    let (_, staff) = app.get(&board, Some(&w.admin)).await;
+    assert_eq!(score(&staff["board"], b), (70.5, 70.5));
+    assert_eq!(score(&staff["board"], a), (0.0, 0.0));
+    let (s, _) = app.post(&live("finish"), Some(&w.admin), json!({})).await;
+    assert_eq!(s, StatusCode::OK);
 }
 
 /// The server process is killed (SIGKILL) while five judges mark; every mark it

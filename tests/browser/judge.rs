@@ -164,3 +164,129 @@ async fn a_judge_marks_a_team_sees_each_mark_saved_signs_and_the_sheet_locks() {
     s.shot("reopened").await;
     s.quit().await;
 }
+
+/// The organiser's side: a judged part made in the console with its rubric, the order drawn
+/// with a seed, the marking grid showing who marked and signed, a flagged gap, a sheet
+/// reopened with a reason, and the scores released.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_organiser_builds_a_judged_part_draws_the_order_follows_the_grid_and_releases() {
+    if !harness::available() {
+        return;
+    }
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let cid = create_contest(&app, &admin, "Hội thi tìm hiểu chuyên đề năm 2025").await;
+    let mut teams = Vec::new();
+    for name in ["Thị trấn Ngã Sáu", "Xã Phú Hữu", "Xã Đông Phước"] {
+        teams.push(create_team(&app, &admin, cid, name).await.0);
+    }
+    let mut judges = Vec::new();
+    for i in 1..=2 {
+        let (_, u) = app
+            .post(
+                "/api/users",
+                Some(&admin),
+                json!({"username": format!("gk{i}"), "password": "mat-khau-giam-khao", "role": "judge"}),
+            )
+            .await;
+        let (_, j) = app
+            .post(
+                &format!("/api/contests/{cid}/judges"),
+                Some(&admin),
+                json!({"user_id": u["id"], "name": format!("Giám khảo {i}")}),
+            )
+            .await;
+        judges.push((j["id"].as_i64().unwrap(), app.login(&format!("gk{i}"), "mat-khau-giam-khao").await));
+    }
+
+    let s = Screen::wide("judge-console", "console").await;
+    s.goto(&format!("{}/", app.addr)).await;
+    s.fill("#u", crate::helpers::ADMIN_USER).await;
+    s.fill("#p", crate::helpers::ADMIN_PASSWORD).await;
+    s.click("#login button").await;
+    s.wait_js("return location.pathname === '/console'", 10).await;
+    s.goto(&format!("{}/console#/{cid}/parts", app.addr)).await;
+    s.click("#part-new").await;
+    s.fill("#part-title", "Phần thi chào hỏi").await;
+    s.js("const k = document.querySelector('#part-kind'); k.value = 'judged'; k.dispatchEvent(new Event('change')); return true").await;
+    s.find("#rubric").await;
+    s.fill("#rubric .r-name", "Nội dung").await;
+    s.fill("#rubric .r-max", "60").await;
+    s.click("#rubric-add").await;
+    s.js("const n = document.querySelectorAll('#rubric .r-name'); n[1].value = ''; return true").await;
+    s.js("const m = document.querySelectorAll('#rubric .r-max'); m[1].value = '40'; return true").await;
+    s.fill("#rubric-gap", "10").await;
+    // A criterion without a name is refused beside it.
+    s.click("#part-save").await;
+    s.wait_text("#rubric .field-error", "tên tiêu chí", 5).await;
+    s.shot("rubric-refused").await;
+    s.js("const n = document.querySelectorAll('#rubric .r-name'); n[1].value = 'Hình thức, trang phục'; return true")
+        .await;
+    s.click("#part-save").await;
+    s.find("#part-judging #judging-grid").await;
+    let parts: Value = app.get(&format!("/api/contests/{cid}/parts"), Some(&admin)).await.1;
+    let pid = parts[0]["id"].as_i64().unwrap();
+    assert_eq!(parts[0]["rubric"]["criteria"][1]["name"], "Hình thức, trang phục");
+    assert_eq!(parts[0]["rubric"]["gap_threshold"].as_f64(), Some(10.0));
+
+    s.fill("#order-seed", "15052025").await;
+    s.click("#order-draw").await;
+    s.wait_text("#order-seed-shown", "15052025", 5).await;
+    let (_, order) = app.get(&format!("/api/contests/{cid}/parts/{pid}/order"), Some(&admin)).await;
+    assert_eq!(order["seed"].as_i64(), Some(15052025));
+
+    // The judges mark: team 0 fully by both (a gap of 15 > 10), team 1 half by judge 1.
+    let mark = |j: usize, team: i64, c: i64, points: f64| {
+        let (app, judges) = (&app, &judges);
+        async move {
+            let path = format!("/api/contests/{cid}/parts/{pid}/sheets/{team}/marks/{c}");
+            let (st, b) = app.request(Method::PUT, &path, Some(&judges[j].1), Some(json!({"points": points}))).await;
+            assert_eq!(st, StatusCode::OK, "{b}");
+        }
+    };
+    mark(0, teams[0], 0, 50.0).await;
+    mark(0, teams[0], 1, 30.0).await;
+    mark(1, teams[0], 0, 40.0).await;
+    mark(1, teams[0], 1, 25.0).await;
+    mark(0, teams[1], 0, 45.0).await;
+    for (_, token) in &judges {
+        let (st, _) = app
+            .post(&format!("/api/contests/{cid}/parts/{pid}/sheets/{}/sign", teams[0]), Some(token), json!({}))
+            .await;
+        assert_eq!(st, StatusCode::OK);
+    }
+    let row0 = format!("#judging-grid tr[data-team=\"{}\"]", teams[0]);
+    s.wait_text(&format!("{row0} td.score"), "72,5", 10).await;
+    s.wait_text("#judging-flags", "Thị trấn Ngã Sáu", 5).await;
+    s.wait_text(&format!("#judging-grid tr[data-team=\"{}\"]", teams[1]), "1/2", 5).await;
+    s.shot("grid-flagged").await;
+
+    // Reopen judge 2's sheet with a reason.
+    s.click(&format!("{row0} td.cell[data-judge=\"{}\"] .reopen", judges[1].0)).await;
+    s.click("#reopen-submit").await;
+    s.wait_text("#reopen-form .field-error", "lý do", 5).await;
+    s.fill("#reopen-reason", "Giám khảo 2 xin chấm lại tiêu chí Hình thức").await;
+    s.click("#reopen-submit").await;
+    s.wait_js(
+        &format!("return !document.querySelector('{row0} td.cell.signed[data-judge=\"{}\"]')", judges[1].0)
+            .replace("\\\"", "\""),
+        5,
+    )
+    .await;
+    let (_, audit) = app.get(&format!("/api/contests/{cid}/audit"), Some(&admin)).await;
+    assert!(audit.as_array().unwrap().iter().any(
+        |e| e["action"] == "sheet_reopen" && e["detail"]["reason"] == "Giám khảo 2 xin chấm lại tiêu chí Hình thức"
+    ));
+    // Signed again; released from the console.
+    let (st, _) = app
+        .post(&format!("/api/contests/{cid}/parts/{pid}/sheets/{}/sign", teams[0]), Some(&judges[1].1), json!({}))
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    s.wait_text(&format!("{row0} td.score"), "72,5", 10).await;
+    s.click("#release-all").await;
+    s.wait_text(&format!("{row0} td.rel"), "Đã công bố", 5).await;
+    s.shot("released").await;
+    let (_, g) = app.get(&format!("/api/contests/{cid}/parts/{pid}/judging"), Some(&admin)).await;
+    assert!(g["teams"].as_array().unwrap().iter().any(|t| t["team_id"] == teams[0] && t["released_at"].is_i64()));
+    s.quit().await;
+}

@@ -120,6 +120,7 @@ function onMessage(m) {
     case 'closed': if (q && q.id === m.question_id) q.status = 'closed'; break;
     case 'revealed': if (q && q.id === m.question_id) q.status = 'revealed'; break;
     case 'voided': if (q && q.id === m.question_id) q.status = 'voided'; break;
+    case 'judging': sheets.load(); break;
     case 'part_started': case 'part_finished': case 'get_ready': case 'question_opened':
       S.live.sync(); break;
     default: break;
