@@ -288,5 +288,13 @@ async fn an_organiser_builds_a_judged_part_draws_the_order_follows_the_grid_and_
     s.shot("released").await;
     let (_, g) = app.get(&format!("/api/contests/{cid}/parts/{pid}/judging"), Some(&admin)).await;
     assert!(g["teams"].as_array().unwrap().iter().any(|t| t["team_id"] == teams[0] && t["released_at"].is_i64()));
+
+    // Run live: the control room says the judges are marking, with no question to open.
+    let (st, _) = app.post(&format!("/api/contests/{cid}/parts/{pid}/start"), Some(&admin), json!({})).await;
+    assert_eq!(st, StatusCode::OK);
+    s.goto(&format!("{}/console#/{cid}/live", app.addr)).await;
+    s.wait_text("#live-judged", "đang chấm", 10).await;
+    assert!(s.js("return document.querySelector('#live-next').disabled").await.as_bool().unwrap());
+    s.shot("live-judged").await;
     s.quit().await;
 }

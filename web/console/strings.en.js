@@ -525,4 +525,6 @@ export default {
   'console.audit.sheet_sign': "A judge signed a sheet",
   'console.audit.sheet_reopen': "Reopened a marking sheet",
   'console.audit.judged_release': "Released judged part scores",
+  'console.live.judged_running': 'The judges are marking on their sheets',
+  'console.live.judged_hint': 'See who marked and signed, reopen sheets and release scores in',
 };

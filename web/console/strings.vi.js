@@ -525,4 +525,6 @@ export default {
   'console.audit.sheet_sign': "Giám khảo ký phiếu chấm",
   'console.audit.sheet_reopen': "Mở lại phiếu chấm",
   'console.audit.judged_release': "Công bố điểm phần thi giám khảo chấm",
+  'console.live.judged_running': 'Ban giám khảo đang chấm điểm trên phiếu chấm',
+  'console.live.judged_hint': 'Xem ai đã chấm, đã ký, mở lại phiếu và công bố điểm ở mục',
 };
