@@ -114,7 +114,8 @@ export async function render(ctx, root) {
     const reading = num('part-reading', 'scoring.reading_s', sc.reading_s ?? 0);
     const star = h('input#part-star', { type: 'checkbox', checked: !!sc.star_of_hope, data: { field: 'scoring.star_of_hope' } });
     const partial = h('input#part-partial', { type: 'checkbox', checked: !!sc.partial_multiple, data: { field: 'scoring.partial_multiple' } });
-    const rubric = rubricEditor(p?.rubric);
+    const rubric = rubricEditor(p?.rubric, () => Number(maxp.value));
+    maxp.addEventListener('input', rubric.refresh);
     const scoringBox = h('fieldset.scoring');
     const quizOnly = [];
     const msg = h('div.form-msg#part-msg', { hidden: true, role: 'status' });
@@ -350,13 +351,16 @@ export async function render(ctx, root) {
 }
 
 /** The rubric of a judged part: criteria rows (name, maximum), the aggregate and the gap threshold. */
-function rubricEditor(r) {
+function rubricEditor(r, partMax) {
   const rubric = r && r.criteria && r.criteria.length ? r : { criteria: [{ name: '', max_points: 10 }], aggregate: 'mean', gap_threshold: 0 };
   const rows = h('div.rubric-rows#rubric-rows');
   const total = h('span.rubric-total#rubric-total');
   const sum = () => {
     const x = [...rows.querySelectorAll('.r-max')].reduce((a, el) => a + (Number(el.value.replace(',', '.')) || 0), 0);
-    total.textContent = t('console.rubric.total', { n: fmtNum(x) });
+    const m = partMax();
+    // The part score is on the rubric's scale: say so when it differs from the part's maximum.
+    total.textContent = t('console.rubric.total', { n: fmtNum(x) }) + (m && Math.abs(m - x) > 1e-9 ? ` ${t('console.rubric.total_differs', { max: fmtNum(m) })}` : '');
+    total.classList.toggle('warn', !!m && Math.abs(m - x) > 1e-9);
   };
   const addRow = (c = { name: '', max_points: 10 }) => {
     const i = rows.children.length;
@@ -383,6 +387,7 @@ function rubricEditor(r) {
   const num = (v) => { const x = v.trim().replace(',', '.'); return x === '' ? Number.NaN : Number(x); };
   return {
     el,
+    refresh: sum,
     value: () => ({
       criteria: [...rows.children].map((row) => ({ name: row.querySelector('.r-name').value, max_points: num(row.querySelector('.r-max').value) })),
       aggregate: aggregate.value,

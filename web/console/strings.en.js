@@ -527,4 +527,5 @@ export default {
   'console.audit.judged_release': "Released judged part scores",
   'console.live.judged_running': 'The judges are marking on their sheets',
   'console.live.judged_hint': 'See who marked and signed, reopen sheets and release scores in',
+  'console.rubric.total_differs': "(not the part's maximum, {max}: the part score is on the criteria's scale)",
 };

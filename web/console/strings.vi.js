@@ -527,4 +527,5 @@ export default {
   'console.audit.judged_release': "Công bố điểm phần thi giám khảo chấm",
   'console.live.judged_running': 'Ban giám khảo đang chấm điểm trên phiếu chấm',
   'console.live.judged_hint': 'Xem ai đã chấm, đã ký, mở lại phiếu và công bố điểm ở mục',
+  'console.rubric.total_differs': "(khác điểm tối đa của phần thi: {max}; điểm phần thi tính theo thang của các tiêu chí)",
 };
