@@ -1,4 +1,5 @@
 //! hoithi: a server that runs study-campaign contests ("hội thi tìm hiểu") end to end.
+pub mod archive;
 pub mod auth;
 pub mod backup;
 pub mod bank;

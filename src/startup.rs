@@ -37,6 +37,8 @@ pub struct AppState {
     pub guesses: Arc<crate::auth::ratelimit::GuessLimiter>,
     /// Answers stored, sampled every second, for the health strip's answers per second.
     pub answer_rate: Arc<crate::monitor::RateWindow>,
+    /// Background archive exports and imports (in memory: a restart forgets them).
+    pub jobs: Arc<crate::archive::jobs::Jobs>,
 }
 
 impl AppState {
@@ -107,6 +109,7 @@ impl Application {
             signins: Arc::new(crate::auth::ratelimit::SignInLimiter::new(settings.limits.clone())),
             guesses: Arc::new(crate::auth::ratelimit::GuessLimiter::new(settings.limits.clone())),
             answer_rate: Arc::default(),
+            jobs: Arc::default(),
             settings: Arc::new(settings),
             openapi: Arc::new(doc.to_json().context("cannot serialize the OpenAPI document")?),
         };

@@ -528,7 +528,7 @@ mod tests {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("question_banks");
         let banks = check_all(&root).map_err(|p| render(&p)).unwrap();
         let b = banks.iter().find(|b| b.meta.id == "chuyen-de-2024-2025").unwrap();
-        assert_eq!(b.questions.len(), 89);
+        assert_eq!(b.questions.len(), 88);
         assert!(summary(b).contains("phan-1"));
     }
 

@@ -14,6 +14,8 @@ pub struct Model {
     pub status: String,
     pub token_version: i32,
     pub created_at: i64,
+    /// Where an imported contest came from (JSON `ImportedFrom`); None when made here.
+    pub imported_from: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -12,6 +12,8 @@ pub struct Model {
     pub invite_used_at: Option<i64>,
     pub token_version: i32,
     pub created_at: i64,
+    /// The judge's username on the server an imported contest came from.
+    pub archived_username: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

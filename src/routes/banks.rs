@@ -407,6 +407,38 @@ async fn validate(
             return Err(ApiError::invalid("excludes", format!("the bank has no question {x:?}")));
         }
     }
+    // A group this change adds must be one another question of the bank already holds: a
+    // group only one question holds clashes with nothing, so it is a typo or a leftover (the
+    // checker refuses the same in a shipped bank). Groups the question already had are not
+    // judged again, and taking a question out of a group is always allowed.
+    let added: Vec<(usize, &String)> =
+        q.groups.iter().enumerate().filter(|(_, g)| old.is_none_or(|o| !o.groups.contains(g))).collect();
+    if !added.is_empty() {
+        let all = store::banks::questions(
+            &state.db,
+            b.id,
+            &store::banks::QuestionFilter { include_retired: true, ..Default::default() },
+        )
+        .await?;
+        for (i, g) in added {
+            let held = all.iter().any(|m| {
+                m.qid != q.qid
+                    && serde_json::from_str::<Vec<String>>(&m.exclusion_groups).is_ok_and(|gs| gs.contains(g))
+            });
+            if !held {
+                return Err(ApiError::invalid_because(
+                    format!("groups[{i}]"),
+                    "group_of_one",
+                    serde_json::json!({ "group": g }),
+                    format!(
+                        "group {g:?} would be held by this question alone (a group names questions that must not \
+                         meet, so one question alone in it is a typo or a leftover): give a group that another \
+                         question of the bank already has, or name the other question in `excludes`"
+                    ),
+                ));
+            }
+        }
+    }
     if matches!(q.solution, crate::domain::question::Solution::ShortText { .. }) {
         q.abbreviations = store::banks::bank_abbreviations(&state.db, &b.slug).await?;
     }

@@ -32,6 +32,8 @@ pub struct ContestView {
     /// `setup`, `running` or `closed`.
     pub status: String,
     pub created_at: i64,
+    /// Set when the contest was imported from an archive (it is then closed: a record).
+    pub imported_from: Option<crate::archive::ImportedFrom>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -79,6 +81,7 @@ pub(crate) async fn view(state: &AppState, c: contests::Model) -> ApiResult<Cont
         venue: c.venue,
         status: c.status,
         created_at: c.created_at,
+        imported_from: c.imported_from.as_deref().and_then(|s| serde_json::from_str(s).ok()),
     })
 }
 

@@ -3,6 +3,7 @@
 //! routes the server serves.
 use utoipa_actix_web::service_config::ServiceConfig;
 
+pub mod archive;
 pub mod auth;
 pub mod banks;
 pub mod contests;
@@ -35,5 +36,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
     judges::configure(cfg);
     judging::configure(cfg);
     results::configure(cfg);
+    archive::configure(cfg);
     crate::web::configure(cfg);
 }

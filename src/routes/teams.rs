@@ -266,7 +266,7 @@ async fn create(
 }
 
 /// Reads a body of at most `max` bytes.
-async fn read_body(mut payload: web::Payload, max: usize, what: &str) -> ApiResult<Vec<u8>> {
+pub(crate) async fn read_body(mut payload: web::Payload, max: usize, what: &str) -> ApiResult<Vec<u8>> {
     let mut body = Vec::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| ApiError::bad_request("bad_body", format!("cannot read the body: {e}")))?;

@@ -1,6 +1,7 @@
 //! Queries and writes. Every function takes `&impl ConnectionTrait`, so it works on the
 //! pool or inside a transaction; none knows about HTTP.
 pub mod accounts;
+pub mod archive;
 pub mod banks;
 pub mod contests;
 pub mod judges;

@@ -47,7 +47,7 @@ fn run_check(path: &Path) -> (i32, String) {
 fn bank_check_passes_the_shipped_banks_and_prints_a_summary() {
     let (code, out) = run_check(&Path::new(env!("CARGO_MANIFEST_DIR")).join("question_banks"));
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("chuyen-de-2024-2025: 89 questions"), "{out}");
+    assert!(out.contains("chuyen-de-2024-2025: 88 questions"), "{out}");
     for s in ["phan-1", "phan-2", "phan-3", "lien-quan", "single", "multiple", "true_false", "short_text", "number"] {
         assert!(out.contains(s), "summary lacks {s}: {out}");
     }
@@ -168,7 +168,7 @@ async fn the_shipped_bank_is_loaded_once_and_a_restart_changes_nothing() {
     let app = spawn_app().await;
     let token = app.admin_token().await;
     let bank = shipped(&app, &token).await;
-    assert_eq!(bank["questions"], 89);
+    assert_eq!(bank["questions"], 88);
     assert_eq!(bank["origin"], "shipped");
     let id = bank["id"].as_i64().unwrap();
     let (s, detail) = app.get(&format!("/api/banks/{id}"), Some(&token)).await;
@@ -182,7 +182,7 @@ async fn the_shipped_bank_is_loaded_once_and_a_restart_changes_nothing() {
     let token = app.admin_token().await;
     let (_, qs) = app.get(&format!("/api/banks/{id}/questions"), Some(&token)).await;
     let qs = qs.as_array().unwrap();
-    assert_eq!(qs.len(), 89);
+    assert_eq!(qs.len(), 88);
     assert!(qs.iter().all(|q| q["version"] == 1), "a restart must not bump versions");
     assert_eq!(bank_slugs(&app, &token).await, ["chuyen-de-2024-2025"]);
 }
@@ -308,7 +308,7 @@ async fn a_bad_question_is_refused_naming_the_field() {
         assert!(e["error"]["message"].as_str().unwrap().contains(msg), "{e}");
     }
     let (_, qs) = app.get(&format!("/api/banks/{id}/questions"), Some(&token)).await;
-    assert_eq!(qs.as_array().unwrap().len(), 89, "nothing was added");
+    assert_eq!(qs.as_array().unwrap().len(), 88, "nothing was added");
 }
 
 #[tokio::test]
@@ -411,7 +411,7 @@ async fn the_shipped_bank_round_trips_through_export_and_import() {
     // into the same bank: every id exists already
     let (s, r) = upload(&app, &token, "bank=chuyen-de-2024-2025", XLSX, bytes).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
-    assert_eq!(r["error"]["errors"].as_array().unwrap().len(), 89);
+    assert_eq!(r["error"]["errors"].as_array().unwrap().len(), 88);
     assert!(r["error"]["errors"][0]["message"].as_str().unwrap().contains("already has a question"));
     assert_eq!(r["error"]["errors"][0]["code"], "id_in_bank", "{r}");
     assert!(r["error"]["errors"][0]["params"]["id"].is_string(), "{r}");
@@ -612,7 +612,7 @@ async fn import_into_an_existing_bank_checks_sections_and_sources() {
     assert_eq!(errs[1]["row"], 4);
     assert!(errs[1]["message"].as_str().unwrap().contains("source is missing"));
     let (_, qs) = app.get(&format!("/api/banks/{id}/questions"), Some(&token)).await;
-    assert_eq!(qs.as_array().unwrap().len(), 89, "x-1 must not be imported alone");
+    assert_eq!(qs.as_array().unwrap().len(), 88, "x-1 must not be imported alone");
     let good = "Mã câu hỏi,Phần,Loại,Câu hỏi,Phương án A,Phương án B,Đáp án,Tài liệu,Trích dẫn\n\
         x-1,phan-1,single,Hỏi?,Một,Hai,A,bao-hau-giang-2024-03-05,Ngã Sáu\n";
     let (s, r) = upload(&app, &token, "bank=chuyen-de-2024-2025", "text/csv", good.into()).await;
@@ -1081,4 +1081,70 @@ async fn a_changed_bank_file_makes_a_new_version_and_organiser_edits_survive_a_r
     assert_eq!(find(&qs, "bt-001")["retired"], false);
     assert_eq!(find(&qs, "p1-003")["version"], 1);
     handle.stop(true).await;
+}
+
+#[tokio::test]
+async fn a_group_only_one_question_would_hold_is_refused_naming_the_field_and_the_group() {
+    let app = spawn_app().await;
+    let w = crate::fixtures::world(&app).await;
+    let bank = shipped(&app, &w.admin).await;
+    let (qs, groups) = groups_of_shipped(&app, &w.admin).await;
+    let free: Vec<&Value> = qs.iter().filter(|q| q["groups"].is_null() && q["excludes"].is_null()).collect();
+    let x = free[0];
+    let input_of = |x: &Value, groups: Value| {
+        let mut input = json!({
+            "section": x["section"], "type": x["type"], "difficulty": x["difficulty"], "points": x["points"],
+            "time_limit_s": x["time_limit_s"], "prompt": x["prompt"], "explanation": x["explanation"],
+            "tags": x["tags"], "source": x["source"], "groups": groups,
+        });
+        for k in ["options", "answer", "accepted", "tolerance", "unit"] {
+            if !x[k].is_null() {
+                input[k] = x[k].clone();
+            }
+        }
+        input
+    };
+    let edit = |id: &Value, input: Value| {
+        let path = format!("/api/banks/{}/questions/{}", bank["id"], id);
+        let app = &app;
+        let token = w.admin.clone();
+        async move { app.request(reqwest::Method::PUT, &path, Some(&token), Some(input)).await }
+    };
+    let (_, before) = app.get(&format!("/api/banks/{}/questions/{}", bank["id"], x["id"]), Some(&w.admin)).await;
+
+    // an edit naming a group no other question holds (a typo of a real one, here)
+    let (real, members) = groups.iter().find(|(_, m)| m.len() >= 2).unwrap();
+    let typo = format!("{real}-x");
+    let (s, e) = edit(&x["id"], input_of(x, json!([real, typo]))).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+    assert_eq!(e["error"]["field"], "groups[1]");
+    assert_eq!(e["error"]["reason"], "group_of_one");
+    assert_eq!(e["error"]["params"]["group"], typo.as_str());
+    assert!(e["error"]["message"].as_str().unwrap().contains(&format!("{typo:?}")), "{e}");
+    let (_, after) = app.get(&format!("/api/banks/{}/questions/{}", bank["id"], x["id"]), Some(&w.admin)).await;
+    assert_eq!(after, before, "nothing changed");
+
+    // a new question alone in a new group is refused the same way, and not created
+    let mut new = input_of(x, json!(["nhom-moi"]));
+    new["id"] = json!("org-001");
+    let (s, e) = app.post(&format!("/api/banks/{}/questions", bank["id"]), Some(&w.admin), new.clone()).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+    assert_eq!(e["error"]["field"], "groups[0]");
+    assert_eq!(e["error"]["params"]["group"], "nhom-moi");
+    let (_, listed) = app.get(&format!("/api/banks/{}/questions", bank["id"]), Some(&w.admin)).await;
+    assert_eq!(listed.as_array().unwrap().len(), qs.len(), "nothing created");
+
+    // joining a group another question holds is accepted, and the two then clash
+    let (s, ok) = edit(&x["id"], input_of(x, json!([real]))).await;
+    assert_eq!(s, StatusCode::OK, "{ok}");
+    assert_eq!(ok["groups"], json!([real]));
+    new["groups"] = json!([real]);
+    let (s, created) = app.post(&format!("/api/banks/{}/questions", bank["id"]), Some(&w.admin), new).await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    let (s, e) = put_questions(&app, &w, w.parts[0], &[members[0], created["id"].as_i64().unwrap()]).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
+
+    // taking a question out of a group is allowed
+    let (s, ok) = edit(&x["id"], input_of(x, json!([]))).await;
+    assert_eq!(s, StatusCode::OK, "{ok}");
 }

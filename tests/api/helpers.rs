@@ -79,7 +79,14 @@ async fn start(db_url: String, dir: tempfile::TempDir, mut settings: ServeSettin
         addr: format!("http://127.0.0.1:{port}"),
         port,
         db_url,
-        client: reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap(),
+        // Idle connections are dropped before the server's 5 s keep-alive closes them: a
+        // test that pauses (another server starting, a big body being built) would
+        // otherwise send its next request into a closing connection.
+        client: reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .pool_idle_timeout(Duration::from_secs(3))
+            .build()
+            .unwrap(),
         handle,
         state,
         _dir: dir,

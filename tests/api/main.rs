@@ -3,6 +3,7 @@
 //! on PostgreSQL (a fresh database per test).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod archive;
 mod auth;
 mod backup;
 mod banks;

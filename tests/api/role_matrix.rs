@@ -216,6 +216,13 @@ pub fn rows() -> Vec<Row> {
         row(M::GET, "/api/public/contests/{c}/results", None, [404; 5]),
         row(M::GET, "/results/{c}", None, [404; 5]),
         row(M::GET, "/results/{c}/minutes", None, ANYONE),
+        // archives (an archive of another schema is refused before anything is read further)
+        row(M::GET, "/api/contests/{c}/archive", None, ORG_ONLY),
+        row(M::POST, "/api/contests/{c}/archive/jobs", None, [401, 403, 403, 403, 202]),
+        row(M::POST, "/api/archives", Json(json!({"schema": "hoithi-archive/0"})), [401, 403, 403, 403, 400]),
+        row(M::POST, "/api/archives/jobs", Json(json!({"schema": "hoithi-archive/0"})), [401, 403, 403, 403, 400]),
+        row(M::GET, "/api/jobs/{job}", None, [401, 403, 403, 403, 404]),
+        row(M::GET, "/api/jobs/{job}/file", None, [401, 403, 403, 403, 404]),
         // deletions of spare objects
         row(M::DELETE, "/api/contests/{c}/judges/{j_spare}", None, ORG_DELETES),
         row(M::DELETE, "/api/contests/{c}/parts/{p_spare}", None, ORG_DELETES),
@@ -343,6 +350,7 @@ async fn every_endpoint_answers_each_role_exactly_as_designed() {
         ("crit", "0".to_owned()),
         ("p4", w.parts[3].to_string()),
         ("tbl", "tong-hop".to_owned()),
+        ("job", "0123456789abcdef".to_owned()),
         ("c", w.contest.to_string()),
         ("ta", w.team_a.to_string()),
         ("tb", w.team_b.to_string()),

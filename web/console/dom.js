@@ -106,6 +106,18 @@ export function say(el, kind, text) {
   el.hidden = !text;
 }
 
+/** Saves a fetched response as a file through a temporary blob link; resolves with its size. */
+export async function saveResponse(res, fallbackName) {
+  const blob = await res.blob();
+  const cd = res.headers.get('content-disposition') || '';
+  const m = /filename="?([^";]+)"?/i.exec(cd);
+  const a = h('a', { href: URL.createObjectURL(blob), download: m ? m[1] : fallbackName, hidden: true });
+  document.body.append(a);
+  a.click();
+  setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+  return blob.size;
+}
+
 let toastTimer = null;
 /** A short message at the bottom of the screen. */
 export function toast(text, kind = 'ok') {

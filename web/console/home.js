@@ -1,7 +1,8 @@
 // The welcome page: a demo contest in one click, and the form that creates a contest.
 import { api } from '/assets/shared/api.js';
 import { t, errorText } from '/assets/shared/i18n.js';
-import { h, field, showError, clearErrors, toast } from './dom.js';
+import { h, clear, field, showError, clearErrors, toast } from './dom.js';
+import { importCard } from './archive.js';
 
 /** POST /api/demo, then straight to the new contest's overview (which shows codes and link). */
 export async function createDemo(ctx, btn) {
@@ -74,14 +75,21 @@ export async function render(ctx, root, { create }) {
   const createCard = h('section.card#create-card', h('h2', t('console.contest.new_title')), form);
   if (create) root.append(createCard, hero); else root.append(hero, createCard);
 
-  if (ctx.contests.length) {
+  // The contests, newest first (drawn again when an archive brings a new one).
+  const listCard = h('section.card#contest-list-card');
+  const drawList = () => {
+    listCard.hidden = !ctx.contests.length;
     const list = h('div.contest-list');
     for (const c of [...ctx.contests].sort((a, b) => b.id - a.id)) {
       list.append(h('a.contest-tile', { href: `#/${c.id}/overview` },
         h('div.ct-name', c.name),
-        h('div.ct-meta', h(`span.status.st-${c.status}`, t('console.status.' + c.status)), c.unit || '', c.held_on ? ` · ${c.held_on}` : '')));
+        h('div.ct-meta', h(`span.status.st-${c.status}`, t('console.status.' + c.status)), c.unit || '', c.held_on ? ` · ${c.held_on}` : ''),
+        c.imported_from ? h('div.ct-imported', h('span.status.st-imported', { title: t('console.archive.imported_title', { id: c.imported_from.contest_id }) }, t('console.archive.imported'))) : null));
     }
-    root.append(h('section.card', h('h2', t('console.home.all')), list));
-  }
+    clear(listCard, h('h2', t('console.home.all')), list);
+  };
+  drawList();
+  root.append(listCard);
+  root.append(importCard(ctx, drawList));
   (create ? form.querySelector('#cf-name') : null)?.focus();
 }

@@ -4,20 +4,9 @@
 // minutes and the public page.
 import { api } from '/assets/shared/api.js';
 import { t, errorText } from '/assets/shared/i18n.js';
-import { h, clear, say, copy, fmtNum, icon } from './dom.js';
+import { h, clear, say, copy, fmtNum, icon, saveResponse as save } from './dom.js';
+import { exportCard } from './archive.js';
 import { fmtWhen } from './health.js';
-
-/** Saves a response as a file through a temporary blob link; resolves with its size. */
-async function save(res, fallbackName) {
-  const blob = await res.blob();
-  const cd = res.headers.get('content-disposition') || '';
-  const m = /filename="?([^";]+)"?/i.exec(cd);
-  const a = h('a', { href: URL.createObjectURL(blob), download: m ? m[1] : fallbackName, hidden: true });
-  document.body.append(a);
-  a.click();
-  setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
-  return blob.size;
-}
 
 function prizeText(p) {
   if (!p) return '';
@@ -28,6 +17,11 @@ export async function render(ctx, root) {
   const c = ctx.contest;
   const publicUrl = `${location.origin}/results/${c.id}`;
   root.append(h('div.page-head', h('h1', t('console.nav.results')), h('p.muted', t('console.results.lead'))));
+  if (c.imported_from) {
+    const f = c.imported_from;
+    root.append(h('p.msg.ok#archive-imported-note', t('console.archive.imported_note',
+      { id: f.contest_id, exported: fmtWhen(f.exported_at), imported: fmtWhen(f.imported_at), who: f.imported_by.replace(/^organiser:/, '') })));
+  }
 
   const cols = h('div.cols.results-cols');
   const left = h('div.col');
@@ -65,6 +59,7 @@ export async function render(ctx, root) {
   const minutes = h('a.btn.secondary#results-minutes', { href: `/results/${c.id}/minutes`, target: '_blank', rel: 'noopener' }, t('console.results.minutes'));
   left.append(h('section.card#results-docs', h('h2', t('console.results.documents')),
     h('div.doc-row', bXlsx, minutes), h('div.hint', t('console.results.xlsx_hint')), csvRow, dlMsg));
+  left.append(exportCard(c));
 
   async function download(path, name, btn, okKey) {
     btn.disabled = true;
