@@ -7,6 +7,7 @@ mod m20261127_000001_answers_by_time;
 mod m20261201_000001_question_groups;
 mod m20261202_000001_results;
 mod m20261210_000001_archive;
+mod m20261211_000001_judging;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000001_question_groups::Migration),
             Box::new(m20261202_000001_results::Migration),
             Box::new(m20261210_000001_archive::Migration),
+            Box::new(m20261211_000001_judging::Migration),
         ]
     }
 }

@@ -120,6 +120,11 @@ pub enum Cmd {
         contestant_id: i32,
         reply: oneshot::Sender<()>,
     },
+    /// A judged part's sheets, order or releases changed (see `kinds::judged`).
+    Judging {
+        part_id: i32,
+        reply: oneshot::Sender<ApiResult<()>>,
+    },
     Stop {
         reply: oneshot::Sender<()>,
     },
@@ -319,6 +324,9 @@ impl Engine {
             Cmd::Revoke { contestant_id, reply } => {
                 self.revoked.insert(contestant_id);
                 let _ = reply.send(());
+            }
+            Cmd::Judging { part_id, reply } => {
+                let _ = reply.send(self.judging_changed(part_id).await);
             }
             Cmd::Stop { reply } => {
                 let _ = reply.send(());

@@ -225,6 +225,11 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         detail: Option<BoardDetail>,
     },
+    /// Staff: a judged part's sheets, order or released scores changed; read
+    /// `GET …/parts/{part_id}/judging` again.
+    Judging {
+        part_id: i32,
+    },
     /// Contestants: ranks and totals of revealed questions.
     PublicScoreboard {
         rows: Vec<PublicRow>,

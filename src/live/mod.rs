@@ -121,6 +121,11 @@ impl Handle {
         self.call(|reply| Cmd::Scoreboard { viewer, reply }).await
     }
 
+    /// A judged part's sheets, order or releases changed: the board follows.
+    pub async fn judging_changed(&self, part_id: i32) -> ApiResult<()> {
+        self.call(|reply| Cmd::Judging { part_id, reply }).await?
+    }
+
     pub async fn adjust(
         &self,
         actor: &str,

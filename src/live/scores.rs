@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use sea_orm::{ConnectionTrait, DbErr};
 
 use super::events::{BoardAdjustment, BoardDetail, BoardQuestion, PublicRow, TeamResult};
+use super::kinds::judged::{JudgedScore, load_scores};
 use crate::domain::part::Scoring;
 use crate::domain::question::{Question, Response};
 use crate::domain::ranking::{self, Board, PartInfo, Tally, TieBreak};
@@ -27,6 +28,8 @@ pub struct Scores {
     pub results: HashMap<i32, Vec<QuestionResult>>,
     pub adjustments: Vec<adjustments::Model>,
     pub ties: Vec<TieBreak>,
+    /// Part scores of judged parts: part → team → score (see `kinds::judged`).
+    pub judged: HashMap<i32, HashMap<i32, JudgedScore>>,
 }
 
 pub fn part_scoring(p: &parts::Model) -> Scoring {
@@ -87,7 +90,8 @@ impl Scores {
         for a in answers {
             by_q.entry(a.part_question_id).or_default().push(a);
         }
-        let mut s = Scores { teams, parts, questions, results: HashMap::new(), adjustments, ties };
+        let judged = load_scores(db, contest_id, &parts).await?;
+        let mut s = Scores { teams, parts, questions, results: HashMap::new(), adjustments, ties, judged };
         for id in scored {
             let list = by_q.remove(&id).unwrap_or_default();
             s.score_with(id, &list);
@@ -136,6 +140,17 @@ impl Scores {
                 let e = t.entry(r.team_id).or_default();
                 *e.parts.entry(part_id).or_default() += r.points;
                 e.answer_time_ms += r.elapsed_ms;
+            }
+        }
+        // Judged parts: staff see a team's part score once every judge signed it; the
+        // hall only once the organiser released it.
+        let mut judged: Vec<(&i32, &HashMap<i32, JudgedScore>)> = self.judged.iter().collect();
+        judged.sort_unstable_by_key(|(p, _)| **p);
+        for (part_id, teams) in judged {
+            for (team_id, s) in teams {
+                if staff || s.released {
+                    *t.entry(*team_id).or_default().parts.entry(*part_id).or_default() += s.score;
+                }
             }
         }
         for a in &self.adjustments {

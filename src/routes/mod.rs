@@ -11,6 +11,7 @@ pub mod health;
 pub mod join;
 pub mod json;
 pub mod judges;
+pub mod judging;
 pub mod live;
 pub mod openapi;
 pub mod parts;
@@ -33,6 +34,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     parts::configure(cfg);
     join::configure(cfg);
     judges::configure(cfg);
+    judging::configure(cfg);
     results::configure(cfg);
     archive::configure(cfg);
     crate::web::configure(cfg);

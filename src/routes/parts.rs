@@ -232,6 +232,8 @@ async fn read(state: web::Data<AppState>, staff: Staff, path: web::Path<(i32, i3
 /// Change a part. After it has started, a change of a setting that would alter scores
 /// already given (kind, points, weight, time, scoring, answer policy, rubric) is refused
 /// with 409 `part_started` naming the setting; the title and order may still change.
+/// Once judges have marked a judged part, its kind and rubric no longer change (409
+/// `marks_exist`).
 #[utoipa::path(tag = "parts", request_body = PartChange, responses(
     (status = 200, body = PartView), (status = 400), (status = 401), (status = 403), (status = 404), (status = 409)),
     security(("bearer" = [])))]
@@ -281,6 +283,13 @@ async fn change(
             ));
         }
     }
+    if (s.rubric != cur.rubric || s.kind != cur.kind) && store::judging::count_marks(&state.db, p.id).await? > 0 {
+        let field = if s.kind != cur.kind { "kind" } else { "rubric" };
+        return Err(ApiError::conflict(
+            "marks_exist",
+            format!("judges have marked part {pid}: `{field}` can no longer change, it would alter their marks"),
+        ));
+    }
     let mut m = p.into_active_model();
     m.kind = Set(s.kind.as_str().to_owned());
     m.title = Set(s.title);
@@ -306,6 +315,13 @@ async fn remove(state: web::Data<AppState>, _o: Organiser, path: web::Path<(i32,
         return Err(ApiError::conflict(
             "part_started",
             format!("part {pid} is {}; only a pending part can be deleted", p.status),
+        ));
+    }
+    let marks = store::judging::count_marks(&state.db, p.id).await?;
+    if marks > 0 {
+        return Err(ApiError::conflict(
+            "marks_exist",
+            format!("judges have given {marks} marks in part {pid}; it can no longer be deleted"),
         ));
     }
     let txn = sea_orm::TransactionTrait::begin(&state.db).await?;

@@ -5,6 +5,7 @@ pub mod archive;
 pub mod banks;
 pub mod contests;
 pub mod judges;
+pub mod judging;
 pub mod live;
 pub mod parts;
 pub mod results;

@@ -15,6 +15,7 @@ mod health;
 #[allow(dead_code)] // shared helpers; not every test module uses all of them
 mod helpers;
 mod judges;
+mod judging;
 mod limits;
 mod live;
 mod load;

@@ -13,6 +13,7 @@ mod console;
 #[allow(dead_code)]
 #[path = "../api/fixtures.rs"]
 mod fixtures;
+mod judge;
 mod pages;
 mod phone;
 mod projector;

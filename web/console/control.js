@@ -142,7 +142,9 @@ export async function render(ctx, root) {
     bFinish.disabled = !running;
     const qs = question?.status;
     const paused = !!question?.paused_at && qs === 'open';
-    bNext.disabled = !running || qs === 'open';
+    // A judged part has no questions: judges mark on their sheets (the part's page).
+    const judged = part?.kind === 'judged';
+    bNext.disabled = !running || qs === 'open' || judged;
     bPause.disabled = !running || qs !== 'open';
     bPause.querySelector('.ctl-label').textContent = paused ? t('console.live.resume') : t('console.live.pause');
     bPause.classList.toggle('gold', paused);
@@ -163,7 +165,10 @@ export async function render(ctx, root) {
     if (question && !key && part) loadKeys(part.id).then(() => { if (keys.has(question.id)) draw(); });
     const pq = question?.question || key;
     clear(qBody);
-    if (!question) {
+    if (!question && running && judged) {
+      qBody.append(h('div.stage-empty#live-judged', h('div.se-big', t('console.live.judged_running')),
+        h('div.hint', t('console.live.judged_hint'), ' ', h('a', { href: `#/${c.id}/parts` }, t('console.nav.parts')))));
+    } else if (!question) {
       qBody.append(h('div.stage-empty', h('div.se-big', running ? t('console.live.press_next') : t('console.live.press_start')),
         h('div.hint', running ? t('console.live.press_next_hint') : t('console.live.press_start_hint'))));
     } else if (!pq) {

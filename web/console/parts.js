@@ -6,6 +6,7 @@ import { api, token } from '/assets/shared/api.js';
 import { t, errorText } from '/assets/shared/i18n.js';
 import { h, clear, field, showError, clearErrors, say, toast, confirmButton, fmtNum } from './dom.js';
 import { tabbed } from './teams.js';
+import { judgingPanel } from './judging.js';
 
 const TYPES = ['single', 'multiple', 'true_false', 'short_text', 'number'];
 const LETTERS = 'ABCDEFGHIJ';
@@ -74,7 +75,11 @@ export async function render(ctx, root) {
       return;
     }
     detail.append(h('section.card', h('h2', p ? t('console.parts.settings', { title: p.title }) : t('console.parts.new')), partForm(p)));
-    if (p) {
+    if (p && p.kind === 'judged') {
+      const jbox = h('section.card#part-judging');
+      detail.append(jbox);
+      judgingPanel(c, p, jbox);
+    } else if (p) {
       const qbox = h('section.card#part-questions');
       detail.append(qbox);
       questionsPanel(p, qbox);
@@ -87,7 +92,10 @@ export async function render(ctx, root) {
     const num = (id, fieldName, value, attrs = {}) => h(`input#${id}`, { type: 'number', step: 'any', value: value ?? '', data: { field: fieldName }, ...attrs });
     const title = h('input#part-title', { value: p?.title || '', data: { field: 'title' }, placeholder: t('console.parts.title_ph') });
     const kind = h('select#part-kind', { data: { field: 'kind' } },
-      ...['quiz', 'buzzer', 'judged', 'elimination'].map((k) => h('option', { value: k, selected: (p?.kind || 'quiz') === k, disabled: k !== 'quiz' }, t('console.kind.' + k) + (k !== 'quiz' ? ` (${t('console.soon')})` : ''))));
+      ...['quiz', 'buzzer', 'judged', 'elimination'].map((k) => {
+        const ready = k === 'quiz' || k === 'judged';
+        return h('option', { value: k, selected: (p?.kind || 'quiz') === k, disabled: !ready }, t('console.kind.' + k) + (ready ? '' : ` (${t('console.soon')})`));
+      }));
     const maxp = num('part-max', 'max_points', p?.max_points ?? 100);
     const weight = num('part-weight', 'weight', p?.weight ?? 1);
     const time = num('part-time', 'time_per_question_s', p?.time_per_question_s ?? 30);
@@ -106,13 +114,19 @@ export async function render(ctx, root) {
     const reading = num('part-reading', 'scoring.reading_s', sc.reading_s ?? 0);
     const star = h('input#part-star', { type: 'checkbox', checked: !!sc.star_of_hope, data: { field: 'scoring.star_of_hope' } });
     const partial = h('input#part-partial', { type: 'checkbox', checked: !!sc.partial_multiple, data: { field: 'scoring.partial_multiple' } });
+    const rubric = rubricEditor(p?.rubric, () => Number(maxp.value));
+    maxp.addEventListener('input', rubric.refresh);
+    const scoringBox = h('fieldset.scoring');
+    const quizOnly = [];
     const msg = h('div.form-msg#part-msg', { hidden: true, role: 'status' });
     const submit = h('button.btn#part-save', { type: 'submit', disabled: c.status === 'closed' }, p ? t('common.save') : t('console.parts.create'));
     form.append(
       h('div.grid2', field(t('console.parts.title'), title), field(t('console.parts.kind'), kind)),
       h('div.grid4', field(t('console.parts.max_points'), maxp), field(t('console.parts.weight'), weight, t('console.parts.weight_hint')),
-        field(t('console.parts.time'), time, t('console.parts.time_hint')), field(t('console.parts.policy'), policy)),
-      h('fieldset.scoring', h('legend', t('console.parts.scoring')),
+        quizOnly[quizOnly.push(field(t('console.parts.time'), time, t('console.parts.time_hint'))) - 1],
+        quizOnly[quizOnly.push(field(t('console.parts.policy'), policy)) - 1]),
+      rubric.el,
+      clear(scoringBox, h('legend', t('console.parts.scoring')),
         h('div.grid4', field(t('console.parts.get_ready'), getReady, t('console.parts.get_ready_hint')),
           field(t('console.parts.reading'), reading, t('console.parts.reading_hint')),
           field(t('console.parts.bonus'), bonus), field(t('console.parts.penalty'), penalty, t('console.parts.penalty_hint'))),
@@ -124,6 +138,14 @@ export async function render(ctx, root) {
         }) : null,
         p && p.status !== 'pending' ? h('span.hint', t('console.parts.started_hint')) : null),
       msg);
+    const byKind = () => {
+      const judged = kind.value === 'judged';
+      rubric.el.hidden = !judged;
+      scoringBox.hidden = judged;
+      for (const f of quizOnly) f.hidden = judged;
+    };
+    kind.addEventListener('change', byKind);
+    byKind();
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
       clearErrors(form);
@@ -136,6 +158,8 @@ export async function render(ctx, root) {
         get_ready_s: n(getReady) ?? 0, reading_s: n(reading) ?? 0,
       };
       const body = { kind: kind.value, title: title.value, max_points: n(maxp), weight: n(weight) ?? 1, time_per_question_s: n(time) ?? 30, answer_policy: policy.value, scoring };
+      if (kind.value === 'judged') body.rubric = rubric.value();
+      else if (p && p.rubric && p.rubric.criteria.length) body.rubric = { criteria: [], aggregate: 'mean', gap_threshold: 0 };
       if (body.max_points === null) { showError(form, { code: 'invalid_input', field: 'max_points' }); return; }
       submit.disabled = true;
       try {
@@ -324,6 +348,52 @@ export async function render(ctx, root) {
   }
 
   await refresh();
+}
+
+/** The rubric of a judged part: criteria rows (name, maximum), the aggregate and the gap threshold. */
+function rubricEditor(r, partMax) {
+  const rubric = r && r.criteria && r.criteria.length ? r : { criteria: [{ name: '', max_points: 10 }], aggregate: 'mean', gap_threshold: 0 };
+  const rows = h('div.rubric-rows#rubric-rows');
+  const total = h('span.rubric-total#rubric-total');
+  const sum = () => {
+    const x = [...rows.querySelectorAll('.r-max')].reduce((a, el) => a + (Number(el.value.replace(',', '.')) || 0), 0);
+    const m = partMax();
+    // The part score is on the rubric's scale: say so when it differs from the part's maximum.
+    total.textContent = t('console.rubric.total', { n: fmtNum(x) }) + (m && Math.abs(m - x) > 1e-9 ? ` ${t('console.rubric.total_differs', { max: fmtNum(m) })}` : '');
+    total.classList.toggle('warn', !!m && Math.abs(m - x) > 1e-9);
+  };
+  const addRow = (c = { name: '', max_points: 10 }) => {
+    const i = rows.children.length;
+    const name = h('input.r-name', { value: c.name, placeholder: t('console.rubric.name_ph'), data: { field: `rubric.criteria[${i}].name` } });
+    const max = h('input.r-max', { type: 'text', inputMode: 'decimal', value: fmtNum(c.max_points), data: { field: `rubric.criteria[${i}].max_points` } });
+    max.addEventListener('input', sum);
+    const del = h('button.btn.small.ghost', { type: 'button', title: t('console.remove'), onclick: () => { if (rows.children.length > 1) { row.remove(); renumber(); sum(); } } }, '×');
+    const row = h('div.rubric-row', h('span.r-no', String(i + 1)), field(t('console.rubric.name'), name), field(t('console.rubric.max'), max), del);
+    rows.append(row);
+  };
+  const renumber = () => [...rows.children].forEach((row, i) => {
+    row.querySelector('.r-no').textContent = String(i + 1);
+    row.querySelector('.r-name').dataset.field = `rubric.criteria[${i}].name`;
+    row.querySelector('.r-max').dataset.field = `rubric.criteria[${i}].max_points`;
+  });
+  for (const c of rubric.criteria) addRow(c);
+  const aggregate = h('select#rubric-aggregate', { data: { field: 'rubric.aggregate' } },
+    ...['mean', 'trimmed_mean', 'median'].map((k) => h('option', { value: k, selected: rubric.aggregate === k }, t('console.rubric.agg_' + k))));
+  const gap = h('input#rubric-gap', { type: 'text', inputMode: 'decimal', value: fmtNum(rubric.gap_threshold), data: { field: 'rubric.gap_threshold' } });
+  const el = h('fieldset.rubric#rubric', h('legend', t('console.rubric.title')), h('p.hint', t('console.rubric.hint')), rows,
+    h('div.actions', h('button.btn.small.ghost#rubric-add', { type: 'button', onclick: () => { addRow(); sum(); } }, t('console.rubric.add')), total),
+    h('div.grid2', field(t('console.rubric.aggregate'), aggregate, t('console.rubric.aggregate_hint')), field(t('console.rubric.gap'), gap, t('console.rubric.gap_hint'))));
+  sum();
+  const num = (v) => { const x = v.trim().replace(',', '.'); return x === '' ? Number.NaN : Number(x); };
+  return {
+    el,
+    refresh: sum,
+    value: () => ({
+      criteria: [...rows.children].map((row) => ({ name: row.querySelector('.r-name').value, max_points: num(row.querySelector('.r-max').value) })),
+      aggregate: aggregate.value,
+      gap_threshold: gap.value.trim() === '' ? 0 : num(gap.value),
+    }),
+  };
 }
 
 async function downloadTemplate() {

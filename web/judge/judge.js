@@ -1,11 +1,13 @@
 // The judge panel: the contests this judge belongs to; for the one picked, the live full
 // scoreboard (each question's points per team, part scores, adjustments, totals, ranks),
 // the question in play, the adjustments with who, when and why, and the marking sheets
-// of judged parts (a shell for now). A judge account signs in on the landing page; an
+// of judged parts (sheets.js). A judge account signs in on the landing page; an
 // invited judge arrives at /judge?invite=… and the invitation becomes a session here.
+import './strings.js';
 import { api, session, saveSession, signOut } from '/assets/shared/api.js';
 import { apply, errorText, langToggle, t } from '/assets/shared/i18n.js';
 import { Live } from '/assets/shared/live.js';
+import { Sheets } from './sheets.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -24,6 +26,7 @@ langToggle($('lang'));
 $('signout').addEventListener('click', signOut);
 
 const S = { contests: [], cid: null, live: null, state: null, board: null, detail: null, countdown: null };
+const sheets = new Sheets($('sheets'));
 
 function gate(msg) {
   $('gate').hidden = false;
@@ -83,6 +86,7 @@ function pick(cid) {
   drawBoard();
   drawAdjustments();
   drawNow();
+  sheets.show(cid);
   S.live = new Live({ token: async () => session().token, contestId: cid, onMessage, onStatus }).start();
 }
 
@@ -116,6 +120,7 @@ function onMessage(m) {
     case 'closed': if (q && q.id === m.question_id) q.status = 'closed'; break;
     case 'revealed': if (q && q.id === m.question_id) q.status = 'revealed'; break;
     case 'voided': if (q && q.id === m.question_id) q.status = 'voided'; break;
+    case 'judging': sheets.load(); break;
     case 'part_started': case 'part_finished': case 'get_ready': case 'question_opened':
       S.live.sync(); break;
     default: break;
@@ -246,6 +251,7 @@ for (const tab of document.querySelectorAll('.tab')) {
       x.setAttribute('aria-selected', String(on));
       $(`pane-${x.dataset.tab}`).hidden = !on;
     }
+    if (tab.dataset.tab === 'sheets' && S.cid) sheets.show(S.cid);
   });
 }
 

@@ -3,6 +3,7 @@
 //! (`super::engine`) owns the loop (commands, timers, the group-commit writer, the
 //! fan-out, restart from the database) and hands each step to the running part's kind
 //! through the dispatch below; a kind's rules never reach into another's.
+pub mod judged;
 pub mod quiz;
 
 use tokio::time::Instant;
@@ -12,9 +13,12 @@ use super::events::{AnswerRequest, QuestionView};
 use crate::entities::{answers, part_questions, parts};
 use crate::error::{ApiError, ApiResult};
 
-/// The live state of the running part, by kind.
+/// The live state of the running part, by kind. One per running contest, so the size of
+/// the largest kind does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum KindState {
     Quiz(quiz::QuizRun),
+    Judged(judged::JudgedRun),
 }
 
 impl KindState {
@@ -23,6 +27,7 @@ impl KindState {
     pub fn new(part: &parts::Model, questions: &[&part_questions::Model]) -> Result<Self, String> {
         match part.kind.as_str() {
             "quiz" => Ok(KindState::Quiz(quiz::QuizRun::new(part, questions))),
+            "judged" => Ok(KindState::Judged(judged::JudgedRun::new(part))),
             other => Err(format!("a {other} part cannot be run yet")),
         }
     }
@@ -30,12 +35,14 @@ impl KindState {
     pub fn quiz(&self) -> Option<&quiz::QuizRun> {
         match self {
             KindState::Quiz(q) => Some(q),
+            KindState::Judged(_) => None,
         }
     }
 
     pub fn quiz_mut(&mut self) -> Option<&mut quiz::QuizRun> {
         match self {
             KindState::Quiz(q) => Some(q),
+            KindState::Judged(_) => None,
         }
     }
 
@@ -43,6 +50,7 @@ impl KindState {
     pub fn questions(&self) -> usize {
         match self {
             KindState::Quiz(q) => q.order.len(),
+            KindState::Judged(_) => 0,
         }
     }
 
@@ -50,6 +58,7 @@ impl KindState {
     pub fn star_of_hope(&self) -> bool {
         match self {
             KindState::Quiz(q) => q.scoring.star_of_hope,
+            KindState::Judged(_) => false,
         }
     }
 
@@ -57,6 +66,7 @@ impl KindState {
     pub fn restore(&mut self, a: answers::Model) {
         match self {
             KindState::Quiz(q) => q.restore(a),
+            KindState::Judged(_) => {}
         }
     }
 
@@ -64,6 +74,7 @@ impl KindState {
     pub fn stored(&mut self, a: &answers::Model) {
         match self {
             KindState::Quiz(q) => q.stored(a),
+            KindState::Judged(_) => {}
         }
     }
 }
@@ -75,6 +86,7 @@ pub fn ready_to_start(part: &parts::Model, questions: &[&part_questions::Model])
             Err("the part has no questions; assign questions first".into())
         }
         "quiz" => Ok(()),
+        "judged" => judged::ready_to_start(part),
         other => Err(format!("a {other} part cannot be run yet")),
     }
 }
@@ -84,13 +96,14 @@ impl Engine {
     pub(in crate::live) async fn kind_after_restart(&mut self) -> ApiResult<()> {
         match self.running.as_ref().map(|r| &r.kind) {
             Some(KindState::Quiz(_)) => self.quiz_after_restart().await,
-            None => Ok(()),
+            Some(KindState::Judged(_)) | None => Ok(()),
         }
     }
 
     pub(in crate::live) async fn kind_control(&mut self, actor: &str, op: Control, now: i64) -> ApiResult<()> {
         match self.running.as_ref().map(|r| &r.kind) {
             Some(KindState::Quiz(_)) => self.quiz_control(actor, op, now).await,
+            Some(KindState::Judged(_)) => self.judged_control(&op),
             // Without a running part, the quiz's controls say what is missing.
             None => self.quiz_control(actor, op, now).await,
         }
@@ -99,35 +112,35 @@ impl Engine {
     pub(in crate::live) fn kind_question_view(&self, viewer: Viewer) -> Option<QuestionView> {
         match self.running.as_ref().map(|r| &r.kind) {
             Some(KindState::Quiz(_)) => self.quiz_question_view(viewer),
-            None => None,
+            Some(KindState::Judged(_)) | None => None,
         }
     }
 
     pub(in crate::live) fn kind_flush(&mut self, now: i64) {
         match self.running.as_ref().map(|r| &r.kind) {
             Some(KindState::Quiz(_)) => self.quiz_flush(now),
-            None => {}
+            Some(KindState::Judged(_)) | None => {}
         }
     }
 
     pub(in crate::live) fn kind_next_wake(&self) -> Option<Instant> {
         match self.running.as_ref().map(|r| &r.kind) {
             Some(KindState::Quiz(_)) => self.quiz_next_wake(),
-            None => None,
+            Some(KindState::Judged(_)) | None => None,
         }
     }
 
     pub(in crate::live) async fn kind_on_timer(&mut self) {
         match self.running.as_ref().map(|r| &r.kind) {
             Some(KindState::Quiz(_)) => self.quiz_on_timer().await,
-            None => {}
+            Some(KindState::Judged(_)) | None => {}
         }
     }
 
     pub(in crate::live) fn kind_can_finish(&self) -> ApiResult<()> {
         match self.running.as_ref().map(|r| &r.kind) {
             Some(KindState::Quiz(_)) => self.quiz_can_finish(),
-            None => Ok(()),
+            Some(KindState::Judged(_)) | None => Ok(()),
         }
     }
 
@@ -141,6 +154,7 @@ impl Engine {
     ) -> ApiResult<(i64, bool)> {
         match self.running.as_ref().map(|r| &r.kind) {
             Some(KindState::Quiz(_)) => self.quiz_check_answer(by, req, now),
+            Some(KindState::Judged(_)) => self.judged_check_answer(),
             None => Err(ApiError::conflict("no_open_question", "no question is open")),
         }
     }
