@@ -110,9 +110,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 async fn serve(dbs: &DbSettings, settings: ServeSettings) -> anyhow::Result<ExitCode> {
     let bind = settings.bind;
+    let scheme = if settings.tls_cert.is_some() { "https" } else { "http" };
     let (app, boot) = Application::build(dbs, settings).await?;
     let host = if bind.ip().is_unspecified() { "localhost".to_owned() } else { bind.ip().to_string() };
-    let url = format!("http://{host}:{}", app.port());
+    let url = format!("{scheme}://{host}:{}", app.port());
     println!("hoithi is serving on {url} (database: {})", db::redact(&dbs.url()));
     match boot {
         Some(b) => match b.generated_password {

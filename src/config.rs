@@ -86,6 +86,13 @@ pub struct ServeSettings {
     /// the monitoring network). On the main address `/metrics` needs an organiser's token.
     #[arg(long, global = true, env = "HOITHI_METRICS_BIND")]
     pub metrics_bind: Option<SocketAddr>,
+    /// Serve HTTPS with this certificate chain (PEM, the server's certificate first);
+    /// needs `--tls-key`.
+    #[arg(long, global = true, env = "HOITHI_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of `--tls-cert` (PEM: PKCS#8, RSA or EC).
+    #[arg(long, global = true, env = "HOITHI_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
     /// While a contest runs, write a backup into `<data dir>/backups` this often (minutes;
     /// 0: never); the last 12 are kept.
     #[arg(long, global = true, env = "HOITHI_BACKUP_EVERY_MIN", default_value_t = 5.0,
@@ -128,6 +135,8 @@ impl Default for ServeSettings {
             ws_silence_s: 45,
             trusted_proxies: Vec::new(),
             metrics_bind: None,
+            tls_cert: None,
+            tls_key: None,
             backup_every_min: 5.0,
             database_url: None,
             data_dir: PathBuf::from("data"),

@@ -48,8 +48,10 @@ pub async fn connect_url(url: &str, data_dir: Option<&Path>) -> anyhow::Result<D
                 .pragma("cache_size", "-65536")
                 .pragma("wal_autocheckpoint", "0")
         });
+        opts.map_sqlx_sqlite_before_acquire(|conn, _| Box::pin(async move { Ok(sound(&*conn)) }));
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         opts.max_connections(16).min_connections(1);
+        opts.map_sqlx_postgres_before_acquire(|conn, _| Box::pin(async move { Ok(sound(&*conn)) }));
     } else {
         return Err(anyhow!(
             "DATABASE_URL must start with sqlite:// or postgres:// (got {:?})",
@@ -63,6 +65,23 @@ pub async fn connect_url(url: &str, data_dir: Option<&Path>) -> anyhow::Result<D
         )
     })?;
     Ok(db)
+}
+
+/// Whether a pooled connection may be handed out again: not when the driver still counts
+/// a transaction open on it while nobody uses it.
+///
+/// That happens after a COMMIT failed for want of storage (a full disk): SQLite may have
+/// rolled the transaction back by itself, or kept it open, and the ROLLBACK that follows
+/// can fail in turn, so the driver's count of open transactions no longer matches
+/// SQLite's. The next "transaction" on that connection would then be a SAVEPOINT inside a
+/// transaction that never commits: every write acknowledged on it would be lost. Such a
+/// connection is closed (which rolls back whatever it held) and a fresh one is opened.
+pub fn sound<C: sea_orm::sqlx::Connection>(conn: &C) -> bool {
+    let ok = !conn.is_in_transaction();
+    if !ok {
+        tracing::warn!("a database connection left inside a failed transaction is replaced");
+    }
+    ok
 }
 
 /// Applies every pending migration.

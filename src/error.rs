@@ -38,9 +38,16 @@ pub enum ApiError {
     /// 429 `rate_limited` with a Retry-After header.
     #[error("too many attempts; try again in {retry_after_s} s")]
     RateLimited { retry_after_s: u64 },
-    /// The database cannot be reached (503 `unavailable`).
+    /// A part of the server is not there for the moment (503 `unavailable`): the live
+    /// engine stopped, the server is shutting down.
     #[error("the database is unavailable")]
     Unavailable(#[source] anyhow::Error),
+    /// Nothing can be written or read for want of storage (503 `storage_unavailable`, with
+    /// `Retry-After`): a full disk, a database server that stopped or cut the connection.
+    /// Nothing was stored; the same request (an answer with the same submission id) may be
+    /// sent again, and succeeds once storage is back.
+    #[error("the data cannot be stored right now (full disk or database unreachable); nothing was stored, try again")]
+    StorageUnavailable(#[source] anyhow::Error),
     /// Anything else (500 `internal`); the cause is logged, not shown.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -103,6 +110,7 @@ impl ApiError {
             Self::PayloadTooLarge(_) => "payload_too_large",
             Self::RateLimited { .. } => "rate_limited",
             Self::Unavailable(_) => "unavailable",
+            Self::StorageUnavailable(_) => "storage_unavailable",
             Self::Internal(_) => "internal",
         }
     }
@@ -143,21 +151,26 @@ impl ResponseError for ApiError {
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::StorageUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
         match self {
-            Self::Internal(e) | Self::Unavailable(e) => {
+            Self::Internal(e) | Self::Unavailable(e) | Self::StorageUnavailable(e) => {
                 tracing::error!(error = ?e, code = self.code(), "request failed")
             }
             _ => tracing::debug!(code = self.code(), message = %self, "request refused"),
         }
         let mut res = HttpResponse::build(self.status_code());
-        if let Self::RateLimited { retry_after_s } = self
-            && let Ok(v) = HeaderValue::from_str(&retry_after_s.to_string())
+        let retry_after_s = match self {
+            Self::RateLimited { retry_after_s } => Some(*retry_after_s),
+            Self::StorageUnavailable(_) => Some(STORAGE_RETRY_AFTER_S),
+            _ => None,
+        };
+        if let Some(s) = retry_after_s
+            && let Ok(v) = HeaderValue::from_str(&s.to_string())
         {
             res.insert_header((header::RETRY_AFTER, v));
         }
@@ -174,11 +187,42 @@ impl From<DbErr> for ApiError {
             Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
                 Self::conflict("referenced", "the record refers to, or is referred to by, another record")
             }
-            _ => match e {
-                DbErr::Conn(_) | DbErr::ConnectionAcquire(_) => Self::Unavailable(e.into()),
-                _ => Self::Internal(e.into()),
-            },
+            _ if is_storage_failure(&e) => Self::StorageUnavailable(e.into()),
+            _ => Self::Internal(e.into()),
         }
+    }
+}
+
+/// The `Retry-After` of a `storage_unavailable` answer (seconds).
+pub const STORAGE_RETRY_AFTER_S: u64 = 2;
+
+/// Whether a database error says that storage failed rather than the request: the
+/// connection is gone or cannot be had, the disk is full, or the disk or the database
+/// server fails. Such a failure passes once storage is back; the request may be repeated.
+pub fn is_storage_failure(e: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    use sea_orm::sqlx::Error as Sqlx;
+    match e {
+        DbErr::Conn(_) | DbErr::ConnectionAcquire(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(x)) | DbErr::Query(RuntimeErr::SqlxError(x)) => match &**x {
+            Sqlx::Io(_) | Sqlx::Tls(_) | Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::WorkerCrashed => true,
+            Sqlx::Database(d) => {
+                if let Some(pg) = d.try_downcast_ref::<sea_orm::sqlx::postgres::PgDatabaseError>() {
+                    // Classes 08 (connection), 53 (insufficient resources: disk full, out of
+                    // memory, too many connections), 57P (shutdown, cannot connect now),
+                    // 58 (the server's own I/O).
+                    let c = pg.code();
+                    c.starts_with("08") || c.starts_with("53") || c.starts_with("57P") || c.starts_with("58")
+                } else {
+                    // SQLite's primary result codes (the low byte of an extended code):
+                    // SQLITE_READONLY 8, SQLITE_IOERR 10, SQLITE_FULL 13, SQLITE_CANTOPEN 14.
+                    let primary = d.code().and_then(|c| c.parse::<i32>().ok()).map(|c| c & 0xff);
+                    matches!(primary, Some(8 | 10 | 13 | 14))
+                }
+            }
+            _ => false,
+        },
+        _ => false,
     }
 }
 

@@ -16,6 +16,7 @@ pub mod routes;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+pub mod tls;
 pub mod web;
 
 pub use error::{ApiError, ApiResult};

@@ -70,10 +70,12 @@ impl Application {
     pub async fn build(dbs: &DbSettings, mut settings: ServeSettings) -> anyhow::Result<(Self, Option<Bootstrap>)> {
         settings.data_dir = dbs.data_dir.clone();
         settings.database_url = Some(dbs.url());
-        // Claim the port first: a port in use should stop the start before anything is written.
+        // Claim the port and read the TLS files first: a port in use or a bad certificate
+        // should stop the start before anything is written.
         let listener = bind(&settings)?;
+        let tls = tls_config(&settings)?;
         let db = db::connect(dbs).await?;
-        Self::serve_on(listener, db, settings).await
+        Self::serve_on(listener, tls, db, settings).await
     }
 
     pub async fn build_with_db(
@@ -81,11 +83,13 @@ impl Application {
         settings: ServeSettings,
     ) -> anyhow::Result<(Self, Option<Bootstrap>)> {
         let listener = bind(&settings)?;
-        Self::serve_on(listener, db, settings).await
+        let tls = tls_config(&settings)?;
+        Self::serve_on(listener, tls, db, settings).await
     }
 
     async fn serve_on(
         listener: TcpListener,
+        tls: Option<rustls::ServerConfig>,
         db: DatabaseConnection,
         settings: ServeSettings,
     ) -> anyhow::Result<(Self, Option<Bootstrap>)> {
@@ -181,8 +185,11 @@ impl Application {
                 .wrap(TracingLogger::default())
         })
         .workers(workers)
-        .shutdown_timeout(30)
-        .listen(listener)?
+        .shutdown_timeout(30);
+        let server = match tls {
+            Some(tls) => server.listen_rustls_0_23(listener, tls)?,
+            None => server.listen(listener)?,
+        }
         .run();
         Ok((Self { port, server, state, sampler, backups, metrics_server, _data_lock: data_lock }, boot))
     }
@@ -209,6 +216,15 @@ impl Application {
     /// A handle that stops the server (used by tests to simulate a restart).
     pub fn server_handle(&self) -> actix_web::dev::ServerHandle {
         self.server.handle()
+    }
+}
+
+/// The TLS configuration when `--tls-cert` and `--tls-key` are given.
+fn tls_config(settings: &ServeSettings) -> anyhow::Result<Option<rustls::ServerConfig>> {
+    match (&settings.tls_cert, &settings.tls_key) {
+        (Some(cert), Some(key)) => Ok(Some(crate::tls::server_config(cert, key)?)),
+        (None, None) => Ok(None),
+        _ => Err(anyhow!("--tls-cert and --tls-key go together: give both, or neither")),
     }
 }
 

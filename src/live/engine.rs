@@ -715,7 +715,7 @@ impl Engine {
             let w = e.0;
             self.on_committed(Committed {
                 key: (w.answer.contestant_id, w.answer.submission_id),
-                result: Err("the server is shutting down".into()),
+                result: Err(super::writer::WriteError::ShuttingDown),
             })
             .await;
         }
@@ -745,7 +745,7 @@ impl Engine {
             }
             Err(e) => {
                 for w in waiters {
-                    let _ = w.send(Err(ApiError::Unavailable(anyhow::anyhow!(e.clone()))));
+                    let _ = w.send(Err(e.clone().into()));
                 }
             }
         }

@@ -12,6 +12,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::entities::answers;
+use crate::error::{ApiError, is_storage_failure};
 use crate::store::{self, live::NewAnswer};
 
 /// Largest batch in one statement (9 values each stay far below SQLite's 32 766).
@@ -29,7 +30,29 @@ pub struct WriteReq {
 #[derive(Debug)]
 pub struct Committed {
     pub key: (i32, String),
-    pub result: Result<answers::Model, String>,
+    pub result: Result<answers::Model, WriteError>,
+}
+
+/// Why an answer was not stored. Nothing of it is in the database either way, so the
+/// same submission sent again is stored once it can be.
+#[derive(Debug, Clone)]
+pub enum WriteError {
+    /// Storage failed (full disk, database server gone): `storage_unavailable`.
+    Storage(String),
+    /// The writer has stopped: the server is shutting down.
+    ShuttingDown,
+    /// Anything else (a bug): `internal`.
+    Failed(String),
+}
+
+impl From<WriteError> for ApiError {
+    fn from(e: WriteError) -> Self {
+        match e {
+            WriteError::Storage(m) => ApiError::StorageUnavailable(anyhow::anyhow!(m)),
+            WriteError::ShuttingDown => ApiError::Unavailable(anyhow::anyhow!("the server is shutting down")),
+            WriteError::Failed(m) => ApiError::internal(anyhow::anyhow!(m)),
+        }
+    }
 }
 
 /// Commits and answers stored so far (for monitoring and the tests of batching).
@@ -63,7 +86,8 @@ pub fn spawn(db: DatabaseConnection, stats: Arc<Stats>) -> (mpsc::Sender<WriteRe
         // The checkpoints run on a pooled connection, beside the commits: a checkpoint
         // syncs the database file, which took 30–85 ms here, and commits must not queue
         // behind that.
-        let checkpoints = sqlite.then(|| tokio::spawn(checkpoint_loop(pool, stats.clone())));
+        let checkpoints = sqlite.then(|| tokio::spawn(checkpoint_loop(pool.clone(), stats.clone())));
+        let probe = tokio::spawn(probe_loop(pool, stats.clone()));
         while let Some(first) = rx.recv().await {
             // Wait for a free lane first: whatever arrives meanwhile joins this batch.
             let Ok(lane) = free.clone().acquire_owned().await else { break };
@@ -90,6 +114,7 @@ pub fn spawn(db: DatabaseConnection, stats: Arc<Stats>) -> (mpsc::Sender<WriteRe
         if let Some(c) = checkpoints {
             c.abort();
         }
+        probe.abort();
     });
     (tx, task)
 }
@@ -151,6 +176,43 @@ async fn checkpoint_wal(db: &DatabaseConnection) {
     }
 }
 
+/// While storage fails, it is tried this often when no answer comes to try it.
+const PROBE_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Clears the storage alarm once storage works again, even when no answer comes to show
+/// it (between questions): while the last commit failed and nothing was committed for
+/// [`PROBE_EVERY`], writes and removes one row of `settings` in a transaction, as an
+/// answer's commit would. Every failing commit raises the alarm again.
+async fn probe_loop(db: DatabaseConnection, stats: Arc<Stats>) {
+    let mut tick = tokio::time::interval(PROBE_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let quiet_ms = crate::now_ms() - stats.last_commit_at_ms.load(Ordering::Relaxed);
+        if !stats.failing.load(Ordering::Relaxed) || quiet_ms < PROBE_EVERY.as_millis() as i64 {
+            continue;
+        }
+        match probe(&db).await {
+            Ok(()) => {
+                tracing::info!("storage works again");
+                stats.failing.store(false, Ordering::Relaxed);
+            }
+            Err(e) => tracing::debug!(error = %e, "storage still fails"),
+        }
+    }
+}
+
+async fn probe(db: &DatabaseConnection) -> Result<(), sea_orm::DbErr> {
+    use sea_orm::ConnectionTrait;
+    let txn = db.begin().await?;
+    txn.execute_unprepared(
+        r#"INSERT INTO settings ("key", "value") VALUES ('hoithi.storage_probe', '') ON CONFLICT ("key") DO NOTHING"#,
+    )
+    .await?;
+    txn.execute_unprepared(r#"DELETE FROM settings WHERE "key" = 'hoithi.storage_probe'"#).await?;
+    txn.commit().await
+}
+
 /// On SQLite the writer commits through a connection of its own. Pooled connections are
 /// handed out in turn, and a connection drops its page cache whenever another one wrote:
 /// with its own connection the writer keeps the answer indexes in memory between commits.
@@ -168,6 +230,9 @@ async fn own_connection(db: DatabaseConnection) -> DatabaseConnection {
     let pool = sea_orm::sqlx::sqlite::SqlitePoolOptions::new()
         .max_connections(1)
         .min_connections(1)
+        // After a failed commit (a full disk) the connection may be stuck inside a
+        // transaction that never commits: it is replaced (see `db::sound`).
+        .before_acquire(|conn, _| Box::pin(async move { Ok(crate::db::sound(&*conn)) }))
         .connect_with((*opts).clone().busy_timeout(std::time::Duration::ZERO))
         .await;
     match pool {
@@ -187,7 +252,7 @@ async fn commit(db: &DatabaseConnection, batch: &mut Vec<WriteReq>, stats: &Stat
     let mut busy = 0u32;
     let outcome = loop {
         match store_batch(db, &rows).await {
-            Err(e) if is_busy(&e) && t0.elapsed() < BUSY_LIMIT => {
+            Err(e) if is_busy(&e.to_string()) && t0.elapsed() < BUSY_LIMIT => {
                 busy += 1;
                 tokio::time::sleep(BUSY_RETRY).await;
             }
@@ -199,16 +264,22 @@ async fn commit(db: &DatabaseConnection, batch: &mut Vec<WriteReq>, stats: &Stat
     metrics::histogram!(crate::monitor::COMMIT_SECONDS).record(took.as_secs_f64());
     stats.last_commit_at_ms.store(crate::now_ms(), Ordering::Relaxed);
     stats.last_commit_us.store(took.as_micros() as u64, Ordering::Relaxed);
-    match &outcome {
-        Ok(_) => {
+    let outcome = match outcome {
+        Ok(stored) => {
             stats.stored.fetch_add(rows.len() as u64, Ordering::Relaxed);
             stats.failing.store(false, Ordering::Relaxed);
+            Ok(stored)
         }
         Err(e) => {
             stats.failing.store(true, Ordering::Relaxed);
             tracing::error!(error = %e, answers = rows.len(), "a batch of answers could not be stored");
+            Err(if is_storage_failure(&e) {
+                WriteError::Storage(e.to_string())
+            } else {
+                WriteError::Failed(e.to_string())
+            })
         }
-    }
+    };
     tracing::debug!(
         answers = rows.len(),
         waited_ms,
@@ -219,7 +290,9 @@ async fn commit(db: &DatabaseConnection, batch: &mut Vec<WriteReq>, stats: &Stat
     for req in batch.drain(..) {
         let key = (req.answer.contestant_id, req.answer.submission_id.clone());
         let result = match &outcome {
-            Ok(stored) => stored.get(&key).cloned().ok_or_else(|| "the answer was not stored".to_owned()),
+            Ok(stored) => {
+                stored.get(&key).cloned().ok_or_else(|| WriteError::Failed("the answer was not stored".to_owned()))
+            }
             Err(e) => Err(e.clone()),
         };
         // The engine may have stopped (shutdown); the answer is stored either way.
@@ -248,14 +321,14 @@ fn is_busy(e: &str) -> bool {
 async fn store_batch(
     db: &DatabaseConnection,
     rows: &[NewAnswer],
-) -> Result<HashMap<(i32, String), answers::Model>, String> {
-    let txn = db.begin().await.map_err(|e| e.to_string())?;
-    let inserted = store::live::insert_answers(&txn, rows).await.map_err(|e| e.to_string())?;
+) -> Result<HashMap<(i32, String), answers::Model>, sea_orm::DbErr> {
+    let txn = db.begin().await?;
+    let inserted = store::live::insert_answers(&txn, rows).await?;
     let mut out: HashMap<(i32, String), answers::Model> = HashMap::with_capacity(rows.len());
     if inserted as usize != rows.len() {
         // Some submission ids were stored before: answer with the stored row.
         let keys: Vec<(i32, String)> = rows.iter().map(|r| (r.contestant_id, r.submission_id.clone())).collect();
-        for m in store::live::answers_by_keys(&txn, &keys).await.map_err(|e| e.to_string())? {
+        for m in store::live::answers_by_keys(&txn, &keys).await? {
             out.insert((m.contestant_id, m.submission_id.clone()), m);
         }
     } else {
@@ -263,7 +336,7 @@ async fn store_batch(
             out.insert((r.contestant_id, r.submission_id.clone()), model(r));
         }
     }
-    txn.commit().await.map_err(|e| e.to_string())?;
+    txn.commit().await?;
     Ok(out)
 }
 

@@ -159,7 +159,9 @@ async fn live_state(state: web::Data<AppState>, caller: Caller, path: web::Path<
 /// `submission_id` sent again is counted once and gets the same ack.
 #[utoipa::path(tag = "live", params(("cid" = i32, Path)), request_body = AnswerRequest, responses(
     (status = 200, body = Ack, description = "stored durably"),
-    (status = 409, description = "deadline_passed, no_open_question, question_not_open, paused, star_used …")), security(("bearer" = [])))]
+    (status = 409, description = "deadline_passed, no_open_question, question_not_open, paused, star_used …"),
+    (status = 503, description = "storage_unavailable: nothing was stored (full disk, database unreachable); send the same submission_id again after Retry-After")),
+    security(("bearer" = [])))]
 #[post("/api/contests/{cid}/answers")]
 async fn answer(
     state: web::Data<AppState>,

@@ -66,6 +66,14 @@ pub async fn spawn_app_with(settings: ServeSettings) -> TestApp {
     start(db_url, dir, settings).await
 }
 
+/// The real server on a fresh SQLite database in `dir` (whatever `TEST_DATABASE_URL` says),
+/// for tests about the data directory's own filesystem.
+pub async fn spawn_sqlite_app_in(dir: tempfile::TempDir, settings: ServeSettings) -> TestApp {
+    hoithi::telemetry::init("warn");
+    let db_url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+    start(db_url, dir, settings).await
+}
+
 async fn start(db_url: String, dir: tempfile::TempDir, mut settings: ServeSettings) -> TestApp {
     settings.data_dir = dir.path().to_owned();
     settings.database_url = Some(db_url.clone());
@@ -204,4 +212,48 @@ pub async fn ws_until(ws: &mut Ws, secs: u64, pred: impl Fn(&Value) -> bool) -> 
             other => panic!("websocket ended: {other:?}"),
         }
     }
+}
+
+/// A tmpfs mounted on a folder (the tests of a full disk); unmounted (lazily: the server
+/// may still hold its files open) and removed when dropped. Needs root.
+pub struct Tmpfs(std::path::PathBuf);
+
+impl Tmpfs {
+    pub fn mount(dir: &std::path::Path, size: &str) -> Tmpfs {
+        let out = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir)
+            .output()
+            .expect("run mount");
+        assert!(out.status.success(), "mount a tmpfs on {}: {}", dir.display(), String::from_utf8_lossy(&out.stderr));
+        Tmpfs(dir.to_owned())
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg("-l").arg(&self.0).status();
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub fn is_root() -> bool {
+    std::process::Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// Writes `file` until its filesystem is full (big writes, then page-sized ones).
+pub fn fill(file: &std::path::Path) {
+    use std::io::Write;
+    let mut f = std::fs::File::create(file).unwrap();
+    for chunk in [1 << 20, 4096] {
+        let buf = vec![0x5a_u8; chunk];
+        loop {
+            match f.write_all(&buf) {
+                Ok(()) => {}
+                Err(e) if e.raw_os_error() == Some(28) => break, // ENOSPC
+                Err(e) => panic!("filling {}: {e}", file.display()),
+            }
+        }
+    }
+    let _ = f.sync_all();
 }

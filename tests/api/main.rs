@@ -25,5 +25,7 @@ mod results;
 #[allow(dead_code)] // shared with the browser tests
 mod results_fixture;
 mod role_matrix;
+mod storage;
 mod teams;
+mod tls;
 mod tokens;

@@ -6,7 +6,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::harness::{self, Screen};
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, fill, spawn_app};
 
 const PAGE_BUDGET: usize = 60 * 1024;
 
@@ -589,4 +589,95 @@ async fn the_phone_pages_weigh_under_60_kb_compressed() {
         }
         assert!(total <= PAGE_BUDGET, "{page} weighs {total} bytes compressed (budget {PAGE_BUDGET}): {sizes:?}");
     }
+}
+
+/// A full disk mid-question (the data directory on a small tmpfs that the test fills; needs
+/// root): the phone's answer is refused with `storage_unavailable`, stays on the phone
+/// ("Máy chủ chưa lưu được câu trả lời — đang tự gửi lại") and goes again by itself; the
+/// console's health strip raises the alarm; once space is freed the answer is stored once,
+/// the phone says "Đã ghi nhận" and the alarm goes, without a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_raises_the_alarm_and_the_phone_resends_its_answer_once_space_is_freed() {
+    if !harness::available() {
+        return;
+    }
+    if !crate::helpers::is_root() {
+        eprintln!("SKIPPED: mounting the small tmpfs this test fills needs root (CI runs as root)");
+        return;
+    }
+    let base = tempfile::tempdir().unwrap();
+    let dir = base.path().join("data");
+    std::fs::create_dir(&dir).unwrap();
+    let _mount = crate::helpers::Tmpfs::mount(&dir, "24m");
+    let app =
+        crate::helpers::spawn_sqlite_app_in(tempfile::TempDir::new_in(&dir).unwrap(), crate::helpers::test_settings())
+            .await;
+    let qs = vec![bank_question(
+        1,
+        "single",
+        "Nghị quyết Đại hội đại biểu toàn quốc lần thứ XIII của Đảng xác định mấy đột phá chiến lược?",
+        json!({"options": ["Hai đột phá", "Ba đột phá", "Bốn đột phá", "Năm đột phá"], "answer": "B"}),
+    )];
+    let c = contest(&app, "Hội thi tìm hiểu Nghị quyết Đại hội XIII", json!({}), qs).await;
+    let (team_a, code_a) = c.team(&app, "Thị trấn Ngã Sáu", &["Lan"]).await;
+    let (_, code_b) = c.team(&app, "Xã Phú Hữu", &["Bình"]).await;
+    let (s, other) = app.post("/api/join", None, json!({"code": code_b, "name": "Bình"})).await;
+    assert_eq!(s, StatusCode::OK, "{other}");
+    let other = other["token"].as_str().unwrap().to_owned();
+    let lan = Screen::phone("full-disk", "lan").await;
+    join_on_page(&app, &lan, &code_a, "Lan").await;
+
+    let console = Screen::wide("full-disk", "console").await;
+    console.goto(&format!("{}/", app.addr)).await;
+    console.fill("#u", crate::helpers::ADMIN_USER).await;
+    console.fill("#p", crate::helpers::ADMIN_PASSWORD).await;
+    console.click("#login button").await;
+    console.wait_js("return location.pathname === '/console'", 10).await;
+    c.control(&app, "start").await;
+    c.control(&app, "next").await;
+    console.wait_text("#nav-live", "Điều hành", 10).await;
+    console.click("#nav-live").await;
+    console.wait_text("#health-storage", "ổn định", 15).await;
+    lan.wait_js("return !!document.querySelector('.opt[data-i=\"1\"]') && !document.querySelector('.opt[data-i=\"1\"]').disabled", 15).await;
+
+    // The disk fills. Another phone's answers over HTTP show when commits start failing
+    // (the write-ahead log may hold a few in the room it has).
+    fill(&dir.join("filler"));
+    let q = c.questions[0];
+    let mut refused = false;
+    for k in 0..50 {
+        let (s, b) = app
+            .post(
+                &format!("/api/contests/{}/answers", c.cid),
+                Some(&other),
+                json!({"submission_id": format!("b-{k}"), "question_id": q, "response": {"choice": 0}}),
+            )
+            .await;
+        if s == StatusCode::SERVICE_UNAVAILABLE {
+            assert_eq!(b["error"]["code"], "storage_unavailable", "{b}");
+            refused = true;
+            break;
+        }
+        assert_eq!(s, StatusCode::OK, "{b}");
+    }
+    assert!(refused, "a full disk never refused an answer");
+
+    tap(&lan, ".opt[data-i=\"1\"]").await;
+    lan.wait_text("#answer-status", "Máy chủ chưa lưu được câu trả lời", 10).await;
+    lan.shot("answer-not-stored").await;
+    console.wait_text("#health-storage", "Không ghi được dữ liệu", 15).await;
+    console.shot("health-alarm").await;
+    assert!(c.stored(&app, q, team_a).await.is_empty(), "stored while refused");
+
+    // Space is freed: the phone's resend is stored, once, and the alarm goes.
+    std::fs::remove_file(dir.join("filler")).unwrap();
+    lan.wait_text("#answer-status", "Đã ghi nhận", 20).await;
+    lan.shot("answer-stored-after-space-freed").await;
+    console.wait_text("#health-storage", "ổn định", 15).await;
+    console.shot("health-ok-again").await;
+    let stored = c.stored(&app, q, team_a).await;
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    assert_eq!(lan.js("return localStorage.getItem('hoithi.outbox.' + JSON.parse(localStorage.getItem('hoithi.contestant')).contestant_id)").await, json!("[]"));
+    lan.quit().await;
+    console.quit().await;
 }

@@ -811,8 +811,9 @@ function update() {
   let text = '';
   if (refs.localErr) { state = 'error'; text = refs.localErr; } else if (m && m.state === 'sending') {
     const late = !live.connected || Date.now() - m.at >= PENDING_AFTER_MS;
-    state = late ? 'pending' : 'sending';
-    text = late ? t('play.pending') : t('play.sending');
+    const stalled = live.isStalled(q.id);
+    state = late || stalled ? 'pending' : 'sending';
+    text = stalled ? t('play.pending_server') : late ? t('play.pending') : t('play.sending');
   } else if (m && m.state === 'recorded') {
     state = 'recorded';
     text = t('play.recorded');

@@ -35,6 +35,9 @@ export function claimsOf(token) {
   } catch (_) { return null; }
 }
 
+/** Refusals that store nothing and pass by themselves: the answer is sent again. */
+const RESEND = new Set(['storage_unavailable', 'unavailable']);
+
 export class Live {
   /**
    * @param {object} o
@@ -62,6 +65,7 @@ export class Live {
     this.samples = [];
     this.pings = [];
     this.waiters = new Map(); // submission id -> {resolve, reject}
+    this.stalled = new Set(); // submission ids the server could not store yet
     this.reping = null;
     this.claims = claimsOf(this.token) || {};
     this._online = () => this.reconnectNow();
@@ -219,7 +223,8 @@ export class Live {
     if (msg.type === 'state') this.flushOutbox();
     if (msg.type === 'ack' && msg.ack) this.settle(msg.ack.submission_id, null, msg.ack);
     if (msg.type === 'error' && msg.error && msg.error.submission_id) {
-      this.settle(msg.error.submission_id, msg.error, null);
+      if (RESEND.has(msg.error.code)) this.resendLater(msg.error.submission_id);
+      else this.settle(msg.error.submission_id, msg.error, null);
     }
     this.onMessage(msg);
   }
@@ -269,7 +274,26 @@ export class Live {
       try { j = await r.json(); } catch (_) { /* no body */ }
       if (r.ok && j) this.onServer({ type: 'ack', server_time: Date.now() + this.offset, ack: j });
       else if (j && j.error && r.status !== 503) this.onServer({ type: 'error', server_time: Date.now() + this.offset, error: { ...j.error, submission_id: item.submission_id } });
+      else if (r.status === 503) this.resendLater(item.submission_id);
     }).catch(() => { /* offline: it stays in the outbox */ });
+  }
+
+  /**
+   * The server could not store the answer (a full disk, its database gone): nothing was
+   * stored, so it stays in the outbox and goes again, with the same submission id, in a
+   * few seconds (and at every reconnect) until it is acknowledged or refused for good.
+   */
+  resendLater(submissionId) {
+    this.stalled.add(submissionId);
+    setTimeout(() => {
+      const item = this.outbox().find((x) => x.submission_id === submissionId);
+      if (item && !this.stopped) this.deliver(item);
+    }, 2000 + Math.random() * 2000);
+  }
+
+  /** True while an answer to this question waits because the server could not store it. */
+  isStalled(questionId) {
+    return this.outbox().some((x) => x.question_id === questionId && this.stalled.has(x.submission_id));
   }
 
   flushOutbox() {
@@ -277,6 +301,7 @@ export class Live {
   }
 
   settle(submissionId, error, ack) {
+    this.stalled.delete(submissionId);
     const list = this.outbox();
     const rest = list.filter((x) => x.submission_id !== submissionId);
     if (rest.length !== list.length) this.saveOutbox(rest);
