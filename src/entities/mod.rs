@@ -14,6 +14,7 @@ pub mod part_questions;
 pub mod parts;
 pub mod question_versions;
 pub mod questions;
+pub mod rescues;
 pub mod result_publications;
 pub mod settings;
 pub mod teams;

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod banks;
 pub mod contests;
+pub mod elimination;
 pub mod judges;
 pub mod live;
 pub mod parts;

@@ -9,6 +9,7 @@ mod harness;
 mod helpers;
 
 mod console;
+mod elimination;
 #[allow(dead_code)]
 #[path = "../api/fixtures.rs"]
 mod fixtures;

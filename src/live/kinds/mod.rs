@@ -3,6 +3,7 @@
 //! (`super::engine`) owns the loop (commands, timers, the group-commit writer, the
 //! fan-out, restart from the database) and hands each step to the running part's kind
 //! through the dispatch below; a kind's rules never reach into another's.
+pub mod elimination;
 pub mod quiz;
 
 use tokio::time::Instant;
@@ -15,6 +16,8 @@ use crate::error::{ApiError, ApiResult};
 /// The live state of the running part, by kind.
 pub enum KindState {
     Quiz(quiz::QuizRun),
+    /// An elimination part runs a quiz's question sequence for individuals.
+    Elimination(elimination::ElimRun),
 }
 
 impl KindState {
@@ -23,6 +26,7 @@ impl KindState {
     pub fn new(part: &parts::Model, questions: &[&part_questions::Model]) -> Result<Self, String> {
         match part.kind.as_str() {
             "quiz" => Ok(KindState::Quiz(quiz::QuizRun::new(part, questions))),
+            "elimination" => Ok(KindState::Elimination(elimination::ElimRun::new(part, questions))),
             other => Err(format!("a {other} part cannot be run yet")),
         }
     }
@@ -30,12 +34,14 @@ impl KindState {
     pub fn quiz(&self) -> Option<&quiz::QuizRun> {
         match self {
             KindState::Quiz(q) => Some(q),
+            KindState::Elimination(e) => Some(&e.quiz),
         }
     }
 
     pub fn quiz_mut(&mut self) -> Option<&mut quiz::QuizRun> {
         match self {
             KindState::Quiz(q) => Some(q),
+            KindState::Elimination(e) => Some(&mut e.quiz),
         }
     }
 
@@ -43,6 +49,7 @@ impl KindState {
     pub fn questions(&self) -> usize {
         match self {
             KindState::Quiz(q) => q.order.len(),
+            KindState::Elimination(e) => e.quiz.order.len(),
         }
     }
 
@@ -50,6 +57,7 @@ impl KindState {
     pub fn star_of_hope(&self) -> bool {
         match self {
             KindState::Quiz(q) => q.scoring.star_of_hope,
+            KindState::Elimination(_) => false,
         }
     }
 
@@ -57,6 +65,7 @@ impl KindState {
     pub fn restore(&mut self, a: answers::Model) {
         match self {
             KindState::Quiz(q) => q.restore(a),
+            KindState::Elimination(e) => e.restore(a),
         }
     }
 
@@ -64,6 +73,7 @@ impl KindState {
     pub fn stored(&mut self, a: &answers::Model) {
         match self {
             KindState::Quiz(q) => q.stored(a),
+            KindState::Elimination(e) => e.stored(a),
         }
     }
 }
@@ -71,10 +81,10 @@ impl KindState {
 /// What a part needs before it can start.
 pub fn ready_to_start(part: &parts::Model, questions: &[&part_questions::Model]) -> Result<(), String> {
     match part.kind.as_str() {
-        "quiz" if !questions.iter().any(|q| q.status == "pending") => {
+        "quiz" | "elimination" if !questions.iter().any(|q| q.status == "pending") => {
             Err("the part has no questions; assign questions first".into())
         }
-        "quiz" => Ok(()),
+        "quiz" | "elimination" => Ok(()),
         other => Err(format!("a {other} part cannot be run yet")),
     }
 }
@@ -83,14 +93,23 @@ pub fn ready_to_start(part: &parts::Model, questions: &[&part_questions::Model])
 impl Engine {
     pub(in crate::live) async fn kind_after_restart(&mut self) -> ApiResult<()> {
         match self.running.as_ref().map(|r| &r.kind) {
-            Some(KindState::Quiz(_)) => self.quiz_after_restart().await,
+            Some(KindState::Quiz(_) | KindState::Elimination(_)) => self.quiz_after_restart().await,
             None => Ok(()),
+        }
+    }
+
+    /// The part has just started (its status is stored).
+    pub(in crate::live) async fn kind_started(&mut self, now: i64) -> ApiResult<()> {
+        match self.running.as_ref().map(|r| &r.kind) {
+            Some(KindState::Elimination(_)) => self.elim_started(now).await,
+            _ => Ok(()),
         }
     }
 
     pub(in crate::live) async fn kind_control(&mut self, actor: &str, op: Control, now: i64) -> ApiResult<()> {
         match self.running.as_ref().map(|r| &r.kind) {
             Some(KindState::Quiz(_)) => self.quiz_control(actor, op, now).await,
+            Some(KindState::Elimination(_)) => self.elim_control(actor, op, now).await,
             // Without a running part, the quiz's controls say what is missing.
             None => self.quiz_control(actor, op, now).await,
         }
@@ -98,7 +117,7 @@ impl Engine {
 
     pub(in crate::live) fn kind_question_view(&self, viewer: Viewer) -> Option<QuestionView> {
         match self.running.as_ref().map(|r| &r.kind) {
-            Some(KindState::Quiz(_)) => self.quiz_question_view(viewer),
+            Some(KindState::Quiz(_) | KindState::Elimination(_)) => self.quiz_question_view(viewer),
             None => None,
         }
     }
@@ -106,20 +125,21 @@ impl Engine {
     pub(in crate::live) fn kind_flush(&mut self, now: i64) {
         match self.running.as_ref().map(|r| &r.kind) {
             Some(KindState::Quiz(_)) => self.quiz_flush(now),
+            Some(KindState::Elimination(_)) => self.elim_flush(now),
             None => {}
         }
     }
 
     pub(in crate::live) fn kind_next_wake(&self) -> Option<Instant> {
         match self.running.as_ref().map(|r| &r.kind) {
-            Some(KindState::Quiz(_)) => self.quiz_next_wake(),
+            Some(KindState::Quiz(_) | KindState::Elimination(_)) => self.quiz_next_wake(),
             None => None,
         }
     }
 
     pub(in crate::live) async fn kind_on_timer(&mut self) {
         match self.running.as_ref().map(|r| &r.kind) {
-            Some(KindState::Quiz(_)) => self.quiz_on_timer().await,
+            Some(KindState::Quiz(_) | KindState::Elimination(_)) => self.quiz_on_timer().await,
             None => {}
         }
     }
@@ -127,6 +147,7 @@ impl Engine {
     pub(in crate::live) fn kind_can_finish(&self) -> ApiResult<()> {
         match self.running.as_ref().map(|r| &r.kind) {
             Some(KindState::Quiz(_)) => self.quiz_can_finish(),
+            Some(KindState::Elimination(_)) => self.elim_can_finish(),
             None => Ok(()),
         }
     }
@@ -141,6 +162,7 @@ impl Engine {
     ) -> ApiResult<(i64, bool)> {
         match self.running.as_ref().map(|r| &r.kind) {
             Some(KindState::Quiz(_)) => self.quiz_check_answer(by, req, now),
+            Some(KindState::Elimination(_)) => self.elim_check_answer(by, req, now),
             None => Err(ApiError::conflict("no_open_question", "no question is open")),
         }
     }
