@@ -127,6 +127,9 @@ async fn an_elimination_part_eliminates_rescues_survives_a_restart_and_scores_it
     let mut expect = vec![ids[0][1] as i64, ids[1][1] as i64];
     expect.sort_unstable();
     assert_eq!(out_set(&e), (4, 6, expect), "{e}");
+    // The reveal counts each contestant's answer (four A, one C), not each team's.
+    let revealed = ws_until(&mut ws, 10, |v| v["type"] == "revealed" && v["question_id"] == q[0]).await;
+    assert_eq!(revealed["distribution"], json!([["A", 4], ["C", 1]]), "{revealed}");
     let msg =
         ws_until(&mut ws, 10, |v| v["type"] == "elimination" && v["elimination"]["last_question_id"] == q[0]).await;
     let mine = msg["elimination"]["team"].as_array().unwrap().iter().find(|m| m["contestant_id"] == ids[0][1]).cloned();

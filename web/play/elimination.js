@@ -18,16 +18,21 @@ export function locked(elim, contestantId) {
   return s === 'out' || s === 'watching';
 }
 
-/** Fills the banner above the stage (hidden outside an elimination part). */
-export function banner(el, elim, contestantId) {
-  const s = standing(elim, contestantId);
+/**
+ * Fills the banner above the stage (hidden outside an elimination part). While a question
+ * is being asked it is one compact line, and a rescued contestant is simply back in.
+ */
+export function banner(el, elim, contestantId, asking) {
+  let s = standing(elim, contestantId);
+  if (asking && s === 'rescued') s = 'in';
   el.hidden = !s;
   if (!s) return;
   const title = s === 'in' && elim.over ? t('elim.winner') : t(`elim.${s}`);
-  const hint = s === 'out' ? t('elim.out_hint') : s === 'rescued' ? t('elim.rescued_hint') : '';
-  const key = `${s}|${title}|${elim.remaining}|${elim.total}|${hint}`;
+  const hint = asking ? '' : s === 'out' ? t('elim.out_hint') : s === 'rescued' ? t('elim.rescued_hint') : '';
+  const key = `${s}|${title}|${elim.remaining}|${elim.total}|${hint}|${asking}`;
   if (el.dataset.key === key) return;
   el.dataset.key = key;
+  el.classList.toggle('compact', !!asking);
   el.dataset.standing = s;
   const b = document.createElement('strong');
   b.id = 'elim-standing';

@@ -739,7 +739,7 @@ function update() {
   const tm = timing();
   const view = $('stage').dataset.view;
   $('paused').hidden = !(q && q.status === 'open' && q.paused_at);
-  elim.banner($('elim'), S.elim, me.contestant_id);
+  elim.banner($('elim'), S.elim, me.contestant_id, view === 'question' || view === 'ready');
   // The standing in the footer once the team has a result.
   const st = $('standing');
   st.hidden = !(S.rank && S.results.size > 0) || !['wait', 'closed', 'voided'].includes(view);

@@ -8,7 +8,7 @@ import { h } from './dom.js';
 const RESCUE_MS = 8000;
 const $ = (id) => document.getElementById(id);
 
-const E = { view: null, answered: 0, rescue: null, rescueUntil: 0 };
+const E = { view: null, answered: 0, asking: false, rescue: null, rescueUntil: 0 };
 let els = null;
 
 function build() {
@@ -36,10 +36,15 @@ function build() {
 /** Follows the messages that concern an elimination part; the rest of the screen is projector.js's. */
 export function onMessage(m) {
   switch (m.type) {
-    case 'state': E.view = m.state.elimination || null; break;
+    case 'state':
+      E.view = m.state.elimination || null;
+      E.asking = m.state.question?.status === 'open';
+      if (E.view) E.answered = E.view.answered;
+      break;
     case 'elimination': E.view = m.elimination; E.answered = m.elimination.answered; break;
     case 'elimination_count': E.answered = m.answered; if (E.view) E.view.remaining = m.remaining; break;
-    case 'question_opened': case 'get_ready': E.answered = 0; break;
+    case 'question_opened': case 'get_ready': E.answered = 0; E.asking = true; break;
+    case 'closed': case 'revealed': case 'voided': E.asking = false; break;
     case 'rescued':
       E.rescue = m;
       E.rescueUntil = Date.now() + RESCUE_MS;
@@ -61,7 +66,8 @@ export function draw() {
   $('er-cap').textContent = t('projector.elim_remaining_cap');
   $('elim-remaining').textContent = String(v.remaining);
   $('elim-total').textContent = `/${v.total}`;
-  $('elim-answered').textContent = t('elim.answered', { n: E.answered, total: v.remaining });
+  // The answers to the open question, out of those still in (only while it is asked).
+  $('elim-answered').textContent = E.asking ? t('elim.answered', { n: E.answered, total: v.remaining }) : '';
   $('elim-board-line').textContent = v.over ? `${t('elim.ended')} — ${t('elim.remaining', { n: v.remaining, total: v.total })}` : t('elim.remaining', { n: v.remaining, total: v.total });
   const names = (v.survivors || []).map((s) => h('li', {}, h('b', {}, s.name), h('small', {}, s.team_name)));
   $('elim-survivors').replaceChildren(...names);

@@ -13,7 +13,7 @@
 //! staff get who was eliminated on the last question, by name, for a rescue; a team's
 //! phones get where each of its members stands. Eliminations count only at the reveal,
 //! so no phone learns the right answer from its standing before the organiser reveals it.
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::json;
 
@@ -23,6 +23,7 @@ use super::super::scores::ElimState;
 use super::quiz::QuizRun;
 use crate::domain::elimination::Standing;
 use crate::domain::part::AnswerPolicy;
+use crate::domain::question::Response;
 use crate::entities::{answers, part_questions, parts, rescues};
 use crate::error::{ApiError, ApiResult};
 use crate::store;
@@ -66,6 +67,17 @@ impl ElimRun {
             self.count_dirty = true;
         }
     }
+}
+
+/// Each contestant's last answer (by receive order), for the reveal's distribution.
+pub fn last_responses(answers: &[answers::Model]) -> Vec<Response> {
+    let mut last: HashMap<i32, &answers::Model> = HashMap::new();
+    for a in answers {
+        if last.get(&a.contestant_id).is_none_or(|b| (b.received_at, b.id) <= (a.received_at, a.id)) {
+            last.insert(a.contestant_id, a);
+        }
+    }
+    last.into_values().filter_map(|a| serde_json::from_str(&a.payload).ok()).collect()
 }
 
 impl Engine {
