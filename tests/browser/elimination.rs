@@ -119,15 +119,30 @@ async fn a_wrong_answer_eliminates_on_the_phone_and_a_rescue_brings_it_back() {
     assert_eq!(p.text("#elim-total").await, "/2");
     p.shot("remaining").await;
 
-    // The rescue of everyone eliminated on the last question, with a reason.
-    let (s, b) = app
-        .post(
-            &format!("/api/contests/{}/live/rescue", h.cid),
-            Some(&h.admin),
-            json!({"all_last": true, "reason": "Âm thanh hội trường bị gián đoạn"}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK, "{b}");
+    // The console's live control: the count, who went out, and the rescue of everyone
+    // eliminated on the last question, which needs a reason.
+    let con = Screen::wide("elimination", "console").await;
+    con.goto(&format!("{}/", app.addr)).await;
+    con.fill("#u", crate::helpers::ADMIN_USER).await;
+    con.fill("#p", crate::helpers::ADMIN_PASSWORD).await;
+    con.click("#login button").await;
+    con.wait_js("return location.pathname === '/console'", 10).await;
+    con.goto(&format!("{}/console#/{}/live", app.addr, h.cid)).await;
+    con.wait_text("#live-elimination", "Còn 1/2", 10).await;
+    con.wait_text("#elim-eliminated", "Lan", 10).await;
+    con.click("#rescue-all").await;
+    con.wait_text("#rescue-form .field-error", "lý do", 10).await;
+    con.shot("rescue-needs-a-reason").await;
+    con.fill("#rescue-reason", "Âm thanh hội trường bị gián đoạn").await;
+    con.click("#rescue-all").await;
+    con.wait_text("#live-elimination", "Còn 2/2", 10).await;
+    con.shot("rescued").await;
+    let (_, audit) = app.get(&format!("/api/contests/{}/audit", h.cid), Some(&h.admin)).await;
+    assert!(
+        audit.as_array().unwrap().iter().any(|a| a["action"] == "elimination_rescue"
+            && a["detail"]["reason"] == "Âm thanh hội trường bị gián đoạn"),
+        "{audit}"
+    );
     lan.wait_text("#elim-standing", "Bạn được cứu trợ!", 10).await;
     lan.shot("rescued").await;
     p.wait_text("#rescue-title", "Cứu trợ!", 10).await;
@@ -146,4 +161,5 @@ async fn a_wrong_answer_eliminates_on_the_phone_and_a_rescue_brings_it_back() {
     p.wait_js("return document.getElementById('elim-board-line')?.textContent.includes('Còn 0/2')", 10).await;
     lan.quit().await;
     p.quit().await;
+    con.quit().await;
 }
