@@ -8,6 +8,7 @@ mod m20261201_000001_question_groups;
 mod m20261202_000001_results;
 mod m20261210_000001_archive;
 mod m20261211_000001_judging;
+mod m20261212_000001_rescues;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000001_results::Migration),
             Box::new(m20261210_000001_archive::Migration),
             Box::new(m20261211_000001_judging::Migration),
+            Box::new(m20261212_000001_rescues::Migration),
         ]
     }
 }

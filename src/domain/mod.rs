@@ -1,5 +1,6 @@
 //! Pure domain logic: no I/O, no HTTP, no SQL.
 pub mod contest;
+pub mod elimination;
 pub mod judging;
 pub mod part;
 pub mod prizes;

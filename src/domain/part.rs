@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::elimination::EliminationScoring;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PartKind {
@@ -86,6 +88,9 @@ pub struct Scoring {
     /// team gets the whole answering time, however late the question reached its phone.
     /// Answers sent while it is being read are refused with `not_open_yet`.
     pub reading_s: u32,
+    /// Elimination parts only: what survivors and questions survived add to team scores.
+    #[serde(skip_serializing_if = "EliminationScoring::is_zero")]
+    pub elimination: EliminationScoring,
 }
 
 impl Default for Scoring {
@@ -97,6 +102,7 @@ impl Default for Scoring {
             partial_multiple: false,
             get_ready_s: 0,
             reading_s: 0,
+            elimination: EliminationScoring::default(),
         }
     }
 }
@@ -130,6 +136,7 @@ impl Scoring {
         if self.reading_s > 120 {
             return Err(("scoring.reading_s".into(), "at most 120 seconds".into()));
         }
+        self.elimination.validate()?;
         Ok(())
     }
 }

@@ -18,6 +18,7 @@ pub mod parts;
 pub mod performance_orders;
 pub mod question_versions;
 pub mod questions;
+pub mod rescues;
 pub mod result_publications;
 pub mod settings;
 pub mod teams;

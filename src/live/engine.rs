@@ -47,7 +47,17 @@ pub enum Control {
     Resume,
     Close,
     Reveal,
-    Void { question_id: Option<i32>, reason: String },
+    Void {
+        question_id: Option<i32>,
+        reason: String,
+    },
+    /// Elimination: bring eliminated contestants back (the chosen ones, or everyone
+    /// eliminated on the last question).
+    Rescue {
+        contestant_ids: Vec<i32>,
+        all_last: bool,
+        reason: String,
+    },
 }
 
 impl Control {
@@ -61,6 +71,7 @@ impl Control {
             Control::Close => "question_close",
             Control::Reveal => "question_reveal",
             Control::Void { .. } => "question_void",
+            Control::Rescue { .. } => "elimination_rescue",
         }
     }
 }
@@ -374,6 +385,7 @@ impl Engine {
             question,
             my_answer,
             total_teams: self.scores.teams.len(),
+            elimination: self.elimination_view(viewer),
         }
     }
 
@@ -425,6 +437,7 @@ impl Engine {
 
     /// The scores changed: the board goes out at the next flush.
     pub(in crate::live) fn mark_board(&mut self) {
+        self.scores.refresh_elimination();
         self.board_dirty = true;
         self.phone_board = None;
     }
@@ -542,6 +555,7 @@ impl Engine {
             p.started_at = Some(now);
         }
         self.set_running(part_id);
+        self.kind_started(now).await?;
         if let Some(pv) = self.part_view() {
             self.send_all(Event::PartStarted { part: pv });
         }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
+use crate::domain::elimination::Standing;
 use crate::domain::question::{PublicQuestion, Response};
 use crate::domain::ranking::Board;
 
@@ -92,6 +93,51 @@ pub struct StateView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub my_answer: Option<TeamAnswer>,
     pub total_teams: usize,
+    /// An elimination part: who remains (and, for a team's phones, where its members stand).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub elimination: Option<EliminationView>,
+}
+
+/// A contestant of an elimination part, named (staff lists, the projector's winners).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ElimMember {
+    pub contestant_id: i32,
+    pub name: String,
+    pub team_id: i32,
+    pub team_name: String,
+}
+
+/// Where one of a team's contestants stands in an elimination part.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct MemberStanding {
+    pub contestant_id: i32,
+    pub standing: Standing,
+}
+
+/// An elimination part as a screen sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct EliminationView {
+    pub part_id: i32,
+    /// The contestants on the part's roster (those who had joined when it started).
+    pub total: usize,
+    pub remaining: usize,
+    /// Contestants who answered the current question so far.
+    pub answered: usize,
+    /// The last revealed question, whose eliminations have counted.
+    pub last_question_id: Option<i32>,
+    /// How many were eliminated on that question (and are still out).
+    pub eliminated_last: usize,
+    /// One contestant (or none) remains, or the questions ran out: the survivors win.
+    pub over: bool,
+    /// Staff only: who was eliminated on the last question (for a rescue).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub eliminated: Vec<ElimMember>,
+    /// The survivors by name, once the part is over and at most 50 remain.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub survivors: Vec<ElimMember>,
+    /// A team's phones: where each of the team's contestants stands.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub team: Vec<MemberStanding>,
 }
 
 /// A team's own detailed results (sent only to that team and to staff).
@@ -252,6 +298,26 @@ pub enum Event {
     /// so every member sees what a teammate chose.
     TeamAnswer {
         answer: TeamAnswer,
+    },
+    /// An elimination part's standing changed (a start, a reveal, a rescue, the next
+    /// question): staff get the named list, a team's phones their members' standing.
+    Elimination {
+        elimination: EliminationView,
+    },
+    /// The organiser rescued eliminated contestants (the projector's rescue moment).
+    Rescued {
+        part_id: i32,
+        count: usize,
+        reason: String,
+        /// The first names rescued (at most 30).
+        names: Vec<String>,
+        remaining: usize,
+    },
+    /// Staff and the projector: how many contestants answered the open question.
+    EliminationCount {
+        question_id: i32,
+        answered: usize,
+        remaining: usize,
     },
     Error {
         error: Value,

@@ -2,17 +2,18 @@
 //! closed or revealed (not voided) question, adjustments and tie-breakers. The engine
 //! keeps one of these up to date question by question; [`Scores::load`] rebuilds it from
 //! scratch, which is how the board can always be recomputed and checked.
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use sea_orm::{ConnectionTrait, DbErr};
 
 use super::events::{BoardAdjustment, BoardDetail, BoardQuestion, PublicRow, TeamResult};
 use super::kinds::judged::{JudgedScore, load_scores};
+use crate::domain::elimination::{self, Counted, EliminationScoring, Outcome, Rescue};
 use crate::domain::part::Scoring;
 use crate::domain::question::{Question, Response};
 use crate::domain::ranking::{self, Board, PartInfo, Tally, TieBreak};
 use crate::domain::scoring::{CountedAnswer, QuestionResult, score_question};
-use crate::entities::{adjustments, answers, part_questions, parts};
+use crate::entities::{adjustments, answers, part_questions, parts, rescues};
 use crate::store;
 
 pub struct QState {
@@ -30,6 +31,40 @@ pub struct Scores {
     pub ties: Vec<TieBreak>,
     /// Part scores of judged parts: part → team → score (see `kinds::judged`).
     pub judged: HashMap<i32, HashMap<i32, JudgedScore>>,
+    /// Elimination parts that have started, by part id.
+    pub elimination: HashMap<i32, ElimState>,
+}
+
+/// A contestant on an elimination part's roster.
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub contestant_id: i32,
+    pub team_id: i32,
+    pub name: String,
+}
+
+/// What an elimination part's outcome is derived from, and the outcome (recomputed by
+/// [`Scores::refresh_elimination`] whenever one of them changes).
+pub struct ElimState {
+    pub settings: EliminationScoring,
+    pub roster: Vec<Member>,
+    /// Contestant → index in `roster`.
+    pub index: HashMap<i32, usize>,
+    /// Scored questions → the contestants whose last answer was right.
+    pub right: HashMap<i32, HashSet<i32>>,
+    pub rescues: Vec<rescues::Model>,
+    pub outcome: Outcome,
+}
+
+impl ElimState {
+    pub fn new(settings: EliminationScoring, roster: Vec<Member>, rescues: Vec<rescues::Model>) -> Self {
+        let index = roster.iter().enumerate().map(|(i, m)| (m.contestant_id, i)).collect();
+        ElimState { settings, roster, index, right: HashMap::new(), rescues, outcome: Outcome::default() }
+    }
+
+    pub fn member(&self, contestant_id: i32) -> Option<&Member> {
+        self.index.get(&contestant_id).and_then(|i| self.roster.get(*i))
+    }
 }
 
 pub fn part_scoring(p: &parts::Model) -> Scoring {
@@ -65,6 +100,24 @@ pub fn counted(answers: &[answers::Model]) -> Vec<CountedAnswer> {
     out
 }
 
+/// The contestants whose last answer (by receive order) to a question is right: an
+/// elimination part counts each contestant, not each team, and all or nothing.
+pub fn right_contestants(question: &Question, answers: &[answers::Model]) -> HashSet<i32> {
+    let mut last: HashMap<i32, &answers::Model> = HashMap::new();
+    for a in answers {
+        match last.get(&a.contestant_id) {
+            Some(b) if (b.received_at, b.id) > (a.received_at, a.id) => {}
+            _ => {
+                last.insert(a.contestant_id, a);
+            }
+        }
+    }
+    last.into_values()
+        .filter(|a| serde_json::from_str::<Response>(&a.payload).is_ok_and(|r| question.grade(&r, false).is_correct()))
+        .map(|a| a.contestant_id)
+        .collect()
+}
+
 impl Scores {
     pub async fn load(db: &impl ConnectionTrait, contest_id: i32) -> Result<Self, DbErr> {
         let teams = store::live::teams_of_contest(db, contest_id).await?;
@@ -91,18 +144,88 @@ impl Scores {
             by_q.entry(a.part_question_id).or_default().push(a);
         }
         let judged = load_scores(db, contest_id, &parts).await?;
-        let mut s = Scores { teams, parts, questions, results: HashMap::new(), adjustments, ties, judged };
+        let mut s = Scores {
+            teams,
+            parts,
+            questions,
+            results: HashMap::new(),
+            adjustments,
+            ties,
+            judged,
+            elimination: HashMap::new(),
+        };
+        let started: Vec<(i32, i64)> = s
+            .parts
+            .iter()
+            .filter(|p| p.kind == "elimination")
+            .filter_map(|p| p.started_at.map(|t| (p.id, t)))
+            .collect();
+        for (part_id, started_at) in started {
+            s.load_elimination(db, contest_id, part_id, started_at).await?;
+        }
         for id in scored {
             let list = by_q.remove(&id).unwrap_or_default();
             s.score_with(id, &list);
         }
+        s.refresh_elimination();
         Ok(s)
+    }
+
+    /// Reads an elimination part's roster and rescues (at its start, and on a restart).
+    pub async fn load_elimination(
+        &mut self,
+        db: &impl ConnectionTrait,
+        contest_id: i32,
+        part_id: i32,
+        started_at: i64,
+    ) -> Result<(), DbErr> {
+        let settings = self.parts.iter().find(|p| p.id == part_id).map(part_scoring).unwrap_or_default().elimination;
+        let roster = store::elimination::roster(db, contest_id, started_at)
+            .await?
+            .into_iter()
+            .map(|c| Member { contestant_id: c.id, team_id: c.team_id, name: c.name })
+            .collect();
+        let rescues = store::elimination::rescues_of_part(db, part_id).await?;
+        self.elimination.insert(part_id, ElimState::new(settings, roster, rescues));
+        Ok(())
+    }
+
+    /// Recomputes every elimination part's outcome from its roster, the right answers to
+    /// its revealed questions and its rescues.
+    pub fn refresh_elimination(&mut self) {
+        let questions = &self.questions;
+        for (part_id, e) in self.elimination.iter_mut() {
+            let empty = HashSet::new();
+            let counted: Vec<Counted> = questions
+                .values()
+                .filter(|q| q.row.part_id == *part_id && q.row.status == "revealed")
+                .map(|q| Counted {
+                    id: q.row.id,
+                    position: q.row.position,
+                    right: e.right.get(&q.row.id).unwrap_or(&empty),
+                })
+                .collect();
+            let rescues: Vec<Rescue> = e
+                .rescues
+                .iter()
+                .filter_map(|r| {
+                    let q = questions.get(&r.after_question_id)?;
+                    Some(Rescue { contestant_id: r.contestant_id, after_position: q.row.position })
+                })
+                .collect();
+            let roster: Vec<i32> = e.roster.iter().map(|m| m.contestant_id).collect();
+            e.outcome = elimination::replay(&roster, &counted, &rescues);
+        }
     }
 
     /// Scores one question from its stored answers.
     pub fn score_with(&mut self, pq_id: i32, answers: &[answers::Model]) {
         let Some(q) = self.questions.get(&pq_id) else { return };
         let Some(question) = &q.question else { return };
+        if let Some(e) = self.elimination.get_mut(&q.row.part_id) {
+            e.right.insert(pq_id, right_contestants(question, answers));
+            return;
+        }
         let scoring = self.parts.iter().find(|p| p.id == q.row.part_id).map(part_scoring).unwrap_or_default();
         let results =
             score_question(&scoring, question, q.row.points, q.row.time_limit_s as i64 * 1000, &counted(answers));
@@ -150,6 +273,20 @@ impl Scores {
             for (team_id, s) in teams {
                 if staff || s.released {
                     *t.entry(*team_id).or_default().parts.entry(*part_id).or_default() += s.score;
+                }
+            }
+        }
+        let mut elim: Vec<(&i32, &ElimState)> = self.elimination.iter().collect();
+        elim.sort_unstable_by_key(|(p, _)| **p);
+        for (part_id, e) in elim {
+            let finished = self.part_finished(*part_id);
+            let team_of: Vec<(i32, i32)> = e.roster.iter().map(|m| (m.contestant_id, m.team_id)).collect();
+            let mut teams: Vec<_> = elimination::team_tallies(&e.outcome, &team_of).into_iter().collect();
+            teams.sort_unstable_by_key(|(t, _)| *t);
+            for (team, tally) in teams {
+                let points = e.settings.team_points(tally, finished);
+                if points != 0.0 {
+                    *t.entry(team).or_default().parts.entry(*part_id).or_default() += points;
                 }
             }
         }

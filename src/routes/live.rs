@@ -30,6 +30,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(close)
         .service(reveal)
         .service(void)
+        .service(rescue)
         .service(live_state)
         .service(answer)
         .service(scoreboard)
@@ -143,6 +144,37 @@ async fn void(
 ) -> ApiResult<HttpResponse> {
     let Json(VoidRequest { question_id, reason }) = body;
     control(&state, &o, path.into_inner(), Control::Void { question_id, reason }).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RescueRequest {
+    /// The eliminated contestants to bring back (or leave empty with `all_last`).
+    #[serde(default)]
+    pub contestant_ids: Vec<i32>,
+    /// Everyone eliminated on the last revealed question.
+    #[serde(default)]
+    pub all_last: bool,
+    pub reason: String,
+}
+
+/// Elimination: rescue (cứu trợ) eliminated contestants with a reason (kept in the audit
+/// log); they are back in for the next question.
+#[utoipa::path(tag = "live", params(("cid" = i32, Path)), request_body = RescueRequest, responses(
+    (status = 200, body = StateView), (status = 400, description = "names the field: reason, contestant_ids[i]"),
+    (status = 409, description = "illegal transition; carries the current state")), security(("bearer" = [])))]
+#[post("/api/contests/{cid}/live/rescue")]
+async fn rescue(
+    state: web::Data<AppState>,
+    o: Organiser,
+    path: web::Path<i32>,
+    body: Json<RescueRequest>,
+) -> ApiResult<HttpResponse> {
+    let Json(RescueRequest { contestant_ids, all_last, reason }) = body;
+    if contestant_ids.len() > 100_000 {
+        return Err(ApiError::invalid("contestant_ids", "at most 100000 contestants"));
+    }
+    control(&state, &o, path.into_inner(), Control::Rescue { contestant_ids, all_last, reason }).await
 }
 
 /// The live state as the caller may see it (contestants also get their team's answer).

@@ -146,6 +146,16 @@ impl Settings {
             }
             _ => {}
         }
+        match self.kind {
+            PartKind::Elimination if self.scoring.star_of_hope => {
+                return Err(ApiError::invalid("scoring.star_of_hope", "an elimination part has no star of hope"));
+            }
+            PartKind::Elimination => {}
+            _ if !self.scoring.elimination.is_zero() => {
+                return Err(ApiError::invalid("scoring.elimination", "only elimination parts have these settings"));
+            }
+            _ => {}
+        }
         Ok(self)
     }
 

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod archive;
 pub mod banks;
 pub mod contests;
+pub mod elimination;
 pub mod judges;
 pub mod judging;
 pub mod live;

@@ -8,6 +8,7 @@ mod auth;
 mod backup;
 mod banks;
 mod contests;
+mod elimination;
 #[allow(dead_code)] // shared by the contest tests
 mod fixtures;
 mod headers;

@@ -188,6 +188,12 @@ pub fn rows() -> Vec<Row> {
         row(M::POST, "/api/contests/{c}/live/void", Json(json!({"reason": "Sai đáp án"})), LIVE_REFUSED),
         row(
             M::POST,
+            "/api/contests/{c}/live/rescue",
+            Json(json!({"all_last": true, "reason": "Cứu trợ"})),
+            LIVE_REFUSED,
+        ),
+        row(
+            M::POST,
             "/api/contests/{c}/answers",
             Json(json!({"submission_id": "s-1", "question_id": 1, "response": {"choice": 0}})),
             [401, 409, 409, 403, 403],

@@ -10,6 +10,7 @@ mod helpers;
 
 mod archive;
 mod console;
+mod elimination;
 #[allow(dead_code)]
 #[path = "../api/fixtures.rs"]
 mod fixtures;

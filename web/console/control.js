@@ -8,6 +8,7 @@ import { h, clear, say, fmtNum } from './dom.js';
 import { projectorBlock } from './overview.js';
 import { answerText, correctIndexes } from './parts.js';
 import { healthStrip } from './health.js';
+import { elimPanel } from './elimination.js';
 
 const LETTERS = 'ABCDEFGHIJ';
 
@@ -59,12 +60,13 @@ export async function render(ctx, root) {
     h('div.shortcuts', t('console.live.shortcuts')));
 
   const answeredBox = h('section.card#live-answered');
+  const elim = elimPanel(ctx);
   const boardBox = h('section.card#live-board-card');
   const proj = h('section.card.proj-card', h('h2', t('console.projector.title')), projectorBlock(ctx, { compact: true }));
 
   const health = healthStrip();
   root.append(h('div.page-head.live-head', h('h1', t('console.nav.live')), partBar), health.el,
-    h('div.live-grid', h('div.live-main', stage, controls), h('div.live-side', answeredBox, boardBox, proj)));
+    h('div.live-grid', h('div.live-main', stage, controls), h('div.live-side', elim.el, answeredBox, boardBox, proj)));
 
   // ---- actions
   async function act(path, b, body) {
@@ -192,6 +194,8 @@ export async function render(ctx, root) {
     }
     drawDistribution(question);
     drawAnswered(question);
+    elim.draw();
+    answeredBox.hidden = !elim.el.hidden;
     drawBoard();
     tick();
   }
@@ -265,7 +269,7 @@ export async function render(ctx, root) {
   const timer = setInterval(tick, 200);
   if (chosenPart) await loadKeys(st()?.part?.id || chosenPart);
   draw();
-  return () => { off(); clearInterval(timer); health.stop(); document.removeEventListener('keydown', onKey); };
+  return () => { off(); elim.stop(); clearInterval(timer); health.stop(); document.removeEventListener('keydown', onKey); };
 }
 
 function fmtClock(ms) {

@@ -8,6 +8,9 @@ import { h, clear, field, showError, clearErrors, say, toast, confirmButton, fmt
 import { tabbed } from './teams.js';
 import { judgingPanel } from './judging.js';
 
+/** The kinds of part the live engine can run. */
+const RUNNABLE = ['quiz', 'judged', 'elimination'];
+
 const TYPES = ['single', 'multiple', 'true_false', 'short_text', 'number'];
 const LETTERS = 'ABCDEFGHIJ';
 
@@ -92,10 +95,7 @@ export async function render(ctx, root) {
     const num = (id, fieldName, value, attrs = {}) => h(`input#${id}`, { type: 'number', step: 'any', value: value ?? '', data: { field: fieldName }, ...attrs });
     const title = h('input#part-title', { value: p?.title || '', data: { field: 'title' }, placeholder: t('console.parts.title_ph') });
     const kind = h('select#part-kind', { data: { field: 'kind' } },
-      ...['quiz', 'buzzer', 'judged', 'elimination'].map((k) => {
-        const ready = k === 'quiz' || k === 'judged';
-        return h('option', { value: k, selected: (p?.kind || 'quiz') === k, disabled: !ready }, t('console.kind.' + k) + (ready ? '' : ` (${t('console.soon')})`));
-      }));
+      ...['quiz', 'buzzer', 'judged', 'elimination'].map((k) => h('option', { value: k, selected: (p?.kind || 'quiz') === k, disabled: !RUNNABLE.includes(k) }, t('console.kind.' + k) + (!RUNNABLE.includes(k) ? ` (${t('console.soon')})` : ''))));
     const maxp = num('part-max', 'max_points', p?.max_points ?? 100);
     const weight = num('part-weight', 'weight', p?.weight ?? 1);
     const time = num('part-time', 'time_per_question_s', p?.time_per_question_s ?? 30);
@@ -118,6 +118,16 @@ export async function render(ctx, root) {
     maxp.addEventListener('input', rubric.refresh);
     const scoringBox = h('fieldset.scoring');
     const quizOnly = [];
+    // Elimination: what survivors and questions survived add to their teams' scores.
+    const elimSc = sc.elimination || {};
+    const perSurvivor = num('part-elim-survivor', 'scoring.elimination.points_per_survivor', elimSc.points_per_survivor ?? 0);
+    const perQuestion = num('part-elim-question', 'scoring.elimination.points_per_question', elimSc.points_per_question ?? 0);
+    const elimSet = h('fieldset.scoring#part-elimination', h('legend', t('console.parts.elim_legend')),
+      h('div.grid2', field(t('console.parts.elim_survivor'), perSurvivor, t('console.parts.elim_survivor_hint')),
+        field(t('console.parts.elim_question'), perQuestion, t('console.parts.elim_question_hint'))));
+    const kindShown = () => { elimSet.hidden = kind.value !== 'elimination'; };
+    kind.addEventListener('change', kindShown);
+    kindShown();
     const msg = h('div.form-msg#part-msg', { hidden: true, role: 'status' });
     const submit = h('button.btn#part-save', { type: 'submit', disabled: c.status === 'closed' }, p ? t('common.save') : t('console.parts.create'));
     form.append(
@@ -132,6 +142,7 @@ export async function render(ctx, root) {
           field(t('console.parts.bonus'), bonus), field(t('console.parts.penalty'), penalty, t('console.parts.penalty_hint'))),
         rankedField,
         h('div.checks', h('label.check', star, h('span', t('console.parts.star'))), h('label.check', partial, h('span', t('console.parts.partial'))))),
+      elimSet,
       h('div.actions', submit,
         p && p.status === 'pending' ? confirmButton('ghost.danger#part-delete', t('console.parts.delete'), t('console.confirm_again'), async () => {
           try { await api('DELETE', `/api/contests/${c.id}/parts/${p.id}`); selected = null; await refresh(); } catch (e) { say(msg, 'err', errorText(e)); }
@@ -157,6 +168,9 @@ export async function render(ctx, root) {
         speed_bonus: speed, wrong_penalty: n(penalty) ?? 0, star_of_hope: star.checked, partial_multiple: partial.checked,
         get_ready_s: n(getReady) ?? 0, reading_s: n(reading) ?? 0,
       };
+      if (kind.value === 'elimination') {
+        scoring.elimination = { points_per_survivor: n(perSurvivor) ?? 0, points_per_question: n(perQuestion) ?? 0 };
+      }
       const body = { kind: kind.value, title: title.value, max_points: n(maxp), weight: n(weight) ?? 1, time_per_question_s: n(time) ?? 30, answer_policy: policy.value, scoring };
       if (kind.value === 'judged') body.rubric = rubric.value();
       else if (p && p.rubric && p.rubric.criteria.length) body.rubric = { criteria: [], aggregate: 'mean', gap_threshold: 0 };

@@ -9,6 +9,7 @@
 import { Live } from '/assets/shared/live.js';
 import { apply, langToggle, lang, t, errorText } from '/assets/shared/i18n.js';
 import { parseNumber, formatNumber } from '/assets/play/number.js';
+import * as elim from '/assets/play/elimination.js';
 
 const KEY = 'hoithi.contestant';
 const $ = (id) => document.getElementById(id);
@@ -116,6 +117,7 @@ const S = {
   team: null,
   joined: new Map(),
   choices: new Set(),
+  elim: null, // an elimination part's view: counts and my team's standing
 };
 
 let live = null;
@@ -240,6 +242,10 @@ function onMessage(m) {
       S.contestStatus = s.contest_status;
       if (!s.part || !S.part || S.part.id !== s.part.id) { S.starQ = null; S.starUsed = false; }
       S.part = s.part;
+      // A state sent to every screen (a part's start) carries no team's standing: keep ours.
+      S.elim = s.elimination
+        ? { ...s.elimination, team: (s.elimination.team && s.elimination.team.length) ? s.elimination.team : (S.elim ? S.elim.team : []) }
+        : null;
       recallStar();
       if (s.part) S.partFinished = false;
       const v = s.question;
@@ -320,6 +326,9 @@ function onMessage(m) {
       if (row) { S.rank = row.rank; S.total = row.total; }
       break;
     }
+    case 'elimination':
+      S.elim = m.elimination;
+      break;
     case 'team_changed':
       loadTeam(true);
       break;
@@ -384,6 +393,7 @@ function canAnswer() {
   const tm = timing();
   if (tm.reading || tm.paused || tm.over || tm.beforeShow) return false;
   if (captainOnly() && !amCaptain()) return false;
+  if (elim.locked(S.elim, me.contestant_id)) return false;
   return !sendingNow();
 }
 
@@ -467,6 +477,7 @@ function render(force = false) {
     const r = S.q && S.results.get(S.q.id);
     key += `:${r ? r.points : ''}:${S.rank}:${S.total}:${S.teamAnswer ? S.teamAnswer.submission_id : ''}`;
   }
+  if (S.elim) key += `:${elim.standing(S.elim, me.contestant_id)}`;
   $('team-name').textContent = (S.team && S.team.name) || me.team_name || '';
   $('contest-name').textContent = S.contestName || '';
   if (force || key !== shownKey) {
@@ -522,6 +533,14 @@ function resultCard() {
     res && res.star ? h('div', { class: 'r-star', text: `★ ${t('play.star')}` }) : null,
     S.teamAnswer ? h('div', { class: 'r-yours', text: t('play.team_chose', { answer: answerLabel(S.teamAnswer.response, q), name: memberName(S.teamAnswer.contestant_id) }) }) : null,
     q.solution ? h('div', { class: 'r-solution', id: 'solution', text: t('play.solution', { a: solutionLabel(q.solution, q) }) }) : null);
+}
+
+/** The revealed answer in an elimination part. */
+function elimSolution() {
+  const q = S.q;
+  if (!q.solution) return null;
+  return h('section', { class: 'result none', id: 'result' },
+    h('div', { class: 'r-solution', id: 'solution', text: t('play.solution', { a: solutionLabel(q.solution, q) }) }));
 }
 
 function rankCard() {
@@ -656,6 +675,8 @@ const VIEWS = {
     ].filter(Boolean);
   },
   revealed() {
+    // An elimination part has no team result per question: the banner says where I stand.
+    if (S.elim) return [elimSolution(), waitingLine()].filter(Boolean);
     return [resultCard(), rankCard(), waitingLine()].filter(Boolean);
   },
   voided() {
@@ -693,7 +714,8 @@ function canAnswerIgnoringSend() {
   const q = S.q;
   if (!q || q.status !== 'open' || !q.question) return false;
   const tm = timing();
-  return !(tm.reading || tm.paused || tm.over || tm.beforeShow) && !(captainOnly() && !amCaptain());
+  return !(tm.reading || tm.paused || tm.over || tm.beforeShow) && !(captainOnly() && !amCaptain())
+    && !elim.locked(S.elim, me.contestant_id);
 }
 
 function submitFree() {
@@ -717,6 +739,7 @@ function update() {
   const tm = timing();
   const view = $('stage').dataset.view;
   $('paused').hidden = !(q && q.status === 'open' && q.paused_at);
+  elim.banner($('elim'), S.elim, me.contestant_id, view === 'question' || view === 'ready');
   // The standing in the footer once the team has a result.
   const st = $('standing');
   st.hidden = !(S.rank && S.results.size > 0) || !['wait', 'closed', 'voided'].includes(view);

@@ -9,6 +9,7 @@ import { Live, claimsOf } from '/assets/shared/live.js';
 import { Board } from './board.js';
 import { chart, letter, rightKeys } from './chart.js';
 import { h } from './dom.js';
+import * as elimination from './elimination.js';
 
 const $ = (id) => document.getElementById(id);
 const RING = 2 * Math.PI * 88;
@@ -81,6 +82,7 @@ function invalid() {
 
 // --- messages ---
 function onMessage(m) {
+  elimination.onMessage(m);
   switch (m.type) {
     case 'state':
       stage.dataset.connects = String(Number(stage.dataset.connects || 0) + 1);

@@ -3,6 +3,7 @@
 //! (`super::engine`) owns the loop (commands, timers, the group-commit writer, the
 //! fan-out, restart from the database) and hands each step to the running part's kind
 //! through the dispatch below; a kind's rules never reach into another's.
+pub mod elimination;
 pub mod judged;
 pub mod quiz;
 
@@ -19,6 +20,8 @@ use crate::error::{ApiError, ApiResult};
 pub enum KindState {
     Quiz(quiz::QuizRun),
     Judged(judged::JudgedRun),
+    /// An elimination part runs a quiz's question sequence for individuals.
+    Elimination(elimination::ElimRun),
 }
 
 impl KindState {
@@ -28,6 +31,7 @@ impl KindState {
         match part.kind.as_str() {
             "quiz" => Ok(KindState::Quiz(quiz::QuizRun::new(part, questions))),
             "judged" => Ok(KindState::Judged(judged::JudgedRun::new(part))),
+            "elimination" => Ok(KindState::Elimination(elimination::ElimRun::new(part, questions))),
             other => Err(format!("a {other} part cannot be run yet")),
         }
     }
@@ -36,6 +40,7 @@ impl KindState {
         match self {
             KindState::Quiz(q) => Some(q),
             KindState::Judged(_) => None,
+            KindState::Elimination(e) => Some(&e.quiz),
         }
     }
 
@@ -43,6 +48,7 @@ impl KindState {
         match self {
             KindState::Quiz(q) => Some(q),
             KindState::Judged(_) => None,
+            KindState::Elimination(e) => Some(&mut e.quiz),
         }
     }
 
@@ -51,6 +57,7 @@ impl KindState {
         match self {
             KindState::Quiz(q) => q.order.len(),
             KindState::Judged(_) => 0,
+            KindState::Elimination(e) => e.quiz.order.len(),
         }
     }
 
@@ -59,6 +66,7 @@ impl KindState {
         match self {
             KindState::Quiz(q) => q.scoring.star_of_hope,
             KindState::Judged(_) => false,
+            KindState::Elimination(_) => false,
         }
     }
 
@@ -67,6 +75,7 @@ impl KindState {
         match self {
             KindState::Quiz(q) => q.restore(a),
             KindState::Judged(_) => {}
+            KindState::Elimination(e) => e.restore(a),
         }
     }
 
@@ -75,6 +84,7 @@ impl KindState {
         match self {
             KindState::Quiz(q) => q.stored(a),
             KindState::Judged(_) => {}
+            KindState::Elimination(e) => e.stored(a),
         }
     }
 }
@@ -82,10 +92,10 @@ impl KindState {
 /// What a part needs before it can start.
 pub fn ready_to_start(part: &parts::Model, questions: &[&part_questions::Model]) -> Result<(), String> {
     match part.kind.as_str() {
-        "quiz" if !questions.iter().any(|q| q.status == "pending") => {
+        "quiz" | "elimination" if !questions.iter().any(|q| q.status == "pending") => {
             Err("the part has no questions; assign questions first".into())
         }
-        "quiz" => Ok(()),
+        "quiz" | "elimination" => Ok(()),
         "judged" => judged::ready_to_start(part),
         other => Err(format!("a {other} part cannot be run yet")),
     }
@@ -95,8 +105,16 @@ pub fn ready_to_start(part: &parts::Model, questions: &[&part_questions::Model])
 impl Engine {
     pub(in crate::live) async fn kind_after_restart(&mut self) -> ApiResult<()> {
         match self.running.as_ref().map(|r| &r.kind) {
-            Some(KindState::Quiz(_)) => self.quiz_after_restart().await,
+            Some(KindState::Quiz(_) | KindState::Elimination(_)) => self.quiz_after_restart().await,
             Some(KindState::Judged(_)) | None => Ok(()),
+        }
+    }
+
+    /// The part has just started (its status is stored).
+    pub(in crate::live) async fn kind_started(&mut self, now: i64) -> ApiResult<()> {
+        match self.running.as_ref().map(|r| &r.kind) {
+            Some(KindState::Elimination(_)) => self.elim_started(now).await,
+            _ => Ok(()),
         }
     }
 
@@ -104,6 +122,7 @@ impl Engine {
         match self.running.as_ref().map(|r| &r.kind) {
             Some(KindState::Quiz(_)) => self.quiz_control(actor, op, now).await,
             Some(KindState::Judged(_)) => self.judged_control(&op),
+            Some(KindState::Elimination(_)) => self.elim_control(actor, op, now).await,
             // Without a running part, the quiz's controls say what is missing.
             None => self.quiz_control(actor, op, now).await,
         }
@@ -111,7 +130,7 @@ impl Engine {
 
     pub(in crate::live) fn kind_question_view(&self, viewer: Viewer) -> Option<QuestionView> {
         match self.running.as_ref().map(|r| &r.kind) {
-            Some(KindState::Quiz(_)) => self.quiz_question_view(viewer),
+            Some(KindState::Quiz(_) | KindState::Elimination(_)) => self.quiz_question_view(viewer),
             Some(KindState::Judged(_)) | None => None,
         }
     }
@@ -119,20 +138,21 @@ impl Engine {
     pub(in crate::live) fn kind_flush(&mut self, now: i64) {
         match self.running.as_ref().map(|r| &r.kind) {
             Some(KindState::Quiz(_)) => self.quiz_flush(now),
+            Some(KindState::Elimination(_)) => self.elim_flush(now),
             Some(KindState::Judged(_)) | None => {}
         }
     }
 
     pub(in crate::live) fn kind_next_wake(&self) -> Option<Instant> {
         match self.running.as_ref().map(|r| &r.kind) {
-            Some(KindState::Quiz(_)) => self.quiz_next_wake(),
+            Some(KindState::Quiz(_) | KindState::Elimination(_)) => self.quiz_next_wake(),
             Some(KindState::Judged(_)) | None => None,
         }
     }
 
     pub(in crate::live) async fn kind_on_timer(&mut self) {
         match self.running.as_ref().map(|r| &r.kind) {
-            Some(KindState::Quiz(_)) => self.quiz_on_timer().await,
+            Some(KindState::Quiz(_) | KindState::Elimination(_)) => self.quiz_on_timer().await,
             Some(KindState::Judged(_)) | None => {}
         }
     }
@@ -140,6 +160,7 @@ impl Engine {
     pub(in crate::live) fn kind_can_finish(&self) -> ApiResult<()> {
         match self.running.as_ref().map(|r| &r.kind) {
             Some(KindState::Quiz(_)) => self.quiz_can_finish(),
+            Some(KindState::Elimination(_)) => self.elim_can_finish(),
             Some(KindState::Judged(_)) | None => Ok(()),
         }
     }
@@ -155,6 +176,7 @@ impl Engine {
         match self.running.as_ref().map(|r| &r.kind) {
             Some(KindState::Quiz(_)) => self.quiz_check_answer(by, req, now),
             Some(KindState::Judged(_)) => self.judged_check_answer(),
+            Some(KindState::Elimination(_)) => self.elim_check_answer(by, req, now),
             None => Err(ApiError::conflict("no_open_question", "no question is open")),
         }
     }

@@ -456,7 +456,13 @@ impl Engine {
         row.revealed_at = Some(now);
         self.commit_question(row.clone(), actor, "question_reveal", json!({ "question_id": row.id })).await?;
         let Some(question) = self.scores.questions.get(&row.id).and_then(|s| s.question.clone()) else { return Ok(()) };
-        let distribution = distribution(super::super::scores::counted(&answers).iter().map(|a| &a.response));
+        // An elimination part counts each contestant's last answer, a quiz each team's.
+        let distribution = if self.running.as_ref().is_some_and(|r| matches!(r.kind, super::KindState::Elimination(_)))
+        {
+            distribution(super::elimination::last_responses(&answers).iter())
+        } else {
+            distribution(super::super::scores::counted(&answers).iter().map(|a| &a.response))
+        };
         self.send_all(Event::Revealed {
             question_id: row.id,
             solution: serde_json::to_value(&question.solution).unwrap_or(Value::Null),

@@ -47,6 +47,25 @@ export default {
   'err.payload_too_large': 'The file or data is too large.',
   'err.part_started': 'The part has started, so this setting cannot change.',
 
+  // --- elimination (rung chuông vàng): phone and projector ---
+  'err.eliminated': 'You have been eliminated and can no longer answer, but you can keep watching.',
+  'err.not_in_part': 'You joined after this part started, so you can only watch it.',
+  'elim.in': 'You are still in the contest',
+  'elim.out': 'You have been eliminated',
+  'elim.out_hint': 'You can still follow the questions and the contest.',
+  'elim.rescued': 'You have been rescued!',
+  'elim.rescued_hint': 'You are back in from the next question.',
+  'elim.watching': 'You are watching this part',
+  'elim.winner': 'You made it to the very end!',
+  'elim.remaining': '{n}/{total} contestants remain',
+  'elim.ended': 'The part is over',
+  'elim.rescue_moment': 'Rescue!',
+  'elim.rescue_count': '{n} contestants are back in',
+  'elim.eliminated_now': '{n} contestants just eliminated',
+  'elim.answered': '{n}/{total} contestants answered',
+  'elim.survivors': 'Those still standing',
+  'projector.elim_remaining_cap': 'Contestants left',
+
   // --- play (contestant's phone) ---
   'play.join.title': 'Join your team',
   'play.join.lead': 'Enter the code printed on your team card and your name.',

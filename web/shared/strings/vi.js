@@ -48,6 +48,25 @@ export default {
   'err.payload_too_large': 'Tệp hoặc dữ liệu quá lớn.',
   'err.part_started': 'Phần thi đã bắt đầu nên không đổi được thiết lập này.',
 
+  // --- elimination (rung chuông vàng): phone and projector ---
+  'err.eliminated': 'Bạn đã bị loại nên không trả lời được nữa, nhưng vẫn theo dõi được cuộc thi.',
+  'err.not_in_part': 'Bạn vào đội sau khi phần thi bắt đầu nên chỉ theo dõi được.',
+  'elim.in': 'Bạn vẫn đang trong cuộc thi',
+  'elim.out': 'Bạn đã bị loại',
+  'elim.out_hint': 'Bạn vẫn xem được câu hỏi và diễn biến cuộc thi.',
+  'elim.rescued': 'Bạn được cứu trợ!',
+  'elim.rescued_hint': 'Bạn được trở lại thi từ câu tiếp theo.',
+  'elim.watching': 'Bạn đang theo dõi phần thi',
+  'elim.winner': 'Bạn đã trụ vững đến cuối cùng!',
+  'elim.remaining': 'Còn {n}/{total} thí sinh',
+  'elim.ended': 'Phần thi đã kết thúc',
+  'elim.rescue_moment': 'Cứu trợ!',
+  'elim.rescue_count': '{n} thí sinh được trở lại thi',
+  'elim.eliminated_now': '{n} thí sinh vừa bị loại',
+  'elim.answered': '{n}/{total} thí sinh đã trả lời',
+  'elim.survivors': 'Những thí sinh trụ lại',
+  'projector.elim_remaining_cap': 'Thí sinh còn lại',
+
   // --- play (contestant's phone) ---
   'play.join.title': 'Vào đội thi',
   'play.join.lead': 'Nhập mã đội in trên thẻ và họ tên của bạn.',
