@@ -52,7 +52,12 @@ async fn drain(ws: &mut Ws, ms: u64) -> Vec<Value> {
 
 /// (team_id, total) of each row of a board or public board, in order.
 fn rows(v: &Value) -> Vec<(i64, f64)> {
-    v["rows"].as_array().unwrap().iter().map(|r| (r["team_id"].as_i64().unwrap(), r["total"].as_f64().unwrap())).collect()
+    v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["team_id"].as_i64().unwrap(), r["total"].as_f64().unwrap()))
+        .collect()
 }
 
 fn tid(f: &Fixture, i: usize) -> i64 {
@@ -108,12 +113,16 @@ async fn a_frozen_board_stays_on_the_projector_and_phones_while_staff_see_it_liv
     assert_eq!(s, StatusCode::OK, "{view}");
     assert_eq!(view["frozen"], true);
     assert_eq!((view["teams"].as_u64(), view["revealed"].as_u64()), (Some(4), Some(0)));
-    let bottom_up: Vec<i64> = view["steps"].as_array().unwrap().iter().map(|s| s["team_id"].as_i64().unwrap()).collect();
+    let bottom_up: Vec<i64> =
+        view["steps"].as_array().unwrap().iter().map(|s| s["team_id"].as_i64().unwrap()).collect();
     assert_eq!(bottom_up, vec![tid(&f, 3), tid(&f, 2), tid(&f, 1), tid(&f, 0)], "staff see every row, bottom first");
     let (s, again) = board_op(&app, &f, "freeze").await;
     assert_eq!((s, again["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("invalid_state")));
     let c = ws_until(&mut projector, 5, |v| v["type"] == "ceremony").await;
-    assert_eq!((c["ceremony"]["frozen"].as_bool(), c["ceremony"]["steps"].as_array().map(Vec::len)), (Some(true), Some(0)));
+    assert_eq!(
+        (c["ceremony"]["frozen"].as_bool(), c["ceremony"]["steps"].as_array().map(Vec::len)),
+        (Some(true), Some(0))
+    );
     let c = ws_until(&mut phone3, 5, |v| v["type"] == "ceremony").await;
     assert_eq!(c["ceremony"]["frozen"], true);
     assert!(c["ceremony"]["steps"].as_array().unwrap().is_empty(), "phones are not given the ceremony: {c}");
@@ -168,7 +177,10 @@ async fn a_frozen_board_stays_on_the_projector_and_phones_while_staff_see_it_liv
     let board = first.iter().find(|v| v["type"] == "public_scoreboard").expect("a board on connect");
     assert_eq!(rows(board), frozen_rows);
     let c = first.iter().find(|v| v["type"] == "ceremony").expect("the ceremony on connect");
-    assert_eq!((c["ceremony"]["revealed"].as_u64(), c["ceremony"]["steps"].as_array().map(Vec::len)), (Some(2), Some(2)));
+    assert_eq!(
+        (c["ceremony"]["revealed"].as_u64(), c["ceremony"]["steps"].as_array().map(Vec::len)),
+        (Some(2), Some(2))
+    );
     let mut phone3 = app.ws(&f.member(2, 0).token).await;
     let ts = ws_until(&mut phone3, 5, |v| v["type"] == "team_score").await;
     assert_eq!(ts["total"], 10.0);
@@ -223,7 +235,8 @@ async fn a_prize_tie_waits_for_confirmation_and_a_tie_break_part_among_the_tied_
     // Question 2 goes to the tie-break part: keep only question 1 in the first part.
     let path = format!("/api/contests/{}/parts/{}/questions", f.cid, f.pid);
     let (_, pq) = app.get(&path, Some(&f.admin)).await;
-    let bank_ids: Vec<i64> = pq["questions"].as_array().unwrap().iter().map(|q| q["question_id"].as_i64().unwrap()).collect();
+    let bank_ids: Vec<i64> =
+        pq["questions"].as_array().unwrap().iter().map(|q| q["question_id"].as_i64().unwrap()).collect();
     let rows1 = set_part_questions(&app, &f.admin, f.cid as i64, f.pid as i64, &bank_ids[..1]).await;
     let q1 = rows1["questions"][0]["id"].as_i64().unwrap() as i32;
     let (s, b) = app
@@ -296,7 +309,8 @@ async fn a_prize_tie_waits_for_confirmation_and_a_tie_break_part_among_the_tied_
 
     // The organiser would rather break the tie: unfreeze and run the tie-break part.
     assert_eq!(board_op(&app, &f, "unfreeze").await.0, StatusCode::OK);
-    let (s, st) = app.request(Method::POST, &format!("/api/contests/{}/parts/{tb}/start", f.cid), Some(&f.admin), None).await;
+    let (s, st) =
+        app.request(Method::POST, &format!("/api/contests/{}/parts/{tb}/start", f.cid), Some(&f.admin), None).await;
     assert_eq!(s, StatusCode::OK, "{st}");
     assert_eq!(st["part"]["tie_break_teams"], json!([tid(&f, 0), tid(&f, 1)]));
     let mut phone3 = app.ws(&f.member(2, 0).token).await;
@@ -309,7 +323,8 @@ async fn a_prize_tie_waits_for_confirmation_and_a_tie_break_part_among_the_tied_
     assert_eq!(answer(&app, &f, 1, q2, "tb-1", 0).await.0, StatusCode::OK);
     assert_eq!(answer(&app, &f, 0, q2, "tb-0", 1).await.0, StatusCode::OK);
     for op in ["close", "reveal"] {
-        let (s, b) = app.request(Method::POST, &format!("/api/contests/{}/live/{op}", f.cid), Some(&f.admin), None).await;
+        let (s, b) =
+            app.request(Method::POST, &format!("/api/contests/{}/live/{op}", f.cid), Some(&f.admin), None).await;
         assert_eq!(s, StatusCode::OK, "{b}");
     }
 
