@@ -5,7 +5,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::harness::{self, Screen};
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{ADMIN_PASSWORD, ADMIN_USER, TestApp, spawn_app};
 
 struct Hall {
     cid: i64,
@@ -107,6 +107,11 @@ impl Hall {
     }
 
     async fn board(&self, app: &TestApp, op: &str) -> Value {
+        if op == "view" {
+            let (s, b) = app.get(&format!("/api/contests/{}/live/board", self.cid), Some(&self.admin)).await;
+            assert_eq!(s, StatusCode::OK, "{b}");
+            return b;
+        }
         self.post(app, &format!("/api/contests/{}/live/board/{op}", self.cid), None).await
     }
 }
@@ -133,14 +138,30 @@ async fn the_projector_reveals_the_frozen_board_from_the_bottom_up() {
     phone.wait_js("return location.pathname === '/play'", 10).await;
     phone.wait_text("#wait-team", TEAMS[0], 10).await;
 
+    // The organiser freezes the board from the console's live page.
+    let c = Screen::wide("ceremony", "console").await;
+    c.goto(&format!("{}/", app.addr)).await;
+    c.fill("#u", ADMIN_USER).await;
+    c.fill("#p", ADMIN_PASSWORD).await;
+    c.click("#login button").await;
+    c.wait_js("return location.pathname === '/console'", 10).await;
+    c.goto(&format!("{}/console#/{}/live", app.addr, h.cid)).await;
+    c.wait_text("#board-freeze", "Khóa bảng điểm", 10).await;
+    c.js("document.getElementById('board-freeze').click(); return 1").await;
+    c.wait_text("#ceremony-next", TEAMS[0], 10).await;
+    assert!(c.text("#ceremony-status").await.contains("0/5"));
+
     // Frozen: the big screen says when, and keeps the board.
-    let v = h.board(&app, "freeze").await;
+    let v = h.board(&app, "view").await;
     assert_eq!(v["frozen"], true);
     p.wait_text("#board-sub", "Bảng điểm đã chốt", 10).await;
     p.shot("frozen-board").await;
 
-    // Step 1: the last team, a consolation prize (1 nhất, 1 nhì, 2 ba, 2 khuyến khích).
-    h.board(&app, "reveal").await;
+    // Step 1, with the console's X key: the last team, a consolation prize (1 nhất,
+    // 1 nhì, 2 ba, 2 khuyến khích).
+    c.js("document.body.dispatchEvent(new KeyboardEvent('keydown', {key: 'x', bubbles: true})); return 1").await;
+    c.wait_text("#ceremony-next", TEAMS[1], 10).await;
+    c.shot("ceremony-card").await;
     p.wait_js("return !document.getElementById('scene-ceremony').hidden", 10).await;
     p.wait_text("#cer-name", TEAMS[0], 10).await;
     assert_eq!(p.text("#cer-rank").await, "5");
@@ -197,6 +218,8 @@ async fn the_projector_reveals_the_frozen_board_from_the_bottom_up() {
     p.wait_js("return !document.getElementById('scene-board').hidden", 10).await;
     p.shot("unfrozen").await;
     phone.wait_js("return !document.getElementById('rank-frozen')", 10).await;
+    c.wait_text("#board-freeze", "Khóa bảng điểm", 10).await;
     p.quit().await;
     phone.quit().await;
+    c.quit().await;
 }
