@@ -148,6 +148,18 @@ async fn a_frozen_board_stays_on_the_projector_and_phones_while_staff_see_it_liv
             assert_eq!(v["results"].as_array().unwrap().len(), 1, "question 2's result comes after the unfreeze: {v}");
         }
     }
+    // A phone and a projector that connect now get the frozen board too.
+    let mut late = app.ws(&f.member(2, 0).token).await;
+    let first = drain(&mut late, 600).await;
+    let pb = first.iter().find(|v| v["type"] == "public_scoreboard").expect("a board on connect");
+    assert_eq!(rows(pb), frozen_rows);
+    let ts = first.iter().find(|v| v["type"] == "team_score").expect("the team's score on connect");
+    assert_eq!((ts["total"].as_f64(), ts["rank"].as_u64()), (Some(10.0), Some(3)), "{ts}");
+    let mut late_p = projector_ws(&app, &f).await;
+    let first = drain(&mut late_p, 600).await;
+    let pb = first.iter().find(|v| v["type"] == "public_scoreboard").expect("a board on connect");
+    assert_eq!(rows(pb), frozen_rows);
+    drop((late, late_p));
     let (_, public) = app.get(&format!("/api/contests/{}/scoreboard", f.cid), Some(&f.member(2, 0).token)).await;
     assert_eq!(rows(&public), frozen_rows, "{public}");
     assert_eq!((public["team"]["total"].as_f64(), public["team"]["rank"].as_u64()), (Some(10.0), Some(3)));
