@@ -219,6 +219,28 @@ async fn the_projector_reveals_the_frozen_board_from_the_bottom_up() {
     p.shot("unfrozen").await;
     phone.wait_js("return !document.getElementById('rank-frozen')", 10).await;
     c.wait_text("#board-freeze", "Khóa bảng điểm", 10).await;
+
+    // A tie-break question for two other teams: this phone's team does not play it.
+    let csv = "Mã câu hỏi,Phần,Loại,Độ khó,Điểm,Thời gian (giây),Câu hỏi,Phương án A,Phương án B,Đáp án\n\
+        p-1,phan-1,single,1,10,40,Hội thi được tổ chức ở huyện nào?,Châu Thành,Long Mỹ,A\n";
+    let (s, b) = app.post_raw("/api/banks/import?bank=cau-phu&format=csv", &h.admin, "text/csv", csv.into()).await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let (_, qs) = app.get(&format!("/api/banks/{}/questions", b["bank_id"]), Some(&h.admin)).await;
+    let (s, part) = app
+        .post(
+            &format!("/api/contests/{}/parts", h.cid),
+            Some(&h.admin),
+            json!({"kind": "quiz", "title": "Câu hỏi phụ", "max_points": 10, "time_per_question_s": 0,
+                   "tie_break_teams": [h.teams[3].0, h.teams[4].0]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{part}");
+    let tb = part["id"].as_i64().unwrap();
+    crate::fixtures::set_part_questions(&app, &h.admin, h.cid, tb, &[qs[0]["id"].as_i64().unwrap()]).await;
+    h.post(&app, &format!("/api/contests/{}/parts/{tb}/start", h.cid), None).await;
+    h.post(&app, &format!("/api/contests/{}/live/next", h.cid), None).await;
+    phone.wait_text("#tiebreak-other", "Câu hỏi phụ dành cho các đội đồng điểm", 10).await;
+    phone.shot("tie-break-for-others").await;
     p.quit().await;
     phone.quit().await;
     c.quit().await;
