@@ -9,6 +9,7 @@ mod m20261202_000001_results;
 mod m20261210_000001_archive;
 mod m20261211_000001_judging;
 mod m20261212_000001_rescues;
+mod m20261213_000001_ceremony;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000001_archive::Migration),
             Box::new(m20261211_000001_judging::Migration),
             Box::new(m20261212_000001_rescues::Migration),
+            Box::new(m20261213_000001_ceremony::Migration),
         ]
     }
 }

@@ -133,6 +133,9 @@ pub fn check(a: &Archive) -> ApiResult<()> {
         }
     }
     for (i, p) in a.parts.iter().enumerate() {
+        if let Some(j) = p.tie_break_teams.iter().position(|t| !teams.contains_key(t)) {
+            return Err(missing(format!("parts[{i}].tie_break_teams[{j}]"), "team", p.tie_break_teams[j]));
+        }
         if PartKind::parse(&p.kind).is_none() {
             return Err(ApiError::invalid(format!("parts[{i}].kind"), "must be quiz, buzzer, judged or elimination"));
         }

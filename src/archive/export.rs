@@ -131,6 +131,7 @@ pub async fn export(db: &DatabaseConnection, contest_id: i32, actor: &str, p: &P
             .into_iter()
             .map(|x| ArchivePart {
                 id: x.id,
+                tie_break_teams: crate::live::scores::tie_break_teams(&x),
                 scoring: json_of(&x.scoring),
                 rubric: json_of(&x.rubric),
                 kind: x.kind,

@@ -208,6 +208,12 @@ pub async fn import(db: &DatabaseConnection, a: Archive, actor: &str, p: &Progre
                 status: x.status.clone(),
                 started_at: x.started_at,
                 finished_at: x.finished_at,
+                tie_break_teams: if x.tie_break_teams.is_empty() {
+                    None
+                } else {
+                    let teams: Vec<i32> = x.tie_break_teams.iter().filter_map(|t| ids.teams.get(t).copied()).collect();
+                    Some(serde_json::to_string(&teams).map_err(ApiError::internal)?)
+                },
             },
         )
         .await?;

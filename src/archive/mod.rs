@@ -168,6 +168,9 @@ pub struct ArchivePart {
     pub status: String,
     pub started_at: Option<i64>,
     pub finished_at: Option<i64>,
+    /// A tie-break part: the teams (archive ids) that play it; empty for every other part.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tie_break_teams: Vec<i32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]

@@ -52,14 +52,20 @@ impl CaptainPolicy {
 pub struct Prize {
     /// Name shown on the results, e.g. "Giải nhất".
     pub name: String,
+    /// Places of this level (ignored when `rest`).
+    #[serde(default)]
     pub count: u32,
+    /// The last level only: every team ranked after the levels before it (e.g. "the rest
+    /// get giải khuyến khích").
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub rest: bool,
 }
 
 /// The default scheme: 1 nhất, 1 nhì, 2 ba, 2 khuyến khích.
 pub fn default_prizes() -> Vec<Prize> {
     [("Giải nhất", 1), ("Giải nhì", 1), ("Giải ba", 2), ("Giải khuyến khích", 2)]
         .into_iter()
-        .map(|(n, c)| Prize { name: n.into(), count: c })
+        .map(|(n, c)| Prize { name: n.into(), count: c, rest: false })
         .collect()
 }
 
@@ -68,7 +74,10 @@ pub fn validate_prizes(prizes: &[Prize]) -> Result<(), (String, String)> {
         if p.name.trim().is_empty() {
             return Err((format!("prize_scheme[{i}].name"), "must not be empty".into()));
         }
-        if p.count == 0 || p.count > 100 {
+        if p.rest && i + 1 != prizes.len() {
+            return Err((format!("prize_scheme[{i}].rest"), "only the last prize level can take the rest".into()));
+        }
+        if !p.rest && (p.count == 0 || p.count > 100) {
             return Err((format!("prize_scheme[{i}].count"), "must be between 1 and 100".into()));
         }
     }

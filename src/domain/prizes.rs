@@ -6,6 +6,9 @@
 //! (1, 2, 2, 4), so they share that prize and the teams after them keep their own places
 //! (the next team, ranked 4, gets place 4's prize).
 //!
+//! A last level marked `rest` takes every place after the levels before it (1 nhất, 2 nhì,
+//! 3 ba, the rest khuyến khích), so no tie can run past it.
+//!
 //! A group of tied teams that fits inside its level (two teams ranked 3 when ba has two
 //! places) is no question. A group that runs past the last place of its level (two teams
 //! ranked 1 with one giải nhất; three teams ranked 6 with one place left) would hand out
@@ -54,6 +57,9 @@ pub struct Awards {
 fn level_of(scheme: &[Prize], place: u32) -> Option<(u32, u32)> {
     let mut end = 0u32;
     for (i, p) in scheme.iter().enumerate() {
+        if p.rest {
+            return Some((i as u32, u32::MAX));
+        }
         end += p.count;
         if place <= end {
             return Some((i as u32, end));
@@ -161,6 +167,25 @@ mod tests {
         assert_eq!(a.ties.len(), 1);
         assert_eq!((a.ties[0].rank, a.ties[0].places, a.ties[0].team_ids.len()), (6, 1, 3));
         assert_eq!(names(&a)[5..], [Some("Giải khuyến khích"); 3].iter().copied().chain([None]).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn the_rest_take_the_last_level() {
+        let scheme: Vec<Prize> = serde_json::from_str(
+            r#"[{"name": "Giải nhất", "count": 1}, {"name": "Giải nhì", "count": 2}, {"name": "Giải ba", "count": 3},
+                {"name": "Giải khuyến khích", "rest": true}]"#,
+        )
+        .unwrap();
+        assert!(crate::domain::contest::validate_prizes(&scheme).is_ok());
+        let a = award(&ranked(&[1, 2, 3, 4, 5, 6, 7, 8, 8, 10]), &scheme, false);
+        let n = names(&a);
+        assert_eq!(n[..3], [Some("Giải nhất"), Some("Giải nhì"), Some("Giải nhì")]);
+        assert_eq!(n[3..6], [Some("Giải ba"); 3]);
+        assert!(n[6..].iter().all(|x| *x == Some("Giải khuyến khích")), "{n:?}");
+        assert!(a.ties.is_empty(), "no tie can run past the rest");
+        let mut bad = scheme.clone();
+        bad.swap(0, 3);
+        assert_eq!(crate::domain::contest::validate_prizes(&bad).unwrap_err().0, "prize_scheme[0].rest");
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod audit_log;
 pub mod bank_documents;
 pub mod bank_sections;
 pub mod banks;
+pub mod board_freezes;
 pub mod contest_banks;
 pub mod contestants;
 pub mod contests;

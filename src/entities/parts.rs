@@ -18,6 +18,8 @@ pub struct Model {
     pub status: String,
     pub started_at: Option<i64>,
     pub finished_at: Option<i64>,
+    /// A tie-break part: the JSON array of the teams that play it (NULL: an ordinary part).
+    pub tie_break_teams: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

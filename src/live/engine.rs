@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
+use super::ceremony::{self, BoardOp, CeremonyView};
 use super::events::{Ack, AnswerRequest, Event, Frame, PartView, StateView, TeamResult};
 use super::fanout::{Conn, Fanout, Post};
 use super::kinds::{self, KindState};
@@ -118,6 +119,12 @@ pub enum Cmd {
         ties: Vec<TieBreak>,
         reply: oneshot::Sender<ApiResult<()>>,
     },
+    /// The public board: freeze, reveal, unfreeze (`super::ceremony`).
+    Board {
+        actor: String,
+        op: BoardOp,
+        reply: oneshot::Sender<ApiResult<CeremonyView>>,
+    },
     /// The contest was closed: its status is read again and everyone gets the state.
     Closed {
         reply: oneshot::Sender<()>,
@@ -174,6 +181,8 @@ pub struct Engine {
     pub(in crate::live) to_score: HashSet<i32>,
     pub(in crate::live) board_dirty: bool,
     pub(in crate::live) revoked: HashSet<i32>,
+    /// The public board frozen by the organiser (`super::ceremony`).
+    pub(in crate::live) frozen: Option<ceremony::Frozen>,
 }
 
 impl Engine {
@@ -189,6 +198,7 @@ impl Engine {
             .await?
             .ok_or_else(|| ApiError::not_found(format!("no contest {contest_id}")))?;
         let scores = Scores::load(&db, contest_id).await?;
+        let frozen = ceremony::load(&db, contest_id).await?;
         let mut e = Engine {
             db,
             contest_id,
@@ -206,6 +216,7 @@ impl Engine {
             to_score: HashSet::new(),
             board_dirty: false,
             revoked: HashSet::new(),
+            frozen,
         };
         if let Some(p) = e.scores.parts.iter().find(|p| p.status == "running").map(|p| p.id) {
             e.set_running(p);
@@ -314,6 +325,9 @@ impl Engine {
             Cmd::SetTies { actor, ties, reply } => {
                 let _ = reply.send(self.set_ties(&actor, ties).await);
             }
+            Cmd::Board { actor, op, reply } => {
+                let _ = reply.send(self.board_control(&actor, op).await);
+            }
             Cmd::Closed { reply } => {
                 match store::live::contest(&self.db, self.contest_id).await {
                     Ok(Some(c)) => {
@@ -368,6 +382,7 @@ impl Engine {
             answer_policy: p.answer_policy.clone(),
             questions: run.kind.questions(),
             star_of_hope: run.kind.star_of_hope(),
+            tie_break_teams: super::scores::tie_break_teams(p),
         })
     }
 
@@ -411,16 +426,25 @@ impl Engine {
                 out.push(pb.team_frame(t));
             }
         }
+        out.extend(self.ceremony_snapshot(viewer));
         out
     }
 
     /// The contestants' view of the board, rebuilt after a change (a reconnect storm of ten
-    /// thousand phones must not rank two thousand teams ten thousand times).
+    /// thousand phones must not rank two thousand teams ten thousand times). While the
+    /// board is frozen it is the frozen one.
     fn phone_board(&mut self) -> &PhoneBoard {
         let scores = &self.scores;
-        self.phone_board.get_or_insert_with(|| {
-            let board = scores.board(false);
-            PhoneBoard { index: TeamIndex::new(&board), results: scores.team_results(false), board }
+        let frozen = &self.frozen;
+        self.phone_board.get_or_insert_with(|| match frozen {
+            Some(f) => {
+                let board = f.snap.board.clone();
+                PhoneBoard { index: TeamIndex::new(&board), results: f.snap.results.clone(), board }
+            }
+            None => {
+                let board = scores.board(false);
+                PhoneBoard { index: TeamIndex::new(&board), results: scores.team_results(false), board }
+            }
         })
     }
 
@@ -467,20 +491,30 @@ impl Engine {
             if counts.staff.load(Relaxed) > 0 {
                 self.out.staff.push(self.staff_board().frame());
             }
-            if counts.phones.load(Relaxed) > 0 {
-                let pb = self.phone_board();
-                let public = pb.public_frame();
-                let teams: Vec<(i32, Frame)> =
-                    pb.board.rows.iter().map(|r| (r.team_id, pb.team_frame(r.team_id))).collect();
-                self.out.phones.push(public);
-                for (t, f) in teams {
-                    self.out.teams.entry(t).or_default().push(f);
-                }
+            // A frozen public board does not move (the ceremony posts it when it changes).
+            if !self.board_frozen() {
+                self.post_public_board();
             }
-            if counts.audience.load(Relaxed) > 0 {
-                let public = self.audience_frame();
-                self.out.audience.push(public);
+        }
+    }
+
+    /// The contestants' and the projector's board frames, to whoever is connected.
+    pub(in crate::live) fn post_public_board(&mut self) {
+        self.phone_board = None;
+        let counts = self.fan.counts.clone();
+        if counts.phones.load(Relaxed) > 0 {
+            let pb = self.phone_board();
+            let public = pb.public_frame();
+            let teams: Vec<(i32, Frame)> =
+                pb.board.rows.iter().map(|r| (r.team_id, pb.team_frame(r.team_id))).collect();
+            self.out.phones.push(public);
+            for (t, f) in teams {
+                self.out.teams.entry(t).or_default().push(f);
             }
+        }
+        if counts.audience.load(Relaxed) > 0 {
+            let public = self.audience_frame();
+            self.out.audience.push(public);
         }
     }
 
@@ -690,7 +724,7 @@ impl Engine {
         let checked = if req.submission_id.trim().is_empty() || req.submission_id.len() > 64 {
             Err(ApiError::invalid("submission_id", "must be 1 to 64 characters"))
         } else {
-            self.kind_check_answer(&by, &req, now)
+            self.tie_break_check(by.team_id).and_then(|_| self.kind_check_answer(&by, &req, now))
         };
         let (opened_at, star) = match checked {
             Ok(x) => x,

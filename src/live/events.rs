@@ -50,6 +50,9 @@ pub struct PartView {
     /// Each team may stake its star of hope on one question of this part (phones show
     /// the toggle only then).
     pub star_of_hope: bool,
+    /// A tie-break part: only these teams play it (the others' phones say so).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tie_break_teams: Vec<i32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -275,6 +278,11 @@ pub enum Event {
     /// `GET …/parts/{part_id}/judging` again.
     Judging {
         part_id: i32,
+    },
+    /// The public board's freeze and the awards ceremony (see `live::ceremony`): sent when
+    /// it changes, and on connect while the board is frozen.
+    Ceremony {
+        ceremony: super::ceremony::CeremonyView,
     },
     /// Contestants: ranks and totals of revealed questions.
     PublicScoreboard {

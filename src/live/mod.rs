@@ -1,6 +1,7 @@
 //! The live engine: one owner task per contest ([`engine::Engine`]), reached through a
 //! cloneable [`Handle`]; the [`Hub`] finds or starts a contest's engine, resumes running
 //! contests at start, and owns the group-commit writer shared by all contests.
+pub mod ceremony;
 pub mod engine;
 pub mod events;
 pub mod fanout;
@@ -139,6 +140,11 @@ impl Handle {
 
     pub async fn set_tie_breakers(&self, actor: &str, ties: Vec<TieBreak>) -> ApiResult<()> {
         self.call(|reply| Cmd::SetTies { actor: actor.to_owned(), ties, reply }).await?
+    }
+
+    /// Freeze, reveal, confirm ties, unfreeze, or read the state of the public board.
+    pub async fn board(&self, actor: &str, op: ceremony::BoardOp) -> ApiResult<ceremony::CeremonyView> {
+        self.call(|reply| Cmd::Board { actor: actor.to_owned(), op, reply }).await?
     }
 }
 

@@ -67,6 +67,22 @@ impl ElimState {
     }
 }
 
+/// How a part counts on the board: its weight, its cap, whether it only breaks ties.
+pub fn part_info(p: &parts::Model) -> PartInfo {
+    PartInfo {
+        id: p.id,
+        title: p.title.clone(),
+        weight: p.weight,
+        max_points: p.max_points,
+        tie_break: p.tie_break_teams.is_some(),
+    }
+}
+
+/// The teams of a tie-break part (empty for an ordinary part).
+pub fn tie_break_teams(p: &parts::Model) -> Vec<i32> {
+    p.tie_break_teams.as_deref().and_then(|s| serde_json::from_str(s).ok()).unwrap_or_default()
+}
+
 pub fn part_scoring(p: &parts::Model) -> Scoring {
     serde_json::from_str(&p.scoring).unwrap_or_default()
 }
@@ -301,8 +317,7 @@ impl Scores {
     }
 
     pub fn board(&self, staff: bool) -> Board {
-        let parts: Vec<PartInfo> =
-            self.parts.iter().map(|p| PartInfo { id: p.id, title: p.title.clone(), weight: p.weight }).collect();
+        let parts: Vec<PartInfo> = self.parts.iter().map(part_info).collect();
         ranking::build(&self.teams, &parts, &self.tallies(staff), &self.ties)
     }
 

@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 
 use crate::domain::contest::{Member, Prize, default_prizes};
 use crate::domain::prizes::{self, Award, PrizeTie};
-use crate::domain::ranking::{self, Board, PartInfo, PartScore, Tally};
+use crate::domain::ranking::{self, Board, PartScore, Tally};
 use crate::entities::{contests, judges, teams};
 use crate::live::scores::Scores;
 use crate::store;
@@ -185,12 +185,12 @@ impl Source {
             Scope::Staff => self.scores.board(true),
             Scope::FinishedParts => {
                 let finished = self.finished_parts();
-                let parts: Vec<PartInfo> = self
+                let parts: Vec<ranking::PartInfo> = self
                     .scores
                     .parts
                     .iter()
                     .filter(|p| finished.contains(&p.id))
-                    .map(|p| PartInfo { id: p.id, title: p.title.clone(), weight: p.weight })
+                    .map(crate::live::scores::part_info)
                     .collect();
                 ranking::build(&self.scores.teams, &parts, &self.finished_tallies(&finished), &self.scores.ties)
             }
@@ -257,7 +257,9 @@ impl Source {
                     .iter()
                     .zip(&r.parts)
                     .map(|(bp, ps)| {
-                        acc += bp.weight * ps.score;
+                        if !bp.tie_break {
+                            acc += bp.weight * ps.score;
+                        }
                         ranking::round2(acc)
                     })
                     .collect();

@@ -6,6 +6,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub mod archive;
 pub mod auth;
 pub mod banks;
+pub mod ceremony;
 pub mod contests;
 pub mod health;
 pub mod join;
@@ -27,6 +28,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(openapi::document);
     auth::configure(cfg);
     live::configure(cfg);
+    ceremony::configure(cfg);
     records::configure(cfg);
     banks::configure(cfg);
     contests::configure(cfg);

@@ -40,6 +40,8 @@ pub struct PartView {
     pub status: String,
     pub started_at: Option<i64>,
     pub finished_at: Option<i64>,
+    /// A tie-break part (câu hỏi phụ): the teams that play it. Empty: an ordinary part.
+    pub tie_break_teams: Vec<i32>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -64,6 +66,11 @@ pub struct NewPart {
     /// Required (with criteria) for judged parts only.
     #[serde(default)]
     pub rubric: Rubric,
+    /// Makes this a tie-break part (a quiz or buzzer part): only these teams' phones may
+    /// answer, and its score is not added to the total; it only breaks ties (after the
+    /// configured tie-breakers, unless they name it). Empty (default): an ordinary part.
+    #[serde(default)]
+    pub tie_break_teams: Vec<i32>,
 }
 
 #[derive(Deserialize, ToSchema, Default)]
@@ -78,9 +85,12 @@ pub struct PartChange {
     pub scoring: Option<Scoring>,
     pub answer_policy: Option<AnswerPolicy>,
     pub rubric: Option<Rubric>,
+    /// `[]` makes it an ordinary part again.
+    pub tie_break_teams: Option<Vec<i32>>,
 }
 
 pub(crate) fn part_view(p: parts::Model) -> PartView {
+    let tie_break_teams = crate::live::scores::tie_break_teams(&p);
     PartView {
         id: p.id,
         contest_id: p.contest_id,
@@ -96,6 +106,7 @@ pub(crate) fn part_view(p: parts::Model) -> PartView {
         status: p.status,
         started_at: p.started_at,
         finished_at: p.finished_at,
+        tie_break_teams,
     }
 }
 
@@ -110,6 +121,7 @@ struct Settings {
     scoring: Scoring,
     answer_policy: AnswerPolicy,
     rubric: Rubric,
+    tie_break_teams: Vec<i32>,
 }
 
 impl Settings {
@@ -156,7 +168,46 @@ impl Settings {
             }
             _ => {}
         }
+        if !self.tie_break_teams.is_empty() {
+            if !matches!(self.kind, PartKind::Quiz | PartKind::Buzzer) {
+                return Err(ApiError::invalid("tie_break_teams", "only a quiz or buzzer part can be a tie-break part"));
+            }
+            for (i, id) in self.tie_break_teams.iter().enumerate() {
+                if self.tie_break_teams[..i].contains(id) {
+                    return Err(ApiError::invalid(
+                        format!("tie_break_teams[{i}]"),
+                        format!("team {id} is listed twice"),
+                    ));
+                }
+            }
+            if self.tie_break_teams.len() < 2 {
+                return Err(ApiError::invalid("tie_break_teams", "a tie-break part is played by at least 2 teams"));
+            }
+        }
         Ok(self)
+    }
+
+    /// Every team of a tie-break part must be a team of the contest; then they are kept
+    /// in id order.
+    async fn check_teams(mut self, state: &AppState, contest_id: i32) -> ApiResult<Self> {
+        if self.tie_break_teams.is_empty() {
+            return Ok(self);
+        }
+        let teams = store::teams::list(&state.db, contest_id).await?;
+        for (i, id) in self.tie_break_teams.iter().enumerate() {
+            if !teams.iter().any(|t| t.id == *id) {
+                return Err(ApiError::invalid(
+                    format!("tie_break_teams[{i}]"),
+                    format!("no team {id} in this contest"),
+                ));
+            }
+        }
+        self.tie_break_teams.sort_unstable();
+        Ok(self)
+    }
+
+    fn tie_break_json(&self) -> ApiResult<Option<String>> {
+        if self.tie_break_teams.is_empty() { Ok(None) } else { Self::json(&self.tie_break_teams).map(Some) }
     }
 
     fn json(v: &impl Serialize) -> ApiResult<String> {
@@ -207,8 +258,11 @@ async fn create(
         scoring: b.scoring,
         answer_policy: b.answer_policy,
         rubric: b.rubric,
+        tie_break_teams: b.tie_break_teams,
     }
-    .validate()?;
+    .validate()?
+    .check_teams(&state, c.id)
+    .await?;
     let m = parts::ActiveModel {
         contest_id: Set(c.id),
         kind: Set(s.kind.as_str().to_owned()),
@@ -223,6 +277,7 @@ async fn create(
         status: Set(PENDING.to_owned()),
         started_at: Set(None),
         finished_at: Set(None),
+        tie_break_teams: Set(s.tie_break_json()?),
         ..Default::default()
     };
     let p = store::parts::insert(&state.db, m).await?;
@@ -270,8 +325,11 @@ async fn change(
         scoring: b.scoring.unwrap_or_else(|| cur.scoring.clone()),
         answer_policy: b.answer_policy.unwrap_or(cur.answer_policy),
         rubric: b.rubric.unwrap_or_else(|| cur.rubric.clone()),
+        tie_break_teams: b.tie_break_teams.unwrap_or_else(|| cur.tie_break_teams.clone()),
     }
-    .validate()?;
+    .validate()?
+    .check_teams(&state, cid)
+    .await?;
     if p.status != PENDING {
         let changed = [
             ("kind", s.kind != cur.kind),
@@ -281,6 +339,7 @@ async fn change(
             ("scoring", s.scoring != cur.scoring),
             ("answer_policy", s.answer_policy != cur.answer_policy),
             ("rubric", s.rubric != cur.rubric),
+            ("tie_break_teams", s.tie_break_teams != cur.tie_break_teams),
         ];
         if let Some((field, _)) = changed.iter().find(|(_, c)| *c) {
             return Err(ApiError::conflict(
@@ -301,6 +360,7 @@ async fn change(
         ));
     }
     let mut m = p.into_active_model();
+    m.tie_break_teams = Set(s.tie_break_json()?);
     m.kind = Set(s.kind.as_str().to_owned());
     m.title = Set(s.title);
     m.position = Set(s.position);

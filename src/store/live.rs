@@ -7,7 +7,9 @@ use sea_orm::{
     ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
 };
 
-use crate::entities::{adjustments, answers, audit_log, contests, part_questions, parts, settings, teams};
+use crate::entities::{
+    adjustments, answers, audit_log, board_freezes, contests, part_questions, parts, settings, teams,
+};
 
 pub async fn contest(db: &impl ConnectionTrait, id: i32) -> Result<Option<contests::Model>, DbErr> {
     contests::Entity::find_by_id(id).one(db).await
@@ -241,4 +243,35 @@ pub async fn set_tie_breakers(db: &impl ConnectionTrait, contest_id: i32, json: 
         .exec(db)
         .await
         .map(|_| ())
+}
+
+/// The frozen public board of a contest, if frozen.
+pub async fn board_freeze(db: &impl ConnectionTrait, contest_id: i32) -> Result<Option<board_freezes::Model>, DbErr> {
+    board_freezes::Entity::find_by_id(contest_id).one(db).await
+}
+
+pub async fn insert_board_freeze(db: &impl ConnectionTrait, row: board_freezes::Model) -> Result<(), DbErr> {
+    board_freezes::Entity::insert(board_freezes::ActiveModel::from(row)).exec(db).await.map(|_| ())
+}
+
+pub async fn set_board_revealed(db: &impl ConnectionTrait, contest_id: i32, revealed: i32) -> Result<(), DbErr> {
+    board_freezes::Entity::update_many()
+        .col_expr(board_freezes::Column::Revealed, sea_orm::sea_query::Expr::value(revealed))
+        .filter(board_freezes::Column::ContestId.eq(contest_id))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+pub async fn set_board_ties_confirmed(db: &impl ConnectionTrait, contest_id: i32) -> Result<(), DbErr> {
+    board_freezes::Entity::update_many()
+        .col_expr(board_freezes::Column::TiesConfirmed, sea_orm::sea_query::Expr::value(true))
+        .filter(board_freezes::Column::ContestId.eq(contest_id))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+pub async fn delete_board_freeze(db: &impl ConnectionTrait, contest_id: i32) -> Result<(), DbErr> {
+    board_freezes::Entity::delete_by_id(contest_id).exec(db).await.map(|_| ())
 }

@@ -7,6 +7,7 @@ mod archive;
 mod auth;
 mod backup;
 mod banks;
+mod ceremony;
 mod contests;
 mod elimination;
 #[allow(dead_code)] // shared by the contest tests

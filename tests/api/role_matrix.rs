@@ -212,6 +212,13 @@ pub fn rows() -> Vec<Row> {
         ),
         row(M::GET, "/api/contests/{c}/audit", None, ORG_ONLY),
         row(M::POST, "/api/contests/{c}/projector", None, ORG_ONLY),
+        // the public board's freeze and ceremony (the world's two teams are tied at 0, across
+        // giải nhất: the shared prize is confirmed before the reveal)
+        row(M::GET, "/api/contests/{c}/live/board", None, ORG_ONLY),
+        row(M::POST, "/api/contests/{c}/live/board/freeze", None, ORG_ONLY),
+        row(M::POST, "/api/contests/{c}/live/board/confirm-ties", None, ORG_ONLY),
+        row(M::POST, "/api/contests/{c}/live/board/reveal", None, ORG_ONLY),
+        row(M::POST, "/api/contests/{c}/live/board/unfreeze", None, ORG_ONLY),
         row(M::GET, "/api/contests/{c}/answers", None, STAFF),
         // results (no part of the world has finished: nothing to publish, nothing public)
         row(M::POST, "/api/contests/{c}/results/publish", Json(json!({})), LIVE_REFUSED),

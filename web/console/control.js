@@ -9,6 +9,7 @@ import { projectorBlock } from './overview.js';
 import { answerText, correctIndexes } from './parts.js';
 import { healthStrip } from './health.js';
 import { elimPanel } from './elimination.js';
+import { ceremonyCard } from './ceremony.js';
 
 const LETTERS = 'ABCDEFGHIJ';
 
@@ -62,11 +63,12 @@ export async function render(ctx, root) {
   const answeredBox = h('section.card#live-answered');
   const elim = elimPanel(ctx);
   const boardBox = h('section.card#live-board-card');
+  const ceremony = ceremonyCard(ctx);
   const proj = h('section.card.proj-card', h('h2', t('console.projector.title')), projectorBlock(ctx, { compact: true }));
 
   const health = healthStrip();
   root.append(h('div.page-head.live-head', h('h1', t('console.nav.live')), partBar), health.el,
-    h('div.live-grid', h('div.live-main', stage, controls), h('div.live-side', elim.el, answeredBox, boardBox, proj)));
+    h('div.live-grid', h('div.live-main', stage, controls), h('div.live-side', elim.el, answeredBox, boardBox, ceremony.el, proj)));
 
   // ---- actions
   async function act(path, b, body) {
@@ -113,6 +115,7 @@ export async function render(ctx, root) {
     const tag = (e.target.tagName || '').toLowerCase();
     if (['input', 'textarea', 'select'].includes(tag)) return;
     const map = { n: bNext, p: bPause, c: bClose, r: bReveal, v: bVoid, s: bStart, f: bFinish };
+    if (ceremony.onKey(e.key.toLowerCase())) { e.preventDefault(); return; }
     const b = map[e.key.toLowerCase()];
     if (b && !b.disabled) { e.preventDefault(); b.click(); b.classList.add('pressed'); setTimeout(() => b.classList.remove('pressed'), 150); }
   };
@@ -263,6 +266,7 @@ export async function render(ctx, root) {
   }
 
   const off = ctx.onLive((m) => {
+    ceremony.onMessage(m);
     if (m.type === 'part_started' || m.type === 'part_finished') api('GET', `/api/contests/${c.id}/parts`).then((p) => { parts = p; draw(); });
     if (m.type !== 'pong') draw();
   });

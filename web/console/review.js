@@ -70,6 +70,10 @@ export async function render(ctx, root) {
       case 'tie_breakers': return t('console.audit.tie_breakers');
       case 'results_publish': return t(d.ties_confirmed ? 'console.audit.results_publish_ties' : 'console.audit.results_publish', { first: d.first || '—' });
       case 'results_unpublish': return t('console.audit.results_unpublish');
+      case 'board_freeze': return t('console.audit.board_freeze', { n: d.teams ?? 0 });
+      case 'board_reveal': return t('console.audit.board_reveal', { team: teamName(d.team_id), rank: d.rank, prize: d.prize || '—' });
+      case 'board_confirm_ties': return t('console.audit.board_confirm_ties');
+      case 'board_unfreeze': return t('console.audit.board_unfreeze');
       default: return e.action;
     }
   }

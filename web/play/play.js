@@ -240,6 +240,7 @@ function onMessage(m) {
       const s = m.state;
       S.contestName = s.contest_name;
       S.contestStatus = s.contest_status;
+      S.frozen = false; // the connect snapshot's `ceremony` says otherwise
       if (!s.part || !S.part || S.part.id !== s.part.id) { S.starQ = null; S.starUsed = false; }
       S.part = s.part;
       // A state sent to every screen (a part's start) carries no team's standing: keep ours.
@@ -313,6 +314,9 @@ function onMessage(m) {
     case 'voided':
       S.results.delete(m.question_id);
       if (S.q && S.q.id === m.question_id) { S.q.status = 'voided'; S.q.reason = m.reason; }
+      break;
+    case 'ceremony':
+      S.frozen = !!m.ceremony.frozen;
       break;
     case 'team_score':
       if (m.team_id === me.team_id) {
@@ -453,8 +457,13 @@ const questionUp = () => !!(S.q && S.q.status === 'open');
 
 // ---- views
 
+/** A tie-break part that my team does not play. */
+const notMyTieBreak = () => !!(S.part && S.part.status !== 'finished' && !S.partFinished && S.part.tie_break_teams
+  && S.part.tie_break_teams.length && !S.part.tie_break_teams.includes(me.team_id));
+
 function viewName() {
   if (S.contestStatus === 'closed') return 'over';
+  if (notMyTieBreak()) return 'tiebreak';
   const q = S.q;
   if (!q) return S.partFinished ? 'finished' : 'wait';
   if (S.partFinished && q.status !== 'open') return 'finished';
@@ -473,9 +482,9 @@ function render(force = false) {
   if (gone || !hasSession) return;
   const view = viewName();
   let key = `${view}:${S.q ? S.q.id : ''}:${lang()}`;
-  if (view === 'revealed' || view === 'finished' || view === 'over') {
+  if (view === 'revealed' || view === 'finished' || view === 'over' || view === 'tiebreak' || view === 'wait') {
     const r = S.q && S.results.get(S.q.id);
-    key += `:${r ? r.points : ''}:${S.rank}:${S.total}:${S.teamAnswer ? S.teamAnswer.submission_id : ''}`;
+    key += `:${r ? r.points : ''}:${S.rank}:${S.total}:${S.frozen}:${S.teamAnswer ? S.teamAnswer.submission_id : ''}`;
   }
   if (S.elim) key += `:${elim.standing(S.elim, me.contestant_id)}`;
   $('team-name').textContent = (S.team && S.team.name) || me.team_name || '';
@@ -547,7 +556,8 @@ function rankCard() {
   if (S.rank == null || S.rank === 0) return null;
   return h('section', { class: 'rank-card', id: 'rank' },
     h('div', { class: 'rc-cell' }, h('small', { text: t('play.rank') }), h('b', { id: 'rank-no', text: String(S.rank) })),
-    h('div', { class: 'rc-cell' }, h('small', { text: t('play.total') }), h('b', { id: 'rank-total', text: fmtPoints(S.total || 0) })));
+    h('div', { class: 'rc-cell' }, h('small', { text: t('play.total') }), h('b', { id: 'rank-total', text: fmtPoints(S.total || 0) })),
+    S.frozen ? h('p', { class: 'rc-frozen', id: 'rank-frozen', text: t('play.frozen') }) : null);
 }
 
 const VIEWS = {
@@ -560,9 +570,10 @@ const VIEWS = {
         S.part ? h('div', { class: 'tc-part', text: S.part.title }) : null,
         h('div', { class: 'tc-members-label', text: t('play.members') }),
         membersCard()),
+      S.frozen ? rankCard() : null,
       waitingLine(),
       h('p', { class: 'hint', text: t('play.waiting_hint') }),
-    ];
+    ].filter(Boolean);
   },
   ready() {
     refs.count = h('div', { class: 'ready-count', id: 'ready-count' });
@@ -697,6 +708,15 @@ const VIEWS = {
         S.rank ? h('p', { id: 'finished-standing', text: t('play.standing', { rank: S.rank, total: fmtPoints(S.total || 0) }) }) : null),
       rankCard(),
       waitingLine(),
+    ].filter(Boolean);
+  },
+  tiebreak() {
+    return [
+      h('section', { class: 'big-state tiebreak', id: 'tiebreak-other' },
+        h('div', { class: 'bs-icon' }, icon('flag')),
+        h('h2', { text: t('play.tiebreak_other') }),
+        h('p', { text: t('play.tiebreak_hint') })),
+      rankCard(),
     ].filter(Boolean);
   },
   over() {

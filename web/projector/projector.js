@@ -7,6 +7,7 @@
 import { apply, t } from '/assets/shared/i18n.js';
 import { Live, claimsOf } from '/assets/shared/live.js';
 import { Board } from './board.js';
+import { Ceremony } from './ceremony.js';
 import { chart, letter, rightKeys } from './chart.js';
 import { h } from './dom.js';
 import * as elimination from './elimination.js';
@@ -35,6 +36,9 @@ addEventListener('resize', () => { scale = fit(); });
 
 const board = new Board($('board'), $('board-pages'), $('board-empty'));
 board.scale = () => scale;
+const ceremony = new Ceremony($('scene-ceremony'));
+// A board unfrozen while this screen was away: the connect snapshot has no ceremony.
+let ceremonyCheck = 0;
 
 // --- the token: from the fragment once, then from this browser ---
 function storedToken() {
@@ -87,6 +91,12 @@ function onMessage(m) {
     case 'state':
       stage.dataset.connects = String(Number(stage.dataset.connects || 0) + 1);
       fromState(m.state);
+      clearTimeout(ceremonyCheck);
+      ceremonyCheck = setTimeout(() => { ceremony.set(null); tick(); }, 2000);
+      break;
+    case 'ceremony':
+      clearTimeout(ceremonyCheck);
+      ceremony.set(m.ceremony);
       break;
     case 'part_started':
       S.part = m.part; S.partDone = null; S.q = null; break;
@@ -232,6 +242,7 @@ function answered() {
 
 function tick() {
   if (S.invalid) return;
+  if (ceremony.active()) { show('ceremony'); ceremony.draw(); return; }
   const now = live ? live.now() : Date.now();
   const q = S.q;
   if (!q || (q.status === 'pending')) return standings();
@@ -285,6 +296,10 @@ function standings() {
   } else {
     title.textContent = t('projector.standings');
     sub.textContent = S.part ? t('projector.waiting') : t('projector.before');
+  }
+  if (ceremony.frozen()) {
+    const at = new Date(ceremony.view.frozen_at).toLocaleTimeString('vi-VN', { hour: '2-digit', minute: '2-digit' });
+    sub.textContent = t('projector.frozen', { at });
   }
 }
 

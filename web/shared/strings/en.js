@@ -165,6 +165,16 @@ export default {
   'projector.free_text': 'Teams type their answer on their phones',
   'projector.free_number': 'Teams type the number on their phones {unit}',
   'projector.live': 'Live',
+  'projector.frozen': 'Board frozen at {at} — results to be announced',
+  'projector.cer_title': 'The results',
+  'projector.cer_rank': 'Rank',
+  'projector.cer_points': 'points',
+  'projector.cer_shared': 'shared',
+  'projector.cer_no_prize': 'Thank you for taking part',
+  'projector.cer_progress': '{n}/{total} teams announced',
+  'play.tiebreak_other': 'Tie-break question for the teams tied on points',
+  'play.tiebreak_hint': 'Your team watches on the big screen.',
+  'play.frozen': 'The board is frozen — the organisers will announce the results',
 
   // --- judge ---
   'judge.title': 'Judges',

@@ -166,6 +166,16 @@ export default {
   'projector.free_text': 'Các đội nhập câu trả lời trên điện thoại',
   'projector.free_number': 'Các đội nhập đáp số trên điện thoại {unit}',
   'projector.live': 'Trực tiếp',
+  'projector.frozen': 'Bảng điểm đã chốt lúc {at} — chờ công bố kết quả',
+  'projector.cer_title': 'Công bố kết quả',
+  'projector.cer_rank': 'Hạng',
+  'projector.cer_points': 'điểm',
+  'projector.cer_shared': 'đồng giải',
+  'projector.cer_no_prize': 'Cảm ơn đội đã tham gia hội thi',
+  'projector.cer_progress': 'Đã công bố {n}/{total} đội',
+  'play.tiebreak_other': 'Câu hỏi phụ dành cho các đội đồng điểm',
+  'play.tiebreak_hint': 'Đội bạn theo dõi trên màn hình chiếu.',
+  'play.frozen': 'Bảng điểm đã chốt — chờ Ban tổ chức công bố kết quả',
 
   // --- judge ---
   'judge.title': 'Ban giám khảo',
