@@ -85,7 +85,8 @@ async fn a_judge_marks_a_team_sees_each_mark_saved_signs_and_the_sheet_locks() {
         .clone();
     let drawn: Vec<Value> = order["teams"].as_array().unwrap().iter().map(|t| t["team_id"].clone()).collect();
     assert_eq!(listed, drawn, "teams in the order drawn by lot");
-    assert!(s.text("#sheet-table").await.contains("Diễn xuất, trang phục, đạo cụ"));
+    // The sheet's criteria are drawn once its marks are read: wait for them.
+    s.wait_text("#sheet-table", "Diễn xuất, trang phục, đạo cụ", 10).await;
     s.shot("empty-sheet").await;
 
     // A decimal comma; "Đã lưu" once the server has it.
