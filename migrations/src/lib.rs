@@ -6,6 +6,7 @@ mod m20261126_000001_initial;
 mod m20261127_000001_answers_by_time;
 mod m20261201_000001_question_groups;
 mod m20261202_000001_results;
+mod m20261203_000002_buzzer;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_answers_by_time::Migration),
             Box::new(m20261201_000001_question_groups::Migration),
             Box::new(m20261202_000001_results::Migration),
+            Box::new(m20261203_000002_buzzer::Migration),
         ]
     }
 }

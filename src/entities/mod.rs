@@ -5,6 +5,8 @@ pub mod audit_log;
 pub mod bank_documents;
 pub mod bank_sections;
 pub mod banks;
+pub mod buzzer_marks;
+pub mod buzzes;
 pub mod contest_banks;
 pub mod contestants;
 pub mod contests;

@@ -2,6 +2,7 @@
 //! pool or inside a transaction; none knows about HTTP.
 pub mod accounts;
 pub mod banks;
+pub mod buzzer;
 pub mod contests;
 pub mod judges;
 pub mod live;

@@ -6,6 +6,7 @@
 mod auth;
 mod backup;
 mod banks;
+mod buzzer;
 mod contests;
 #[allow(dead_code)] // shared by the contest tests
 mod fixtures;

@@ -8,6 +8,7 @@ mod harness;
 #[path = "../api/helpers.rs"]
 mod helpers;
 
+mod buzzer;
 mod console;
 #[allow(dead_code)]
 #[path = "../api/fixtures.rs"]

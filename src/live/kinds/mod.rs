@@ -3,6 +3,7 @@
 //! (`super::engine`) owns the loop (commands, timers, the group-commit writer, the
 //! fan-out, restart from the database) and hands each step to the running part's kind
 //! through the dispatch below; a kind's rules never reach into another's.
+pub mod buzzer;
 pub mod quiz;
 
 use tokio::time::Instant;
@@ -15,6 +16,7 @@ use crate::error::{ApiError, ApiResult};
 /// The live state of the running part, by kind.
 pub enum KindState {
     Quiz(quiz::QuizRun),
+    Buzzer(buzzer::BuzzerRun),
 }
 
 impl KindState {
@@ -23,6 +25,7 @@ impl KindState {
     pub fn new(part: &parts::Model, questions: &[&part_questions::Model]) -> Result<Self, String> {
         match part.kind.as_str() {
             "quiz" => Ok(KindState::Quiz(quiz::QuizRun::new(part, questions))),
+            "buzzer" => Ok(KindState::Buzzer(buzzer::BuzzerRun::new(part, questions))),
             other => Err(format!("a {other} part cannot be run yet")),
         }
     }
@@ -30,12 +33,28 @@ impl KindState {
     pub fn quiz(&self) -> Option<&quiz::QuizRun> {
         match self {
             KindState::Quiz(q) => Some(q),
+            _ => None,
         }
     }
 
     pub fn quiz_mut(&mut self) -> Option<&mut quiz::QuizRun> {
         match self {
             KindState::Quiz(q) => Some(q),
+            _ => None,
+        }
+    }
+
+    pub fn buzzer(&self) -> Option<&buzzer::BuzzerRun> {
+        match self {
+            KindState::Buzzer(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    pub fn buzzer_mut(&mut self) -> Option<&mut buzzer::BuzzerRun> {
+        match self {
+            KindState::Buzzer(b) => Some(b),
+            _ => None,
         }
     }
 
@@ -43,6 +62,7 @@ impl KindState {
     pub fn questions(&self) -> usize {
         match self {
             KindState::Quiz(q) => q.order.len(),
+            KindState::Buzzer(b) => b.order.len(),
         }
     }
 
@@ -50,6 +70,7 @@ impl KindState {
     pub fn star_of_hope(&self) -> bool {
         match self {
             KindState::Quiz(q) => q.scoring.star_of_hope,
+            KindState::Buzzer(_) => false,
         }
     }
 
@@ -57,6 +78,7 @@ impl KindState {
     pub fn restore(&mut self, a: answers::Model) {
         match self {
             KindState::Quiz(q) => q.restore(a),
+            KindState::Buzzer(_) => {}
         }
     }
 
@@ -64,6 +86,7 @@ impl KindState {
     pub fn stored(&mut self, a: &answers::Model) {
         match self {
             KindState::Quiz(q) => q.stored(a),
+            KindState::Buzzer(_) => {}
         }
     }
 }
@@ -75,6 +98,10 @@ pub fn ready_to_start(part: &parts::Model, questions: &[&part_questions::Model])
             Err("the part has no questions; assign questions first".into())
         }
         "quiz" => Ok(()),
+        "buzzer" if !questions.iter().any(|q| q.status == "pending") => {
+            Err("the part has no questions; assign questions first".into())
+        }
+        "buzzer" => Ok(()),
         other => Err(format!("a {other} part cannot be run yet")),
     }
 }
@@ -84,6 +111,7 @@ impl Engine {
     pub(in crate::live) async fn kind_after_restart(&mut self) -> ApiResult<()> {
         match self.running.as_ref().map(|r| &r.kind) {
             Some(KindState::Quiz(_)) => self.quiz_after_restart().await,
+            Some(KindState::Buzzer(_)) => self.buzzer_after_restart().await,
             None => Ok(()),
         }
     }
@@ -91,6 +119,7 @@ impl Engine {
     pub(in crate::live) async fn kind_control(&mut self, actor: &str, op: Control, now: i64) -> ApiResult<()> {
         match self.running.as_ref().map(|r| &r.kind) {
             Some(KindState::Quiz(_)) => self.quiz_control(actor, op, now).await,
+            Some(KindState::Buzzer(_)) => self.buzzer_control(actor, op, now).await,
             // Without a running part, the quiz's controls say what is missing.
             None => self.quiz_control(actor, op, now).await,
         }
@@ -99,6 +128,7 @@ impl Engine {
     pub(in crate::live) fn kind_question_view(&self, viewer: Viewer) -> Option<QuestionView> {
         match self.running.as_ref().map(|r| &r.kind) {
             Some(KindState::Quiz(_)) => self.quiz_question_view(viewer),
+            Some(KindState::Buzzer(_)) => None,
             None => None,
         }
     }
@@ -106,6 +136,7 @@ impl Engine {
     pub(in crate::live) fn kind_flush(&mut self, now: i64) {
         match self.running.as_ref().map(|r| &r.kind) {
             Some(KindState::Quiz(_)) => self.quiz_flush(now),
+            Some(KindState::Buzzer(_)) => self.buzzer_flush(now),
             None => {}
         }
     }
@@ -113,6 +144,7 @@ impl Engine {
     pub(in crate::live) fn kind_next_wake(&self) -> Option<Instant> {
         match self.running.as_ref().map(|r| &r.kind) {
             Some(KindState::Quiz(_)) => self.quiz_next_wake(),
+            Some(KindState::Buzzer(_)) => self.buzzer_next_wake(),
             None => None,
         }
     }
@@ -120,6 +152,7 @@ impl Engine {
     pub(in crate::live) async fn kind_on_timer(&mut self) {
         match self.running.as_ref().map(|r| &r.kind) {
             Some(KindState::Quiz(_)) => self.quiz_on_timer().await,
+            Some(KindState::Buzzer(_)) => self.buzzer_on_timer().await,
             None => {}
         }
     }
@@ -127,6 +160,7 @@ impl Engine {
     pub(in crate::live) fn kind_can_finish(&self) -> ApiResult<()> {
         match self.running.as_ref().map(|r| &r.kind) {
             Some(KindState::Quiz(_)) => self.quiz_can_finish(),
+            Some(KindState::Buzzer(_)) => self.buzzer_can_finish(),
             None => Ok(()),
         }
     }
@@ -141,6 +175,9 @@ impl Engine {
     ) -> ApiResult<(i64, bool)> {
         match self.running.as_ref().map(|r| &r.kind) {
             Some(KindState::Quiz(_)) => self.quiz_check_answer(by, req, now),
+            Some(KindState::Buzzer(_)) => {
+                Err(ApiError::conflict("no_open_question", "a buzzer part takes presses, not answers"))
+            }
             None => Err(ApiError::conflict("no_open_question", "no question is open")),
         }
     }
