@@ -156,6 +156,7 @@ export async function render(ctx, root) {
     bNext.classList.toggle('primary', !bNext.disabled);
     const bz = isBuzzer() ? s.buzzer || null : null;
     buzz.row.hidden = !isBuzzer();
+    answeredBox.hidden = isBuzzer();
     bPause.hidden = isBuzzer();
     buzz.set(bz, ctx.live ? ctx.live.now() : Date.now());
 

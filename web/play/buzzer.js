@@ -138,11 +138,6 @@ export function createBuzzer({ live, me, changed }) {
       ...lines.filter(Boolean).map((l) => h('div', { class: 'bb-line', text: l })));
   }
 
-  function placeLine() {
-    if (!B.ack || !B.view || B.ack.round !== B.view.round) return null;
-    const n = B.ack.place;
-    return n === 1 ? t('buzzer.you_won') : `${t('buzzer.your_place', { n })} · ${t('buzzer.after_first', { ms: B.ack.gap_ms })}`;
-  }
 
   function head() {
     const v = B.view;
@@ -166,13 +161,14 @@ export function createBuzzer({ live, me, changed }) {
       case 'open': body = [button('live', t('buzzer.press'), t('buzzer.open_now'))]; break;
       case 'steal': body = [button('live', t('buzzer.press'), v.deadline_at ? t('buzzer.steal_left', { s: secs(v.deadline_at - now) }) : t('buzzer.steal_open')), h('p', { class: 'buzz-hint strong', text: t('buzzer.steal_open') })]; break;
       case 'sending': body = [button('sent', t('buzzer.sending'))]; break;
-      case 'placed': body = [banner('placed', placeLine())]; break;
+      case 'placed': body = [banner('placed', B.ack.place === 1 ? t('buzzer.you_won') : t('buzzer.your_place', { n: B.ack.place }), B.ack.place === 1 ? null : t('buzzer.after_first', { ms: B.ack.gap_ms }))]; break;
       case 'floor': body = [banner('floor', t('buzzer.you_won'), t('buzzer.answer_aloud'))]; break;
       // A team that has not pressed may still press: its place shows in the order.
-      case 'other_floor': body = [banner('other', t('buzzer.has_floor', { team: v.winner.team_name }), placeLine()),
-        B.ack && B.ack.round === v.round ? null : button('live small', t('buzzer.press'))]; break;
-      case 'false_start': body = [button('locked', t('buzzer.press'), t('buzzer.false_start', { s: secs(s.lock.until - now) }))]; break;
-      case 'false_start_q': body = [button('locked', t('buzzer.press'), t('buzzer.false_start_q'))]; break;
+      case 'other_floor': body = B.ack && B.ack.round === v.round
+        ? [banner('placed', t('buzzer.your_place', { n: B.ack.place }), t('buzzer.after_first', { ms: B.ack.gap_ms }), t('buzzer.has_floor', { team: v.winner.team_name }))]
+        : [banner('other', t('buzzer.has_floor', { team: v.winner.team_name })), button('live small', t('buzzer.press'))]; break;
+      case 'false_start': body = [button('locked', t('buzzer.wait'), t('buzzer.false_start', { s: secs(s.lock.until - now) }))]; break;
+      case 'false_start_q': body = [button('locked', t('buzzer.wait'), t('buzzer.false_start_q'))]; break;
       case 'locked_out': body = [banner('out', t('buzzer.locked_out'), t('buzzer.locked_hint'))]; break;
       default: body = [result()];
     }
