@@ -54,8 +54,8 @@ extend('en', {
  */
 export function buzzerControls({ act, btn }) {
   const bOpen = btn('live-buzzer-open', 'B', t('console.buzzer.open'), 'gold');
-  const bRight = btn('live-mark-right', 'D', t('console.buzzer.right'), 'primary');
-  const bWrong = btn('live-mark-wrong', 'X', t('console.buzzer.wrong'), 'danger');
+  const bRight = btn('live-mark-right', 'D', t('console.buzzer.right'), 'secondary');
+  const bWrong = btn('live-mark-wrong', 'X', t('console.buzzer.wrong'), 'secondary');
   bRight.classList.add('mark-right');
   bWrong.classList.add('mark-wrong');
   let view = null;
@@ -71,7 +71,7 @@ export function buzzerControls({ act, btn }) {
     const open = v && v.status === 'open';
     const phase = v && open && v.phase === 'reading' && v.opens_at <= now ? 'open' : v?.phase;
     bOpen.disabled = !open || phase === 'open' || phase === 'answering';
-    bOpen.querySelector('.ctl-label').textContent = v && v.round > 0 ? t('console.buzzer.steal') : t('console.buzzer.open');
+    bOpen.querySelector('.ctl-label').textContent = open && v.round > 0 ? t('console.buzzer.steal') : t('console.buzzer.open');
     bRight.disabled = !open || !v.winner;
     bWrong.disabled = !open || !v.winner;
   }
@@ -94,7 +94,7 @@ export function buzzerControls({ act, btn }) {
       ...v.false_starts.map((f) => h('span.bz-mk.fs', f.team_name))) : null;
     el.append(h('div.bz-console',
       h('div.bz-phase#live-buzz-phase', { data: { phase } }, h('span.bz-round', t('console.buzzer.round', { n: v.round + 1 })), line),
-      floor, v.presses.length > 1 ? order : null, marks, fs));
+      phase === 'closed' ? null : floor, v.presses.length > 1 && phase !== 'closed' ? order : null, marks, fs));
   }
 
   return { row, set, stage, keys: { b: bOpen, d: bRight, x: bWrong } };
