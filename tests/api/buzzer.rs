@@ -322,3 +322,29 @@ async fn buzzer_settings_are_checked_and_named() {
 fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64
 }
+
+#[tokio::test]
+async fn a_voided_buzzer_question_reaches_every_screen_and_takes_no_more_presses() {
+    let app = spawn_app().await;
+    let f = buzzer_fixture(&app, 2, json!({"wrong_penalty": 5}), 2).await;
+    let mut wa = app.ws(&f.member(0, 0).token).await;
+    let mut staff = staff_ws(&app, &f).await;
+    f.control(&app, "start").await;
+    f.control(&app, "next").await;
+    let q = f.questions[0];
+    control(&app, &f, "buzzer/open", None).await;
+    assert_eq!(press(&mut wa, q).await["buzz"]["place"], 1);
+    control(&app, &f, "buzzer/mark", Some(json!({"correct": false}))).await;
+    let (s, body) = control(&app, &f, "void", Some(json!({"question_id": q, "reason": "Đề in sai"}))).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let v = view_until(&mut staff, |b| b["status"] == "voided").await;
+    assert_eq!(v["question_id"], q);
+    let e = press(&mut wa, q).await;
+    assert_eq!(e["error"]["code"], "buzzer_closed", "{e}");
+    // The wrong answer's penalty no longer counts.
+    let live = f.board(&app, false).await;
+    assert_eq!(live, f.board(&app, true).await);
+    assert!(live["rows"].as_array().unwrap().iter().all(|r| r["total"] == 0.0), "{live}");
+    // The next question opens as usual.
+    f.control(&app, "next").await;
+}

@@ -177,6 +177,7 @@ export function createBuzzer({ live, me, changed }) {
 
   function result() {
     const v = B.view;
+    if (v.status === 'voided') return banner('result none', t('play.voided'), t('play.voided_hint'));
     const mine = (v.marks || []).find((m) => m.team_id === me.team_id);
     const right = (v.marks || []).find((m) => m.correct);
     let cls = 'none';

@@ -149,6 +149,9 @@ pub struct BuzzerRun {
     dirty: bool,
     /// Screens were told that the buzzer opened by itself after the reading time.
     open_announced: bool,
+    /// The question's status in the last view sent (a void, decided outside this module,
+    /// goes out at the next flush).
+    sent_status: String,
 }
 
 impl BuzzerRun {
@@ -168,6 +171,7 @@ impl BuzzerRun {
             first_pending: None,
             dirty: false,
             open_announced: true,
+            sent_status: String::new(),
         }
     }
 
@@ -319,14 +323,17 @@ impl Engine {
         let full = Event::Buzzer { buzzer: Box::new(v.clone()) }.frame();
         self.out.staff.push(full.clone());
         self.out.audience.push(full);
+        let status = v.status.clone();
         self.out.phones.push(Event::Buzzer { buzzer: Box::new(for_phones(v)) }.frame());
         if let Some(run) = self.buzzer_mut() {
             run.dirty = false;
+            run.sent_status = status;
         }
     }
 
     pub(in crate::live) fn buzzer_flush(&mut self, _now: i64) {
-        if self.buzzer().is_some_and(|r| r.dirty) {
+        let status = self.buzzer_row().map(|r| r.status.clone());
+        if self.buzzer().is_some_and(|r| r.dirty || status.is_some_and(|s| s != r.sent_status)) {
             self.buzzer_send();
         }
     }
