@@ -3,6 +3,7 @@
 # generator pinned to core 1. Prints the generator's JSON line.
 #
 #   bench/run.sh sqlite|postgres PHONES TEAMS [QUESTIONS] [WINDOW_MS] [READING_S]
+#   BENCH_MODE=buzzer bench/run.sh sqlite 1000 200 5 50    # the buzzer part
 #
 # Build first: cargo build --release --workspace
 set -euo pipefail
@@ -27,4 +28,5 @@ server=$!
 trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; [ "$db" = postgres ] && psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $name" >/dev/null 2>&1; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
 taskset -c 1 target/release/hoithi-load --url "http://127.0.0.1:$port" --phones "$phones" --teams "$teams" \
-  --questions "$questions" --window-ms "$window" --reading-s "$reading" --admin-user admin --admin-password "$pw" --server-pid "$server"
+  --questions "$questions" --window-ms "$window" --reading-s "$reading" --admin-user admin --admin-password "$pw" --server-pid "$server" \
+  --mode "${BENCH_MODE:-quiz}"

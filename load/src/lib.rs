@@ -5,6 +5,7 @@
 //!
 //! The generator is a library so that the test suite can run it on a small contest and
 //! compare its counts with what the server stored.
+pub mod buzzer;
 pub mod setup;
 pub mod stats;
 

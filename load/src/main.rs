@@ -38,6 +38,10 @@ struct Args {
     late_ratio: f64,
     #[arg(long, default_value_t = 64)]
     join_concurrency: usize,
+    /// `quiz` (answers) or `buzzer` (every phone presses within --window-ms of the buzzer
+    /// opening; --questions questions).
+    #[arg(long, default_value = "quiz")]
+    mode: String,
 }
 
 fn main() -> ExitCode {
@@ -66,9 +70,17 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match rt.block_on(run(cfg)) {
+    let out = match a.mode.as_str() {
+        "quiz" => rt.block_on(run(cfg)).map(|r| serde_json::to_string(&r)),
+        "buzzer" => rt.block_on(hoithi_load::buzzer::run(cfg)).map(|r| serde_json::to_string(&r)),
+        other => {
+            eprintln!("hoithi-load: --mode must be quiz or buzzer, not {other}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match out {
         Ok(report) => {
-            println!("{}", serde_json::to_string(&report).unwrap_or_default());
+            println!("{}", report.unwrap_or_default());
             ExitCode::SUCCESS
         }
         Err(e) => {

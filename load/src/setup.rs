@@ -51,7 +51,7 @@ impl Api {
         Ok(api)
     }
 
-    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> anyhow::Result<Value> {
+    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> anyhow::Result<Value> {
         let mut req = self.http.request(method.clone(), format!("{}{path}", self.base));
         if !self.token.is_empty() {
             req = req.bearer_auth(&self.token);
@@ -79,6 +79,18 @@ impl Api {
         window_ms: u64,
         reading_s: u32,
     ) -> anyhow::Result<Contest> {
+        let limit_s = window_ms.div_ceil(1000) as i64 + 2;
+        let part = json!({
+            "kind": "quiz", "title": "Phần thi trắc nghiệm", "max_points": 1000,
+            "time_per_question_s": limit_s, "answer_policy": "last_answer",
+            "scoring": { "reading_s": reading_s },
+        });
+        self.create_contest_with(teams, questions, part).await
+    }
+
+    /// A contest with `teams` teams and the part `part` (its settings as in
+    /// `POST /api/contests/{id}/parts`) holding `questions` questions of the shipped bank.
+    pub async fn create_contest_with(&self, teams: usize, questions: usize, part: Value) -> anyhow::Result<Contest> {
         let c = self
             .call(
                 Method::POST,
@@ -105,18 +117,7 @@ impl Api {
             .filter_map(|t| t["code"].as_str().map(str::to_owned))
             .collect();
         anyhow::ensure!(codes.len() == teams, "expected {teams} teams, the server lists {}", codes.len());
-        let limit_s = window_ms.div_ceil(1000) as i64 + 2;
-        let part = self
-            .call(
-                Method::POST,
-                &format!("/api/contests/{id}/parts"),
-                Some(json!({
-                    "kind": "quiz", "title": "Phần thi trắc nghiệm", "max_points": 1000,
-                    "time_per_question_s": limit_s, "answer_policy": "last_answer",
-                    "scoring": { "reading_s": reading_s },
-                })),
-            )
-            .await?;
+        let part = self.call(Method::POST, &format!("/api/contests/{id}/parts"), Some(part)).await?;
         let part_id = part["id"].as_i64().ok_or_else(|| anyhow!("no part id: {part}"))?;
         let ids = self.question_ids(questions).await?;
         self.call(

@@ -10,6 +10,7 @@ mod m20261210_000001_archive;
 mod m20261211_000001_judging;
 mod m20261212_000001_rescues;
 mod m20261213_000001_ceremony;
+mod m20261214_000001_buzzer;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261211_000001_judging::Migration),
             Box::new(m20261212_000001_rescues::Migration),
             Box::new(m20261213_000001_ceremony::Migration),
+            Box::new(m20261214_000001_buzzer::Migration),
         ]
     }
 }

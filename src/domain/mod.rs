@@ -1,4 +1,5 @@
 //! Pure domain logic: no I/O, no HTTP, no SQL.
+pub mod buzzer;
 pub mod contest;
 pub mod elimination;
 pub mod judging;

@@ -87,10 +87,57 @@ pub struct Scoring {
     /// master of ceremonies reads it aloud while it reaches every phone, and then every
     /// team gets the whole answering time, however late the question reached its phone.
     /// Answers sent while it is being read are refused with `not_open_yet`.
+    /// In a buzzer part: the buzzer opens by itself this long after the question is shown
+    /// (0 = the organiser opens it by hand).
     pub reading_s: u32,
     /// Elimination parts only: what survivors and questions survived add to team scores.
     #[serde(skip_serializing_if = "EliminationScoring::is_zero")]
     pub elimination: EliminationScoring,
+    /// A buzzer part's own settings (its wrong-answer penalty is `wrong_penalty`).
+    #[serde(skip_serializing_if = "BuzzerSettings::is_default")]
+    pub buzzer: BuzzerSettings,
+}
+
+/// How a buzzer part (giành quyền trả lời) runs, in `scoring.buzzer`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct BuzzerSettings {
+    /// Seconds the other teams have to press once a question is reopened after a wrong
+    /// answer (0 = until the organiser closes it).
+    pub steal_s: u32,
+    /// Seconds a team may not press after pressing before the buzzer opened (0 = none).
+    pub false_start_lockout_s: u32,
+    /// A false start locks the team out of the whole question instead.
+    pub false_start_whole_question: bool,
+    /// The team that wins the buzz types its answer on the phone; it is matched like a
+    /// quiz answer and marked by itself (the organiser can still mark by hand).
+    pub typed_answer: bool,
+}
+
+impl Default for BuzzerSettings {
+    fn default() -> Self {
+        Self { steal_s: 10, false_start_lockout_s: 3, false_start_whole_question: false, typed_answer: false }
+    }
+}
+
+impl BuzzerSettings {
+    fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+
+    pub fn lockout_ms(&self) -> i64 {
+        i64::from(self.false_start_lockout_s) * 1000
+    }
+
+    pub fn validate(&self) -> Result<(), (String, String)> {
+        if self.steal_s > 300 {
+            return Err(("scoring.buzzer.steal_s".into(), "at most 300 seconds".into()));
+        }
+        if self.false_start_lockout_s > 600 {
+            return Err(("scoring.buzzer.false_start_lockout_s".into(), "at most 600 seconds".into()));
+        }
+        Ok(())
+    }
 }
 
 impl Default for Scoring {
@@ -103,6 +150,7 @@ impl Default for Scoring {
             get_ready_s: 0,
             reading_s: 0,
             elimination: EliminationScoring::default(),
+            buzzer: BuzzerSettings::default(),
         }
     }
 }
@@ -137,7 +185,7 @@ impl Scoring {
             return Err(("scoring.reading_s".into(), "at most 120 seconds".into()));
         }
         self.elimination.validate()?;
-        Ok(())
+        self.buzzer.validate()
     }
 }
 
@@ -207,6 +255,21 @@ mod tests {
         assert!(serde_json::from_str::<Scoring>(r#"{"bonus": 1}"#).is_err());
         let d: Scoring = serde_json::from_str("{}").unwrap();
         assert_eq!(d, Scoring::default());
+    }
+
+    #[test]
+    fn buzzer_settings_are_named_in_errors() {
+        let s: Scoring =
+            serde_json::from_str(r#"{"wrong_penalty": 5, "buzzer": {"steal_s": 8, "false_start_lockout_s": 2}}"#)
+                .unwrap();
+        assert_eq!(s.buzzer.steal_s, 8);
+        assert!(!s.buzzer.typed_answer);
+        assert!(s.validate().is_ok());
+        let bad = Scoring { buzzer: BuzzerSettings { steal_s: 301, ..Default::default() }, ..Scoring::default() };
+        assert_eq!(bad.validate().unwrap_err().0, "scoring.buzzer.steal_s");
+        assert!(serde_json::from_str::<Scoring>(r#"{"buzzer": {"steal": 1}}"#).is_err());
+        // A quiz part's stored settings do not change shape.
+        assert!(!serde_json::to_string(&Scoring::default()).unwrap().contains("buzzer"));
     }
 
     #[test]

@@ -6,6 +6,8 @@ pub mod bank_documents;
 pub mod bank_sections;
 pub mod banks;
 pub mod board_freezes;
+pub mod buzzer_marks;
+pub mod buzzes;
 pub mod contest_banks;
 pub mod contestants;
 pub mod contests;

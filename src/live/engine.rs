@@ -59,6 +59,15 @@ pub enum Control {
         all_last: bool,
         reason: String,
     },
+    /// Buzzer: opens the buzzer of the current question now (after a wrong answer: the
+    /// steal window for the other teams).
+    BuzzerOpen,
+    /// Buzzer: marks the team that has the floor right or wrong (`team_id`, when given,
+    /// must be that team).
+    BuzzerMark {
+        team_id: Option<i32>,
+        correct: bool,
+    },
 }
 
 impl Control {
@@ -73,6 +82,8 @@ impl Control {
             Control::Reveal => "question_reveal",
             Control::Void { .. } => "question_void",
             Control::Rescue { .. } => "elimination_rescue",
+            Control::BuzzerOpen => "buzzer_open",
+            Control::BuzzerMark { .. } => "buzzer_mark",
         }
     }
 }
@@ -87,6 +98,12 @@ pub enum Cmd {
         by: Answerer,
         req: AnswerRequest,
         reply: oneshot::Sender<ApiResult<Ack>>,
+    },
+    /// A press of a buzzer part's buzzer.
+    Buzz {
+        by: Answerer,
+        req: super::events::BuzzRequest,
+        reply: oneshot::Sender<ApiResult<super::events::BuzzAck>>,
     },
     /// A new socket: it gets a snapshot, then everything posted after it.
     Subscribe {
@@ -299,6 +316,14 @@ impl Engine {
                 let _ = reply.send(r);
             }
             Cmd::Answer { by, req, reply } => self.answer(by, req, reply).await,
+            Cmd::Buzz { by, req, reply } => {
+                if self.revoked.contains(&by.contestant_id) {
+                    let _ =
+                        reply.send(Err(ApiError::unauthorized("token_revoked", "you were removed from the contest")));
+                } else {
+                    self.buzz(by, req, reply);
+                }
+            }
             Cmd::Subscribe { id, conn, reply } => {
                 let viewer = conn.viewer;
                 if let Viewer::Team(t) = viewer {
@@ -401,6 +426,7 @@ impl Engine {
             my_answer,
             total_teams: self.scores.teams.len(),
             elimination: self.elimination_view(viewer),
+            buzzer: self.buzzer_view(viewer),
         }
     }
 

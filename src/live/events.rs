@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
+pub use super::kinds::buzzer::{BuzzAck, BuzzRequest, BuzzerView};
 use crate::domain::elimination::Standing;
 use crate::domain::question::{PublicQuestion, Response};
 use crate::domain::ranking::Board;
@@ -96,6 +97,10 @@ pub struct StateView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub my_answer: Option<TeamAnswer>,
     pub total_teams: usize,
+    /// A buzzer part's current question: its phase, who has the floor, the order of the
+    /// presses and the marks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buzzer: Option<BuzzerView>,
     /// An elimination part: who remains (and, for a team's phones, where its members stand).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub elimination: Option<EliminationView>,
@@ -331,6 +336,19 @@ pub enum Event {
         error: Value,
     },
     Pong,
+    /// A buzzer question changed (shown, opened, a press, a mark, closed): its whole view.
+    /// Phones get the first presses only (`presses_total` says how many there are).
+    Buzzer {
+        buzzer: Box<BuzzerView>,
+    },
+    /// A press taken: the answer to the presser.
+    Buzzed {
+        buzz: BuzzAck,
+    },
+    /// A press taken: to the presser's team's phones (a teammate sees the team's place).
+    TeamBuzzed {
+        buzz: BuzzAck,
+    },
 }
 
 #[derive(Serialize)]
@@ -354,6 +372,8 @@ impl Event {
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ClientMessage {
     Answer(AnswerRequest),
+    /// A press of the buzzer (buzzer parts).
+    Buzz(BuzzRequest),
     /// Asks for a fresh `state`.
     Sync,
     Ping,

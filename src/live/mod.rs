@@ -100,6 +100,11 @@ impl Handle {
         r
     }
 
+    /// A press of the buzzer: taken in the engine's receive order, acknowledged once stored.
+    pub async fn buzz(&self, by: Answerer, req: events::BuzzRequest) -> ApiResult<events::BuzzAck> {
+        self.call(|reply| Cmd::Buzz { by, req, reply }).await.and_then(|r| r)
+    }
+
     /// Registers an open socket: it gets a snapshot, then every event after it.
     pub async fn subscribe(&self, id: u64, conn: fanout::Conn) -> ApiResult<()> {
         self.call(|reply| Cmd::Subscribe { id, conn, reply }).await

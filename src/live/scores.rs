@@ -13,7 +13,7 @@ use crate::domain::part::Scoring;
 use crate::domain::question::{Question, Response};
 use crate::domain::ranking::{self, Board, PartInfo, Tally, TieBreak};
 use crate::domain::scoring::{CountedAnswer, QuestionResult, score_question};
-use crate::entities::{adjustments, answers, part_questions, parts, rescues};
+use crate::entities::{adjustments, answers, buzzer_marks, part_questions, parts, rescues};
 use crate::store;
 
 pub struct QState {
@@ -179,9 +179,17 @@ impl Scores {
         for (part_id, started_at) in started {
             s.load_elimination(db, contest_id, part_id, started_at).await?;
         }
-        for id in scored {
+        let (buzzer, quiz): (Vec<i32>, Vec<i32>) = scored.into_iter().partition(|id| s.is_buzzer(*id));
+        for id in quiz {
             let list = by_q.remove(&id).unwrap_or_default();
             s.score_with(id, &list);
+        }
+        let mut marks: HashMap<i32, Vec<buzzer_marks::Model>> = HashMap::new();
+        for m in store::buzzer::marks_of_questions(db, &buzzer).await? {
+            marks.entry(m.part_question_id).or_default().push(m);
+        }
+        for id in buzzer {
+            s.score_buzzer(id, marks.get(&id).map(Vec::as_slice).unwrap_or_default());
         }
         s.refresh_elimination();
         Ok(s)
@@ -232,6 +240,30 @@ impl Scores {
             let roster: Vec<i32> = e.roster.iter().map(|m| m.contestant_id).collect();
             e.outcome = elimination::replay(&roster, &counted, &rescues);
         }
+    }
+
+    /// Whether a question belongs to a buzzer part (scored from its marks, not answers).
+    pub fn is_buzzer(&self, pq_id: i32) -> bool {
+        self.questions
+            .get(&pq_id)
+            .and_then(|q| self.parts.iter().find(|p| p.id == q.row.part_id))
+            .is_some_and(|p| p.kind == "buzzer")
+    }
+
+    /// Scores a buzzer question from its stored marks: each marked team earns the points
+    /// its mark recorded (the question's points if right, minus the penalty if wrong).
+    pub fn score_buzzer(&mut self, pq_id: i32, marks: &[buzzer_marks::Model]) {
+        let results = marks
+            .iter()
+            .map(|m| QuestionResult {
+                team_id: m.team_id,
+                points: m.points,
+                fraction: if m.correct { 1.0 } else { 0.0 },
+                elapsed_ms: 0,
+                star: false,
+            })
+            .collect();
+        self.results.insert(pq_id, results);
     }
 
     /// Scores one question from its stored answers.

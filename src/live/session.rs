@@ -113,6 +113,15 @@ async fn on_text(handle: &Handle, viewer: Viewer, who: Option<Answerer>, text: &
                 Err(e) => vec![error_frame(&e, Some(&sid))],
             }
         }
+        ClientMessage::Buzz(req) => {
+            let Some(by) = who else {
+                return vec![error_frame(&ApiError::forbidden("only contestants press the buzzer"), None)];
+            };
+            match handle.buzz(by, req).await {
+                Ok(buzz) => vec![Event::Buzzed { buzz }.frame()],
+                Err(e) => vec![error_frame(&e, None)],
+            }
+        }
         ClientMessage::Sync => handle.snapshot(viewer).await.unwrap_or_default(),
         ClientMessage::Ping => vec![Event::Pong.frame()],
     }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::token::{Claims, Role};
-use crate::auth::{self as extract, Caller, Contestant, Organiser};
+use crate::auth::{self as extract, Caller, Contestant, Organiser, Staff};
 use crate::domain::ranking::{Board, TieBreak};
 use crate::error::{ApiError, ApiResult};
 use crate::live::events::{Ack, AnswerRequest, StateView};
@@ -18,6 +18,7 @@ use crate::live::fanout::Conn;
 use crate::live::scores::Scores;
 use crate::live::{Answerer, Control, Holder, Viewer, session};
 use crate::routes::Json;
+use crate::routes::contests::ensure_staff_of;
 use crate::startup::AppState;
 use crate::store;
 
@@ -31,6 +32,9 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(reveal)
         .service(void)
         .service(rescue)
+        .service(buzzer_open)
+        .service(buzzer_mark)
+        .service(buzzes)
         .service(live_state)
         .service(answer)
         .service(scoreboard)
@@ -175,6 +179,83 @@ async fn rescue(
         return Err(ApiError::invalid("contestant_ids", "at most 100000 contestants"));
     }
     control(&state, &o, path.into_inner(), Control::Rescue { contestant_ids, all_last, reason }).await
+}
+
+/// Buzzer part: open the buzzer of the current question now; after a wrong answer this
+/// opens the steal window to the other teams (`scoring.buzzer.steal_s`).
+#[utoipa::path(tag = "live", params(("cid" = i32, Path)), responses(
+    (status = 200, body = StateView), (status = 409, description = "illegal transition; carries the current state")), security(("bearer" = [])))]
+#[post("/api/contests/{cid}/live/buzzer/open")]
+async fn buzzer_open(state: web::Data<AppState>, o: Organiser, path: web::Path<i32>) -> ApiResult<HttpResponse> {
+    control(&state, &o, path.into_inner(), Control::BuzzerOpen).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MarkRequest {
+    pub correct: bool,
+    /// The team the marker saw with the floor; refused (409) if another team has it.
+    #[serde(default)]
+    pub team_id: Option<i32>,
+}
+
+/// Buzzer part: mark the team with the floor right (the question's points; the question
+/// ends) or wrong (minus `scoring.wrong_penalty`; the team is locked out of the question).
+/// Organisers and the contest's judges.
+#[utoipa::path(tag = "live", params(("cid" = i32, Path)), request_body = MarkRequest, responses(
+    (status = 200, body = StateView), (status = 409, description = "nobody has the floor, or another team has it")), security(("bearer" = [])))]
+#[post("/api/contests/{cid}/live/buzzer/mark")]
+async fn buzzer_mark(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<i32>,
+    body: Json<MarkRequest>,
+) -> ApiResult<HttpResponse> {
+    let cid = path.into_inner();
+    ensure_staff_of(&state, &staff, cid).await?;
+    let who = match &staff {
+        Staff::Organiser(o) => actor(o),
+        Staff::Judge(j) => format!("judge:{}", j.name),
+    };
+    let Json(MarkRequest { correct, team_id }) = body;
+    let h = state.hub.handle(cid).await?;
+    Ok(HttpResponse::Ok().json(h.control(&who, Control::BuzzerMark { team_id, correct }).await?))
+}
+
+/// A stored press of the buzzer.
+#[derive(Serialize, ToSchema)]
+pub struct StoredPress {
+    pub part_question_id: i32,
+    pub round: i32,
+    /// The server's receive order within the question.
+    pub seq: i64,
+    pub team_id: i32,
+    pub contestant_id: i32,
+    pub received_at: i64,
+    pub false_start: bool,
+}
+
+/// Every stored press of the buzzer in the contest, question by question, in the server's
+/// receive order (organisers and judges).
+#[utoipa::path(tag = "live", params(("cid" = i32, Path)), responses((status = 200, body = Vec<StoredPress>)), security(("bearer" = [])))]
+#[get("/api/contests/{cid}/live/buzzes")]
+async fn buzzes(state: web::Data<AppState>, staff: Staff, path: web::Path<i32>) -> ApiResult<HttpResponse> {
+    let cid = path.into_inner();
+    ensure_staff_of(&state, &staff, cid).await?;
+    let rows = store::buzzer::presses_of_contest(&state.db, cid).await?;
+    let out: Vec<StoredPress> = rows
+        .into_iter()
+        .map(|b| StoredPress {
+            part_question_id: b.part_question_id,
+            round: b.round,
+            seq: b.seq,
+            team_id: b.team_id,
+            contestant_id: b.contestant_id,
+            received_at: b.received_at,
+            false_start: b.false_start,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(out))
 }
 
 /// The live state as the caller may see it (contestants also get their team's answer).

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod archive;
 pub mod banks;
+pub mod buzzer;
 pub mod contests;
 pub mod elimination;
 pub mod judges;

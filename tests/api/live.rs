@@ -61,7 +61,7 @@ pub(crate) fn question(i: usize, solution: Solution, time_limit_s: u32) -> Quest
 }
 
 /// The bank form of a made-up question (`POST /api/banks/{id}/questions`).
-fn bank_input(q: &Question) -> Value {
+pub(crate) fn bank_input(q: &Question) -> Value {
     let letter = |i: usize| char::from(b'A' + i as u8).to_string();
     let mut v = json!({
         "id": q.qid, "section": "phan-1", "difficulty": q.difficulty, "points": q.points,
@@ -97,13 +97,26 @@ pub(crate) async fn seed(
     policy: &str,
     qs: Vec<Question>,
 ) -> Fixture {
+    seed_kind(app, "quiz", n_teams, members, scoring, policy, qs).await
+}
+
+/// [`seed`] with a part of another kind (a buzzer part).
+pub(crate) async fn seed_kind(
+    app: &TestApp,
+    kind: &str,
+    n_teams: usize,
+    members: usize,
+    scoring: Value,
+    policy: &str,
+    qs: Vec<Question>,
+) -> Fixture {
     let admin = app.admin_token().await;
     let cid = create_contest(app, &admin, "Hội thi tìm hiểu chuyên đề").await;
     let pid = create_part(
         app,
         &admin,
         cid,
-        json!({"kind": "quiz", "title": "Khởi động", "max_points": 100, "weight": 1, "time_per_question_s": 0,
+        json!({"kind": kind, "title": "Khởi động", "max_points": 100, "weight": 1, "time_per_question_s": 0,
                "answer_policy": policy, "scoring": scoring}),
     )
     .await;
@@ -162,7 +175,7 @@ impl Fixture {
         &self.teams[team].members[m]
     }
 
-    async fn board(&self, app: &TestApp, recompute: bool) -> Value {
+    pub(crate) async fn board(&self, app: &TestApp, recompute: bool) -> Value {
         let (s, b) =
             app.get(&format!("/api/contests/{}/scoreboard?recompute={recompute}", self.cid), Some(&self.admin)).await;
         assert_eq!(s, StatusCode::OK, "{b}");

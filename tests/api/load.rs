@@ -76,3 +76,36 @@ async fn run_and_check(reading_s: u32) -> hoithi_load::Report {
     assert!(r.scoreboard_after_close_p99_ms > 0.0, "watchers saw the scoreboard after each close");
     r
 }
+
+/// The buzzer mode on a small contest: every press taken and stored once per team, every
+/// screen's order and every place equal to the stored receive order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_buzzer_mode_agrees_with_the_stored_presses() {
+    let app = spawn_app().await;
+    let cfg = hoithi_load::Config {
+        url: app.addr.clone(),
+        phones: 40,
+        teams: 10,
+        questions: 2,
+        window_ms: 50,
+        reading_s: 0,
+        watchers: 2,
+        admin_user: ADMIN_USER.into(),
+        admin_password: ADMIN_PASSWORD.into(),
+        server_pid: None,
+        resend_ratio: 0.0,
+        late_ratio: 0.0,
+        join_concurrency: 8,
+        progress: false,
+    };
+    let r = hoithi_load::buzzer::run(cfg).await.expect("buzzer run");
+    let admin = app.admin_token().await;
+    let (_, stored) = app.get(&format!("/api/contests/{}/live/buzzes", r.contest_id), Some(&admin)).await;
+    assert_eq!(r.presses_stored, stored.as_array().unwrap().len() as u64);
+    assert_eq!(r.presses_stored, 10 * 2, "one press per team and question: {r:?}");
+    assert_eq!(r.presses_sent, 40 * 2, "{r:?}");
+    assert_eq!(r.presses_taken, r.presses_sent, "{r:?}");
+    assert_eq!(r.screens, 42);
+    assert_eq!((r.order_mismatches, r.place_mismatches, r.winner_missing, r.errors), (0, 0, 0, 0), "{r:?}");
+    assert!(r.winner_to_screen_p99_ms > 0.0, "{r:?}");
+}

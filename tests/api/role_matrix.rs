@@ -186,6 +186,10 @@ pub fn rows() -> Vec<Row> {
         row(M::POST, "/api/contests/{c}/live/close", None, LIVE_REFUSED),
         row(M::POST, "/api/contests/{c}/live/reveal", None, LIVE_REFUSED),
         row(M::POST, "/api/contests/{c}/live/void", Json(json!({"reason": "Sai đáp án"})), LIVE_REFUSED),
+        row(M::POST, "/api/contests/{c}/live/buzzer/open", None, LIVE_REFUSED),
+        // A judge may mark a buzzer answer too (refused here: nobody has the floor).
+        row(M::POST, "/api/contests/{c}/live/buzzer/mark", Json(json!({"correct": true})), [401, 403, 403, 409, 409]),
+        row(M::GET, "/api/contests/{c}/live/buzzes", None, STAFF),
         row(
             M::POST,
             "/api/contests/{c}/live/rescue",

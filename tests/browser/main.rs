@@ -9,6 +9,7 @@ mod harness;
 mod helpers;
 
 mod archive;
+mod buzzer;
 mod ceremony;
 mod console;
 mod elimination;

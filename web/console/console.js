@@ -127,6 +127,7 @@ function applyLive(m) {
       if (ctx.contest && m.state.contest_status && m.state.contest_status !== ctx.contest.status) ctx.refreshContest().catch(() => {});
       break;
     case 'scoreboard': ctx.board = m.board; break;
+    case 'buzzer': if (st) st.buzzer = m.buzzer; break;
     case 'countdown':
       if (st?.question && st.question.id === m.question_id) {
         st.question.deadline_at = m.deadline_at;

@@ -10,6 +10,7 @@ import { answerText, correctIndexes } from './parts.js';
 import { healthStrip } from './health.js';
 import { elimPanel } from './elimination.js';
 import { ceremonyCard } from './ceremony.js';
+import { buzzerControls } from './buzzer.js';
 
 const LETTERS = 'ABCDEFGHIJ';
 
@@ -56,8 +57,9 @@ export async function render(ctx, root) {
     h('label', { htmlFor: 'void-reason' }, t('console.live.void_reason')), h('div.row', voidReason,
       h('button.btn.small#void-confirm', { type: 'submit' }, t('console.live.void_confirm')),
       h('button.btn.small.ghost', { type: 'button', onclick: () => { voidForm.hidden = true; } }, t('common.cancel'))));
+  const buzz = buzzerControls({ act: (...a) => act(...a), btn });
   const controls = h('section.card.controls#live-controls',
-    h('div.ctl-row', bStart, bNext, bPause, bClose, bReveal, bVoid, bFinish), voidForm, ctlMsg,
+    h('div.ctl-row', bStart, bNext, bPause, bClose, bReveal, bVoid, bFinish), buzz.row, voidForm, ctlMsg,
     h('div.shortcuts', t('console.live.shortcuts')));
 
   const answeredBox = h('section.card#live-answered');
@@ -89,7 +91,9 @@ export async function render(ctx, root) {
     }
   }
   const st = () => ctx.liveState;
-  const q = () => st()?.question || null;
+  const isBuzzer = () => st()?.part?.kind === 'buzzer' && st()?.part?.status === 'running';
+  // A buzzer question stands in for the quiz's question where the buttons need one.
+  const q = () => st()?.question || (isBuzzer() && st()?.buzzer ? { ...st().buzzer, id: st().buzzer.question_id } : null);
   bStart.addEventListener('click', () => chosenPart && act(`/parts/${chosenPart}/start`, bStart));
   bFinish.addEventListener('click', () => st()?.part && act(`/parts/${st().part.id}/finish`, bFinish));
   bNext.addEventListener('click', () => act('/live/next', bNext));
@@ -114,8 +118,9 @@ export async function render(ctx, root) {
     if (e.ctrlKey || e.metaKey || e.altKey) return;
     const tag = (e.target.tagName || '').toLowerCase();
     if (['input', 'textarea', 'select'].includes(tag)) return;
-    const map = { n: bNext, p: bPause, c: bClose, r: bReveal, v: bVoid, s: bStart, f: bFinish };
-    if (ceremony.onKey(e.key.toLowerCase())) { e.preventDefault(); return; }
+    const map = { n: bNext, p: bPause, c: bClose, r: bReveal, v: bVoid, s: bStart, f: bFinish, ...(isBuzzer() ? buzz.keys : {}) };
+    // A running buzzer part's keys (B, D, X) come before the ceremony's (Z, X).
+    if (!map[e.key.toLowerCase()] && ceremony.onKey(e.key.toLowerCase())) { e.preventDefault(); return; }
     const b = map[e.key.toLowerCase()];
     if (b && !b.disabled) { e.preventDefault(); b.click(); b.classList.add('pressed'); setTimeout(() => b.classList.remove('pressed'), 150); }
   };
@@ -157,6 +162,11 @@ export async function render(ctx, root) {
     bReveal.disabled = !running || qs !== 'closed';
     bVoid.disabled = !question || qs === 'voided';
     bNext.classList.toggle('primary', !bNext.disabled);
+    const bz = isBuzzer() ? s.buzzer || null : null;
+    buzz.row.hidden = !isBuzzer();
+    answeredBox.hidden = isBuzzer();
+    bPause.hidden = isBuzzer();
+    buzz.set(bz, ctx.live ? ctx.live.now() : Date.now());
 
     // head
     const total = part?.questions || 0;
@@ -194,6 +204,7 @@ export async function render(ctx, root) {
         if (key.explanation && qs === 'revealed') qBody.append(h('div.explain', key.explanation));
       }
       if (question.status === 'voided') qBody.append(h('div.msg.err', t('console.live.voided')));
+      if (isBuzzer() && s.buzzer && question.status !== 'voided') buzz.stage(s.buzzer, qBody, ctx.live ? ctx.live.now() : Date.now());
     }
     drawDistribution(question);
     drawAnswered(question);
@@ -251,6 +262,16 @@ export async function render(ctx, root) {
     const question = q();
     const live = ctx.live;
     if (!question || !live) { countdown.textContent = '--'; phase.textContent = ''; countdown.className = 'countdown'; return; }
+    if (isBuzzer()) {
+      const bz = st().buzzer;
+      const now = live.now();
+      const at = bz.phase === 'reading' ? bz.opens_at : bz.deadline_at;
+      countdown.textContent = bz.status === 'open' && at && at > now ? fmtClock(at - now) : '—';
+      countdown.className = `countdown ${bz.status === 'open' ? 'running' : 'done'}`;
+      phase.textContent = bz.status === 'open' ? '' : t('console.qstatus.' + bz.status);
+      buzz.set(bz, now);
+      return;
+    }
     const now = live.now();
     let ms = null;
     let ph = '';

@@ -122,6 +122,22 @@ const S = {
 
 let live = null;
 
+// ---- the buzzer part (web/play/buzzer.js, loaded only when one runs)
+
+let buzzer = null;
+let buzzerQueue = null; // messages that came while the module loads
+const buzzerPart = () => !!(S.part && S.part.kind === 'buzzer');
+function loadBuzzer() {
+  if (buzzer || buzzerQueue) return;
+  buzzerQueue = [];
+  import('/assets/play/buzzer.js').then((m) => {
+    buzzer = m.createBuzzer({ live, me, changed: () => render() });
+    for (const q of buzzerQueue) buzzer.onMessage(q);
+    buzzerQueue = null;
+    render(true);
+  });
+}
+
 function newQuestion(id) {
   if (S.q && S.q.id === id) return S.q;
   S.teamAnswer = null;
@@ -235,6 +251,10 @@ const fmtPoints = (n) => {
 // ---- server messages
 
 function onMessage(m) {
+  if (m.type === 'buzzer' || (m.type === 'state' && m.state.buzzer)) loadBuzzer();
+  if (buzzerQueue && ['buzzer', 'buzzed', 'team_buzzed', 'state', 'error'].includes(m.type)) buzzerQueue.push(m);
+  if (buzzer && buzzer.onMessage(m)) { render(); return; }
+  if (['buzzer', 'buzzed', 'team_buzzed'].includes(m.type)) return;
   switch (m.type) {
     case 'state': {
       const s = m.state;
@@ -465,6 +485,7 @@ function viewName() {
   if (S.contestStatus === 'closed') return 'over';
   if (notMyTieBreak()) return 'tiebreak';
   const q = S.q;
+  if (buzzerPart() && buzzer && buzzer.active() && !S.partFinished) return 'buzzer';
   if (!q) return S.partFinished ? 'finished' : 'wait';
   if (S.partFinished && q.status !== 'open') return 'finished';
   if (q.status === 'voided') return 'voided';
@@ -482,6 +503,7 @@ function render(force = false) {
   if (gone || !hasSession) return;
   const view = viewName();
   let key = `${view}:${S.q ? S.q.id : ''}:${lang()}`;
+  if (view === 'buzzer') key += buzzer.key();
   if (view === 'revealed' || view === 'finished' || view === 'over' || view === 'tiebreak' || view === 'wait') {
     const r = S.q && S.results.get(S.q.id);
     key += `:${r ? r.points : ''}:${S.rank}:${S.total}:${S.frozen}:${S.teamAnswer ? S.teamAnswer.submission_id : ''}`;
@@ -561,6 +583,9 @@ function rankCard() {
 }
 
 const VIEWS = {
+  buzzer() {
+    return buzzer.build();
+  },
   wait() {
     return [
       h('section', { class: 'team-card' },
@@ -755,6 +780,7 @@ function submitFree() {
 /** Updates what changes within a view: countdowns, states of buttons, answer lines. */
 function update() {
   if (gone || !hasSession) return;
+  if (buzzer) buzzer.tick();
   const q = S.q;
   const tm = timing();
   const view = $('stage').dataset.view;

@@ -72,6 +72,32 @@ const S = {
   invalid: false,
 };
 
+// --- the buzzer part (./buzzer.js, loaded when one runs) ---
+let buzzerScene = null;
+let buzzerLoading = false;
+function takeBuzzer(v) {
+  S.buzzer = v;
+  if (v && !buzzerScene && !buzzerLoading) {
+    buzzerLoading = true;
+    import('./buzzer.js').then((m) => { buzzerScene = m.createScene($('scene-buzzer')); tick(); });
+  }
+  if (v && v.status === 'revealed' && S.buzzerRevealed !== v.question_id) {
+    S.buzzerRevealed = v.question_id;
+    S.holdUntil = Date.now() + HOLD_MS;
+  }
+}
+
+/** The buzzer scene, while a buzzer part shows a question. */
+function buzzerTick(now) {
+  const v = S.buzzer;
+  if (!v || !S.part || S.part.kind !== 'buzzer' || S.partDone !== null || !buzzerScene) return false;
+  if (v.status === 'voided' || (v.status === 'revealed' && Date.now() >= S.holdUntil)) return false;
+  show('buzzer');
+  $('q-no').hidden = true;
+  buzzerScene.draw(v, now);
+  return true;
+}
+
 function show(scene) {
   if (stage.dataset.scene === scene) return;
   stage.dataset.scene = scene;
@@ -138,6 +164,9 @@ function onMessage(m) {
       if (S.q && S.q.id === m.question_id) { S.q.status = 'voided'; S.q.reason = m.reason; S.holdUntil = Date.now() + HOLD_MS; }
       $('voided-reason').textContent = m.reason || '';
       break;
+    case 'buzzer':
+      takeBuzzer(m.buzzer);
+      break;
     case 'public_scoreboard':
       S.rows = m.rows || [];
       board.set(S.rows);
@@ -149,6 +178,7 @@ function onMessage(m) {
 }
 
 function fromState(st) {
+  takeBuzzer(st.buzzer || null);
   S.name = st.contest_name || '';
   S.totalTeams = st.total_teams || 0;
   S.part = st.part;
@@ -244,6 +274,7 @@ function tick() {
   if (S.invalid) return;
   if (ceremony.active()) { show('ceremony'); ceremony.draw(); return; }
   const now = live ? live.now() : Date.now();
+  if (buzzerTick(now)) return;
   const q = S.q;
   if (!q || (q.status === 'pending')) return standings();
   if (q.status === 'voided') {

@@ -3,6 +3,7 @@
 //! (`super::engine`) owns the loop (commands, timers, the group-commit writer, the
 //! fan-out, restart from the database) and hands each step to the running part's kind
 //! through the dispatch below; a kind's rules never reach into another's.
+pub mod buzzer;
 pub mod elimination;
 pub mod judged;
 pub mod quiz;
@@ -22,6 +23,7 @@ pub enum KindState {
     Judged(judged::JudgedRun),
     /// An elimination part runs a quiz's question sequence for individuals.
     Elimination(elimination::ElimRun),
+    Buzzer(buzzer::BuzzerRun),
 }
 
 impl KindState {
@@ -32,6 +34,7 @@ impl KindState {
             "quiz" => Ok(KindState::Quiz(quiz::QuizRun::new(part, questions))),
             "judged" => Ok(KindState::Judged(judged::JudgedRun::new(part))),
             "elimination" => Ok(KindState::Elimination(elimination::ElimRun::new(part, questions))),
+            "buzzer" => Ok(KindState::Buzzer(buzzer::BuzzerRun::new(part, questions))),
             other => Err(format!("a {other} part cannot be run yet")),
         }
     }
@@ -41,6 +44,7 @@ impl KindState {
             KindState::Quiz(q) => Some(q),
             KindState::Judged(_) => None,
             KindState::Elimination(e) => Some(&e.quiz),
+            KindState::Buzzer(_) => None,
         }
     }
 
@@ -49,6 +53,21 @@ impl KindState {
             KindState::Quiz(q) => Some(q),
             KindState::Judged(_) => None,
             KindState::Elimination(e) => Some(&mut e.quiz),
+            KindState::Buzzer(_) => None,
+        }
+    }
+
+    pub fn buzzer(&self) -> Option<&buzzer::BuzzerRun> {
+        match self {
+            KindState::Buzzer(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    pub fn buzzer_mut(&mut self) -> Option<&mut buzzer::BuzzerRun> {
+        match self {
+            KindState::Buzzer(b) => Some(b),
+            _ => None,
         }
     }
 
@@ -58,6 +77,7 @@ impl KindState {
             KindState::Quiz(q) => q.order.len(),
             KindState::Judged(_) => 0,
             KindState::Elimination(e) => e.quiz.order.len(),
+            KindState::Buzzer(b) => b.order.len(),
         }
     }
 
@@ -67,6 +87,7 @@ impl KindState {
             KindState::Quiz(q) => q.scoring.star_of_hope,
             KindState::Judged(_) => false,
             KindState::Elimination(_) => false,
+            KindState::Buzzer(_) => false,
         }
     }
 
@@ -76,6 +97,7 @@ impl KindState {
             KindState::Quiz(q) => q.restore(a),
             KindState::Judged(_) => {}
             KindState::Elimination(e) => e.restore(a),
+            KindState::Buzzer(_) => {}
         }
     }
 
@@ -85,6 +107,7 @@ impl KindState {
             KindState::Quiz(q) => q.stored(a),
             KindState::Judged(_) => {}
             KindState::Elimination(e) => e.stored(a),
+            KindState::Buzzer(_) => {}
         }
     }
 }
@@ -92,10 +115,10 @@ impl KindState {
 /// What a part needs before it can start.
 pub fn ready_to_start(part: &parts::Model, questions: &[&part_questions::Model]) -> Result<(), String> {
     match part.kind.as_str() {
-        "quiz" | "elimination" if !questions.iter().any(|q| q.status == "pending") => {
+        "quiz" | "elimination" | "buzzer" if !questions.iter().any(|q| q.status == "pending") => {
             Err("the part has no questions; assign questions first".into())
         }
-        "quiz" | "elimination" => Ok(()),
+        "quiz" | "elimination" | "buzzer" => Ok(()),
         "judged" => judged::ready_to_start(part),
         other => Err(format!("a {other} part cannot be run yet")),
     }
@@ -106,6 +129,7 @@ impl Engine {
     pub(in crate::live) async fn kind_after_restart(&mut self) -> ApiResult<()> {
         match self.running.as_ref().map(|r| &r.kind) {
             Some(KindState::Quiz(_) | KindState::Elimination(_)) => self.quiz_after_restart().await,
+            Some(KindState::Buzzer(_)) => self.buzzer_after_restart().await,
             Some(KindState::Judged(_)) | None => Ok(()),
         }
     }
@@ -123,6 +147,7 @@ impl Engine {
             Some(KindState::Quiz(_)) => self.quiz_control(actor, op, now).await,
             Some(KindState::Judged(_)) => self.judged_control(&op),
             Some(KindState::Elimination(_)) => self.elim_control(actor, op, now).await,
+            Some(KindState::Buzzer(_)) => self.buzzer_control(actor, op, now).await,
             // Without a running part, the quiz's controls say what is missing.
             None => self.quiz_control(actor, op, now).await,
         }
@@ -131,13 +156,14 @@ impl Engine {
     pub(in crate::live) fn kind_question_view(&self, viewer: Viewer) -> Option<QuestionView> {
         match self.running.as_ref().map(|r| &r.kind) {
             Some(KindState::Quiz(_) | KindState::Elimination(_)) => self.quiz_question_view(viewer),
-            Some(KindState::Judged(_)) | None => None,
+            Some(KindState::Judged(_) | KindState::Buzzer(_)) | None => None,
         }
     }
 
     pub(in crate::live) fn kind_flush(&mut self, now: i64) {
         match self.running.as_ref().map(|r| &r.kind) {
             Some(KindState::Quiz(_)) => self.quiz_flush(now),
+            Some(KindState::Buzzer(_)) => self.buzzer_flush(now),
             Some(KindState::Elimination(_)) => self.elim_flush(now),
             Some(KindState::Judged(_)) | None => {}
         }
@@ -145,6 +171,7 @@ impl Engine {
 
     pub(in crate::live) fn kind_next_wake(&self) -> Option<Instant> {
         match self.running.as_ref().map(|r| &r.kind) {
+            Some(KindState::Buzzer(_)) => self.buzzer_next_wake(),
             Some(KindState::Quiz(_) | KindState::Elimination(_)) => self.quiz_next_wake(),
             Some(KindState::Judged(_)) | None => None,
         }
@@ -152,6 +179,7 @@ impl Engine {
 
     pub(in crate::live) async fn kind_on_timer(&mut self) {
         match self.running.as_ref().map(|r| &r.kind) {
+            Some(KindState::Buzzer(_)) => self.buzzer_on_timer().await,
             Some(KindState::Quiz(_) | KindState::Elimination(_)) => self.quiz_on_timer().await,
             Some(KindState::Judged(_)) | None => {}
         }
@@ -160,6 +188,7 @@ impl Engine {
     pub(in crate::live) fn kind_can_finish(&self) -> ApiResult<()> {
         match self.running.as_ref().map(|r| &r.kind) {
             Some(KindState::Quiz(_)) => self.quiz_can_finish(),
+            Some(KindState::Buzzer(_)) => self.buzzer_can_finish(),
             Some(KindState::Elimination(_)) => self.elim_can_finish(),
             Some(KindState::Judged(_)) | None => Ok(()),
         }
@@ -177,6 +206,9 @@ impl Engine {
             Some(KindState::Quiz(_)) => self.quiz_check_answer(by, req, now),
             Some(KindState::Judged(_)) => self.judged_check_answer(),
             Some(KindState::Elimination(_)) => self.elim_check_answer(by, req, now),
+            Some(KindState::Buzzer(_)) => {
+                Err(ApiError::conflict("no_open_question", "a buzzer part takes presses, not answers"))
+            }
             None => Err(ApiError::conflict("no_open_question", "no question is open")),
         }
     }
