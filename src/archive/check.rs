@@ -94,16 +94,6 @@ fn missing(place: String, what: &str, id: impl std::fmt::Display) -> ApiError {
 /// Proves every reference of the archive; the totals are checked by the import against
 /// the board it recomputes.
 pub fn check(a: &Archive) -> ApiResult<()> {
-    if let Some(marks) = &a.marks
-        && !marks.is_empty()
-    {
-        return Err(bad(
-            "marks",
-            "marks_unsupported",
-            json!({ "count": marks.len() }),
-            "this archive holds judges' marks, which this server cannot import yet; nothing was imported",
-        ));
-    }
     if !matches!(a.contest.captain_policy.as_str(), "first_join" | "organiser") {
         return Err(ApiError::invalid("contest.captain_policy", "must be first_join or organiser"));
     }
@@ -120,12 +110,15 @@ pub fn check(a: &Archive) -> ApiResult<()> {
         }
     }
     let contestants = index("contestants", a.contestants.iter().map(|c| c.id))?;
-    index("judges", a.judges.iter().map(|j| j.id))?;
+    let judges = index("judges", a.judges.iter().map(|j| j.id))?;
     let parts = index("parts", a.parts.iter().map(|p| p.id))?;
     let questions = index("questions", a.questions.iter().map(|q| q.id))?;
     index("answers", a.answers.iter().map(|x| x.id))?;
     index("adjustments", a.adjustments.iter().map(|x| x.id))?;
     index("audit", a.audit.iter().map(|x| x.id))?;
+    index("marks", a.marks.iter().map(|x| x.id))?;
+    index("sheets", a.sheets.iter().map(|x| x.id))?;
+    index("rescues", a.rescues.iter().map(|x| x.id))?;
 
     for (i, c) in a.contestants.iter().enumerate() {
         if !teams.contains_key(&c.team) {
@@ -224,6 +217,8 @@ pub fn check(a: &Archive) -> ApiResult<()> {
             return Err(missing(format!("adjustments[{i}].part"), "part", p));
         }
     }
+    judged(a, &teams, &judges, &parts)?;
+    rescues(a, &contestants, &parts, &questions)?;
     let mut ranked = HashSet::new();
     for (i, r) in a.results.rows.iter().enumerate() {
         if !teams.contains_key(&r.team) {
@@ -250,6 +245,129 @@ pub fn check(a: &Archive) -> ApiResult<()> {
             json!({ "team": t.id }),
             format!("team {} ({}) has no row in the results", t.id, t.name),
         ));
+    }
+    Ok(())
+}
+
+/// A part reference that must name a part of the given kind.
+fn part_of_kind(a: &Archive, parts: &HashMap<i32, usize>, place: String, id: i32, kind: &'static str) -> ApiResult<()> {
+    let Some(&i) = parts.get(&id) else {
+        return Err(missing(place, "part", id));
+    };
+    if a.parts[i].kind != kind {
+        return Err(bad(
+            place,
+            "wrong_part_kind",
+            json!({ "part": id, "kind": a.parts[i].kind, "expected": kind }),
+            format!("part {id} is a {} part, not a {kind} part", a.parts[i].kind),
+        ));
+    }
+    Ok(())
+}
+
+fn repeated(place: String, first: String, what: &str) -> ApiError {
+    bad(place, "duplicate_entry", json!({ "first": first }), format!("{what} is already in {first}"))
+}
+
+/// Marks, sheets, releases and orders of judged parts: every part a judged one, every
+/// team and judge in the archive, every criterion in the part's rubric, one entry per key.
+fn judged(
+    a: &Archive,
+    teams: &HashMap<i32, usize>,
+    judges: &HashMap<i32, usize>,
+    parts: &HashMap<i32, usize>,
+) -> ApiResult<()> {
+    let mut seen = HashMap::new();
+    for (i, m) in a.marks.iter().enumerate() {
+        part_of_kind(a, parts, format!("marks[{i}].part"), m.part, "judged")?;
+        if !judges.contains_key(&m.judge) {
+            return Err(missing(format!("marks[{i}].judge"), "judge", m.judge));
+        }
+        if !teams.contains_key(&m.team) {
+            return Err(missing(format!("marks[{i}].team"), "team", m.team));
+        }
+        let criteria = a.parts[parts[&m.part]].rubric["criteria"].as_array().map_or(0, Vec::len);
+        if m.criterion < 0 || m.criterion as usize >= criteria {
+            return Err(bad(
+                format!("marks[{i}].criterion"),
+                "unknown_criterion",
+                json!({ "part": m.part, "criterion": m.criterion, "criteria": criteria }),
+                format!("part {} has {criteria} criteria; there is no criterion {}", m.part, m.criterion),
+            ));
+        }
+        if !m.points.is_finite() || m.points < 0.0 {
+            return Err(ApiError::invalid(format!("marks[{i}].points"), "must be a number of points, 0 or more"));
+        }
+        if let Some(first) = seen.insert((m.part, m.team, m.judge, m.criterion), i) {
+            return Err(repeated(format!("marks[{i}]"), format!("marks[{first}]"), "this judge's mark"));
+        }
+    }
+    let mut seen = HashMap::new();
+    for (i, x) in a.sheets.iter().enumerate() {
+        part_of_kind(a, parts, format!("sheets[{i}].part"), x.part, "judged")?;
+        if !judges.contains_key(&x.judge) {
+            return Err(missing(format!("sheets[{i}].judge"), "judge", x.judge));
+        }
+        if !teams.contains_key(&x.team) {
+            return Err(missing(format!("sheets[{i}].team"), "team", x.team));
+        }
+        if let Some(first) = seen.insert((x.part, x.team, x.judge), i) {
+            return Err(repeated(format!("sheets[{i}]"), format!("sheets[{first}]"), "this judge's sheet"));
+        }
+    }
+    let mut seen = HashMap::new();
+    for (i, x) in a.releases.iter().enumerate() {
+        part_of_kind(a, parts, format!("releases[{i}].part"), x.part, "judged")?;
+        if !teams.contains_key(&x.team) {
+            return Err(missing(format!("releases[{i}].team"), "team", x.team));
+        }
+        if let Some(first) = seen.insert((x.part, x.team), i) {
+            return Err(repeated(format!("releases[{i}]"), format!("releases[{first}]"), "this release"));
+        }
+    }
+    let mut seen = HashMap::new();
+    for (i, x) in a.performance_orders.iter().enumerate() {
+        part_of_kind(a, parts, format!("performance_orders[{i}].part"), x.part, "judged")?;
+        if let Some(j) = x.teams.iter().position(|t| !teams.contains_key(t)) {
+            return Err(missing(format!("performance_orders[{i}].teams[{j}]"), "team", x.teams[j]));
+        }
+        if let Some(first) = seen.insert(x.part, i) {
+            return Err(repeated(
+                format!("performance_orders[{i}].part"),
+                format!("performance_orders[{first}]"),
+                "this part's order",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Rescues: an elimination part, a contestant of the archive, a question of that part.
+fn rescues(
+    a: &Archive,
+    contestants: &HashMap<i32, usize>,
+    parts: &HashMap<i32, usize>,
+    questions: &HashMap<i32, usize>,
+) -> ApiResult<()> {
+    for (i, r) in a.rescues.iter().enumerate() {
+        part_of_kind(a, parts, format!("rescues[{i}].part"), r.part, "elimination")?;
+        if !contestants.contains_key(&r.contestant) {
+            return Err(missing(format!("rescues[{i}].contestant"), "contestant", r.contestant));
+        }
+        let Some(&q) = questions.get(&r.after_question) else {
+            return Err(missing(format!("rescues[{i}].after_question"), "question", r.after_question));
+        };
+        if a.questions[q].part != r.part {
+            return Err(bad(
+                format!("rescues[{i}].after_question"),
+                "question_of_other_part",
+                json!({ "question": r.after_question, "part": a.questions[q].part, "rescue_part": r.part }),
+                format!(
+                    "question {} belongs to part {}, not to part {}",
+                    r.after_question, a.questions[q].part, r.part
+                ),
+            ));
+        }
     }
     Ok(())
 }

@@ -43,11 +43,18 @@ pub async fn export(db: &DatabaseConnection, contest_id: i32, actor: &str, p: &P
         Some(s) => serde_json::from_str(&s).unwrap_or_else(|_| vec![TieBreak::AnswerTime]),
         None => vec![TieBreak::AnswerTime],
     };
+    let marks = store::judging::marks_of_parts(&txn, &part_ids).await?;
+    let sheets = store::judging::sheets_of_parts(&txn, &part_ids).await?;
+    let mut releases = store::judging::releases_of_parts(&txn, &part_ids).await?;
+    releases.sort_by_key(|r| (r.part_id, r.team_id));
+    let orders = store::judging::orders_of_parts(&txn, &part_ids).await?;
+    let rescues = store::elimination::rescues_of_contest(&txn, contest_id).await?;
     let publication = store::results::get(&txn, contest_id).await?;
     let n_answers = store::archive::count_answers(&txn, contest_id).await?;
     let others = (teams.len() + contestants.len() + judges.len() + parts.len() + questions.len())
         + adjustments.len()
-        + audit.len();
+        + audit.len()
+        + (marks.len() + sheets.len() + releases.len() + orders.len() + rescues.len());
     // The board is recomputed at the end: count it as one record per team.
     p.total(others as u64 + n_answers + teams.len() as u64);
     p.add(others as u64);
@@ -178,7 +185,54 @@ pub async fn export(db: &DatabaseConnection, contest_id: i32, actor: &str, p: &P
                 created_at: a.created_at,
             })
             .collect(),
-        marks: None,
+        marks: marks
+            .into_iter()
+            .map(|m| ArchiveMark {
+                id: m.id,
+                part: m.part_id,
+                judge: m.judge_id,
+                team: m.team_id,
+                criterion: m.criterion,
+                points: m.points,
+                updated_at: m.updated_at,
+            })
+            .collect(),
+        sheets: sheets
+            .into_iter()
+            .map(|x| ArchiveSheet {
+                id: x.id,
+                part: x.part_id,
+                judge: x.judge_id,
+                team: x.team_id,
+                signed_at: x.signed_at,
+            })
+            .collect(),
+        releases: releases
+            .into_iter()
+            .map(|r| ArchiveRelease { part: r.part_id, team: r.team_id, actor: r.actor, released_at: r.released_at })
+            .collect(),
+        performance_orders: orders
+            .into_iter()
+            .map(|o| ArchiveOrder {
+                part: o.part_id,
+                seed: o.seed,
+                teams: serde_json::from_str(&o.team_ids).unwrap_or_default(),
+                actor: o.actor,
+                drawn_at: o.drawn_at,
+            })
+            .collect(),
+        rescues: rescues
+            .into_iter()
+            .map(|r| ArchiveRescue {
+                id: r.id,
+                part: r.part_id,
+                contestant: r.contestant_id,
+                after_question: r.after_question_id,
+                reason: r.reason,
+                actor: r.actor,
+                created_at: r.created_at,
+            })
+            .collect(),
         audit: audit
             .into_iter()
             .map(|a| ArchiveAudit {

@@ -11,7 +11,10 @@ use serde_json::{Value, json};
 use super::jobs::Progress;
 use super::{Archive, ImportedFrom, check};
 use crate::domain::ranking::{self, TieBreak};
-use crate::entities::{adjustments, audit_log, contestants, contests, judges, part_questions, parts, teams};
+use crate::entities::{
+    adjustments, audit_log, contestants, contests, judge_marks, judge_sheets, judged_releases, judges, part_questions,
+    parts, performance_orders, rescues, teams,
+};
 use crate::error::{ApiError, ApiResult};
 use crate::live::scores::Scores;
 use crate::results::{Scope, Source};
@@ -26,6 +29,7 @@ const BATCH: usize = 1000;
 struct Ids {
     teams: HashMap<i32, i32>,
     contestants: HashMap<i32, i32>,
+    judges: HashMap<i32, i32>,
     parts: HashMap<i32, i32>,
     questions: HashMap<i32, i32>,
     adjustments: HashMap<i32, i32>,
@@ -54,6 +58,11 @@ impl Ids {
                         "question_id" => one(&self.questions, x),
                         "adjustment_id" => one(&self.adjustments, x),
                         "contestant_id" => one(&self.contestants, x),
+                        "judge_id" => one(&self.judges, x),
+                        "after_question_id" => one(&self.questions, x),
+                        "contestant_ids" => {
+                            x.as_array_mut().into_iter().flatten().for_each(|y| one(&self.contestants, y))
+                        }
                         "team_ids" => x.as_array_mut().into_iter().flatten().for_each(|y| one(&self.teams, y)),
                         "parts" if x.as_array().is_some_and(|a| a.iter().all(Value::is_i64)) => {
                             x.as_array_mut().into_iter().flatten().for_each(|y| one(&self.parts, y))
@@ -101,7 +110,8 @@ pub async fn import(db: &DatabaseConnection, a: Archive, actor: &str, p: &Progre
         + a.questions.len()
         + a.answers.len()
         + a.adjustments.len()
-        + a.audit.len();
+        + a.audit.len()
+        + (a.marks.len() + a.sheets.len() + a.releases.len() + a.performance_orders.len() + a.rescues.len());
     p.total((records + a.teams.len()) as u64);
     p.phase("writing");
     let txn = db.begin().await?;
@@ -171,7 +181,7 @@ pub async fn import(db: &DatabaseConnection, a: Archive, actor: &str, p: &Progre
         p.add(1);
     }
     for j in by_id(&a.judges, |j| j.id) {
-        store::archive::insert_judge(
+        let row = store::archive::insert_judge(
             &txn,
             judges::Model {
                 id: 0,
@@ -188,6 +198,7 @@ pub async fn import(db: &DatabaseConnection, a: Archive, actor: &str, p: &Progre
             },
         )
         .await?;
+        ids.judges.insert(j.id, row.id);
         p.add(1);
     }
     for x in by_id(&a.parts, |x| x.id) {
@@ -298,6 +309,24 @@ pub async fn import(db: &DatabaseConnection, a: Archive, actor: &str, p: &Progre
         ids.adjustments.insert(x.id, row.id);
         p.add(1);
     }
+    judged(&txn, &a, &ids, p).await?;
+    for r in by_id(&a.rescues, |r| r.id) {
+        store::archive::insert_rescue(
+            &txn,
+            rescues::Model {
+                id: 0,
+                contest_id: c.id,
+                part_id: Ids::get(&ids.parts, r.part)?,
+                contestant_id: Ids::get(&ids.contestants, r.contestant)?,
+                after_question_id: Ids::get(&ids.questions, r.after_question)?,
+                reason: r.reason.clone(),
+                actor: r.actor.clone(),
+                created_at: r.created_at,
+            },
+        )
+        .await?;
+        p.add(1);
+    }
     for x in by_id(&a.audit, |x| x.id) {
         let mut detail = x.detail.clone();
         ids.remap(&mut detail);
@@ -340,6 +369,69 @@ pub async fn import(db: &DatabaseConnection, a: Archive, actor: &str, p: &Progre
     Ok(c)
 }
 
+/// The judged parts' orders, sheets, marks and releases, with their ids translated.
+async fn judged(txn: &impl sea_orm::ConnectionTrait, a: &Archive, ids: &Ids, p: &Progress) -> ApiResult<()> {
+    for o in &a.performance_orders {
+        let teams = o.teams.iter().map(|t| Ids::get(&ids.teams, *t)).collect::<ApiResult<Vec<_>>>()?;
+        store::archive::insert_order(
+            txn,
+            performance_orders::Model {
+                part_id: Ids::get(&ids.parts, o.part)?,
+                seed: o.seed,
+                team_ids: json_text(&teams)?,
+                actor: o.actor.clone(),
+                drawn_at: o.drawn_at,
+            },
+        )
+        .await?;
+        p.add(1);
+    }
+    for x in by_id(&a.sheets, |x| x.id) {
+        store::archive::insert_sheet(
+            txn,
+            judge_sheets::Model {
+                id: 0,
+                part_id: Ids::get(&ids.parts, x.part)?,
+                judge_id: Ids::get(&ids.judges, x.judge)?,
+                team_id: Ids::get(&ids.teams, x.team)?,
+                signed_at: x.signed_at,
+            },
+        )
+        .await?;
+        p.add(1);
+    }
+    for m in by_id(&a.marks, |m| m.id) {
+        store::archive::insert_mark(
+            txn,
+            judge_marks::Model {
+                id: 0,
+                part_id: Ids::get(&ids.parts, m.part)?,
+                judge_id: Ids::get(&ids.judges, m.judge)?,
+                team_id: Ids::get(&ids.teams, m.team)?,
+                criterion: m.criterion,
+                points: m.points,
+                updated_at: m.updated_at,
+            },
+        )
+        .await?;
+        p.add(1);
+    }
+    for r in &a.releases {
+        store::archive::insert_release(
+            txn,
+            judged_releases::Model {
+                part_id: Ids::get(&ids.parts, r.part)?,
+                team_id: Ids::get(&ids.teams, r.team)?,
+                actor: r.actor.clone(),
+                released_at: r.released_at,
+            },
+        )
+        .await?;
+        p.add(1);
+    }
+    Ok(())
+}
+
 /// The recomputed board must be the archive's, to the cent: rank, total and every part
 /// score of every team.
 fn compare(a: &Archive, ids: &Ids, board: &ranking::Board) -> ApiResult<()> {
@@ -351,8 +443,8 @@ fn compare(a: &Archive, ids: &Ids, board: &ranking::Board) -> ApiResult<()> {
             "results_mismatch",
             json!({ "team": team, "archive": archive, "computed": computed }),
             format!(
-                "the archive gives team {team} the {what} {archive}, but its answers, questions and adjustments \
-                 give {computed}: the totals do not add up"
+                "the archive gives team {team} the {what} {archive}, but its answers, questions, adjustments, \
+                 judges' marks and rescues give {computed}: the totals do not add up"
             ),
         )
     };

@@ -15,10 +15,17 @@
 //!   star; adjustments with who, when and why; the contest's audit log;
 //! - the publication (when, who), and the staff board (`results`) for checking.
 //!
-//! `marks` is reserved for the judges' marks and signatures of judged parts: absent from
-//! archives of this server; an archive that holds marks is refused rather than imported
-//! without them. Draws (seeds and quotas) and the banks a contest drew from are
-//! properties of the exporting server's banks and do not travel.
+//! - judged parts: every judge's marks (`marks`), sheets with their signatures
+//!   (`sheets`), the part scores released to the hall (`releases`) and the drawn order
+//!   of performance with its seed (`performance_orders`);
+//! - elimination parts: the rescues (`rescues`), from which with the answers the
+//!   eliminated set, and so the part score, is derived.
+//!
+//! These five sections are optional (absent when empty), so archives written before
+//! them still read. Draws (seeds and quotas) and the banks a contest drew from are
+//! properties of the exporting server's banks and do not travel; neither do board
+//! freezes of a ceremony (a closed contest's board is the final one) nor buzzer presses
+//! (the server keeps them in memory only; the answers they led to travel).
 //!
 //! An import is all or nothing: [`check::check`] proves the references before anything is
 //! written, then everything is written in one transaction, the board is recomputed from
@@ -66,9 +73,21 @@ pub struct Archive {
     /// Every stored answer, by id (the order they were stored).
     pub answers: Vec<ArchiveAnswer>,
     pub adjustments: Vec<ArchiveAdjustment>,
-    /// Reserved for judges' marks and signatures (judged parts); see the module docs.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub marks: Option<Vec<Value>>,
+    /// Judges' marks of judged parts, by id; absent when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub marks: Vec<ArchiveMark>,
+    /// Judges' sheets of judged parts (signed or not), by id; absent when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sheets: Vec<ArchiveSheet>,
+    /// Judged part scores released to the hall; absent when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub releases: Vec<ArchiveRelease>,
+    /// The drawn order of performance of judged parts, with its seed; absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub performance_orders: Vec<ArchiveOrder>,
+    /// Rescues of elimination parts, by id; absent when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rescues: Vec<ArchiveRescue>,
     /// The contest's audit log, oldest first.
     pub audit: Vec<ArchiveAudit>,
     /// Set when the results were published.
@@ -223,6 +242,69 @@ pub struct ArchiveAdjustment {
     /// Archive id of the part, or None for the contest total.
     pub part: Option<i32>,
     pub delta: f64,
+    pub reason: String,
+    pub actor: String,
+    pub created_at: i64,
+}
+
+/// One judge's mark for one criterion of one team's sheet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ArchiveMark {
+    pub id: i32,
+    /// Archive id of the (judged) part.
+    pub part: i32,
+    /// Archive id of the judge.
+    pub judge: i32,
+    pub team: i32,
+    /// Index of the criterion in the part's rubric.
+    pub criterion: i32,
+    pub points: f64,
+    pub updated_at: i64,
+}
+
+/// One judge's sheet for one team: a part score counts once every judge signed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ArchiveSheet {
+    pub id: i32,
+    pub part: i32,
+    pub judge: i32,
+    pub team: i32,
+    pub signed_at: Option<i64>,
+}
+
+/// A team's judged part score released to the hall.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ArchiveRelease {
+    pub part: i32,
+    pub team: i32,
+    pub actor: String,
+    pub released_at: i64,
+}
+
+/// The last drawn order of performance of a judged part (earlier draws are in the audit).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ArchiveOrder {
+    pub part: i32,
+    pub seed: i64,
+    /// Archive ids of the teams in the order they perform.
+    pub teams: Vec<i32>,
+    pub actor: String,
+    pub drawn_at: i64,
+}
+
+/// An eliminated contestant brought back into an elimination part after a question.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ArchiveRescue {
+    pub id: i32,
+    pub part: i32,
+    pub contestant: i32,
+    /// Archive id of the question after whose reveal the contestant came back.
+    pub after_question: i32,
     pub reason: String,
     pub actor: String,
     pub created_at: i64,

@@ -7,7 +7,10 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect,
 };
 
-use crate::entities::{adjustments, answers, audit_log, contestants, contests, judges, part_questions, parts, teams};
+use crate::entities::{
+    adjustments, answers, audit_log, contestants, contests, judge_marks, judge_sheets, judged_releases, judges,
+    part_questions, parts, performance_orders, rescues, teams,
+};
 
 pub async fn count_answers(db: &impl ConnectionTrait, contest_id: i32) -> Result<u64, DbErr> {
     answers::Entity::find().filter(answers::Column::ContestId.eq(contest_id)).count(db).await
@@ -48,6 +51,22 @@ insert_as_is!(insert_part, parts);
 insert_as_is!(insert_part_question, part_questions);
 insert_as_is!(insert_adjustment, adjustments);
 insert_as_is!(insert_audit, audit_log);
+insert_as_is!(insert_mark, judge_marks);
+insert_as_is!(insert_sheet, judge_sheets);
+insert_as_is!(insert_rescue, rescues);
+
+/// Inserts a row keyed by other records (no id of its own) with every value as given.
+macro_rules! insert_keyed {
+    ($name:ident, $module:ident) => {
+        pub async fn $name(db: &impl ConnectionTrait, m: $module::Model) -> Result<(), DbErr> {
+            $module::Entity::insert($module::ActiveModel::from(m).reset_all()).exec_without_returning(db).await?;
+            Ok(())
+        }
+    };
+}
+
+insert_keyed!(insert_order, performance_orders);
+insert_keyed!(insert_release, judged_releases);
 
 /// The contest's judges with their usernames: the account's, or the one kept from the
 /// server an imported contest came from.

@@ -52,3 +52,12 @@ pub async fn insert_rescues(
     }
     Ok(())
 }
+
+/// Every rescue of the contest's elimination parts, by id (archives).
+pub async fn rescues_of_contest(db: &impl ConnectionTrait, contest_id: i32) -> Result<Vec<rescues::Model>, DbErr> {
+    rescues::Entity::find()
+        .filter(rescues::Column::ContestId.eq(contest_id))
+        .order_by_asc(rescues::Column::Id)
+        .all(db)
+        .await
+}

@@ -203,3 +203,18 @@ pub async fn unrelease(db: &impl ConnectionTrait, part_id: i32, team_id: i32) ->
         .await?;
     Ok(r.rows_affected > 0)
 }
+
+/// The drawn orders of the given parts (archives).
+pub async fn orders_of_parts(
+    db: &impl ConnectionTrait,
+    part_ids: &[i32],
+) -> Result<Vec<performance_orders::Model>, DbErr> {
+    if part_ids.is_empty() {
+        return Ok(vec![]);
+    }
+    performance_orders::Entity::find()
+        .filter(performance_orders::Column::PartId.is_in(part_ids.to_vec()))
+        .order_by_asc(performance_orders::Column::PartId)
+        .all(db)
+        .await
+}

@@ -8,8 +8,13 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
+use crate::elimination::round;
+use crate::fixtures::create_part;
 use crate::helpers::{TestApp, spawn_app};
+use crate::judging::{Judged, add_judges};
+use crate::live::{Fixture, question, seed};
 use crate::results_fixture::{Setup, setup};
+use hoithi::domain::question::Solution;
 
 /// A contest with a record worth keeping: two finished parts (one question voided),
 /// adjustments to a part and to the total, tie-breakers, an invited judge and a judge
@@ -86,13 +91,31 @@ async fn contest_count(app: &TestApp, token: &str) -> usize {
 fn normalise(a: &Value) -> Value {
     let mut a = a.clone();
     let places = |list: &str| -> HashMap<i64, i64> {
-        a[list].as_array().unwrap().iter().enumerate().map(|(i, x)| (x["id"].as_i64().unwrap(), i as i64)).collect()
-    };
-    let m: HashMap<&str, HashMap<i64, i64>> =
-        ["teams", "contestants", "judges", "parts", "questions", "answers", "adjustments", "audit"]
+        // The judged and elimination sections are absent when empty.
+        a[list]
+            .as_array()
             .into_iter()
-            .map(|l| (l, places(l)))
-            .collect();
+            .flatten()
+            .enumerate()
+            .map(|(i, x)| (x["id"].as_i64().unwrap(), i as i64))
+            .collect()
+    };
+    let m: HashMap<&str, HashMap<i64, i64>> = [
+        "teams",
+        "contestants",
+        "judges",
+        "parts",
+        "questions",
+        "answers",
+        "adjustments",
+        "audit",
+        "marks",
+        "sheets",
+        "rescues",
+    ]
+    .into_iter()
+    .map(|l| (l, places(l)))
+    .collect();
     let swap = |v: &mut Value, list: &str| {
         if let Some(n) = v.as_i64() {
             let place = m[list].get(&n).unwrap_or_else(|| panic!("{list} id {n} is not in the archive"));
@@ -108,8 +131,11 @@ fn normalise(a: &Value) -> Value {
         ("answers", &[("question", "questions"), ("team", "teams"), ("contestant", "contestants")][..]),
         ("adjustments", &[("team", "teams"), ("part", "parts")][..]),
         ("audit", &[][..]),
+        ("marks", &[("part", "parts"), ("judge", "judges"), ("team", "teams")][..]),
+        ("sheets", &[("part", "parts"), ("judge", "judges"), ("team", "teams")][..]),
+        ("rescues", &[("part", "parts"), ("contestant", "contestants"), ("after_question", "questions")][..]),
     ] {
-        for x in a[list].as_array_mut().unwrap() {
+        for x in a[list].as_array_mut().into_iter().flatten() {
             swap(&mut x["id"], list);
             for (field, target) in refs {
                 swap(&mut x[*field], target);
@@ -125,6 +151,10 @@ fn normalise(a: &Value) -> Value {
                         "part_id" => swap(x, "parts"),
                         "question_id" => swap(x, "questions"),
                         "adjustment_id" => swap(x, "adjustments"),
+                        "judge_id" => swap(x, "judges"),
+                        "contestant_id" => swap(x, "contestants"),
+                        "after_question_id" => swap(x, "questions"),
+                        "contestant_ids" => x.as_array_mut().unwrap().iter_mut().for_each(|y| swap(y, "contestants")),
                         "team_ids" => x.as_array_mut().unwrap().iter_mut().for_each(|y| swap(y, "teams")),
                         "parts" if x.is_array() => x.as_array_mut().unwrap().iter_mut().for_each(|y| swap(y, "parts")),
                         _ => detail(x, swap),
@@ -142,6 +172,14 @@ fn normalise(a: &Value) -> Value {
         if t.get("part_id").is_some() {
             swap(&mut t["part_id"], "parts");
         }
+    }
+    for x in a["releases"].as_array_mut().into_iter().flatten() {
+        swap(&mut x["part"], "parts");
+        swap(&mut x["team"], "teams");
+    }
+    for x in a["performance_orders"].as_array_mut().into_iter().flatten() {
+        swap(&mut x["part"], "parts");
+        x["teams"].as_array_mut().unwrap().iter_mut().for_each(|y| swap(y, "teams"));
     }
     for r in a["results"]["rows"].as_array_mut().unwrap() {
         swap(&mut r["team"], "teams");
@@ -375,7 +413,15 @@ async fn a_hand_edited_archive_is_refused_naming_the_place_and_nothing_is_import
             "results.rows[",
             "results_mismatch",
         ),
-        ("judges' marks", Box::new(|a| a["marks"] = json!([{"part": 1}])), "marks", "marks_unsupported"),
+        (
+            "a judge's mark of a quiz part",
+            Box::new(|a| {
+                a["marks"] = json!([{"id": 1, "part": a["parts"][0]["id"], "judge": a["judges"][0]["id"],
+                                     "team": a["teams"][0]["id"], "criterion": 0, "points": 1, "updated_at": 0}])
+            }),
+            "marks[0].part",
+            "wrong_part_kind",
+        ),
         (
             "a duplicated team id",
             Box::new(|a| a["teams"][1]["id"] = a["teams"][0]["id"].clone()),
@@ -600,4 +646,165 @@ async fn wait_job_long(app: &TestApp, token: &str, id: &str) -> Value {
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
+}
+
+/// A contest whose record needs the judged and elimination sections: an elimination part
+/// in which a rescue brought a contestant back, and a judged part with a drawn order that
+/// two judges marked and signed for both teams, released to the hall; then closed.
+async fn judged_and_elimination_contest(app: &TestApp) -> (Fixture, Judged) {
+    let qs = (0..2).map(|i| question(i, Solution::Single { option: 0 }, 60)).collect();
+    let f = seed(app, 2, 2, json!({}), "last_answer", qs).await;
+    let (s, b) = app
+        .request(
+            Method::PATCH,
+            &format!("/api/contests/{}/parts/{}", f.cid, f.pid),
+            Some(&f.admin),
+            Some(json!({"kind": "elimination", "scoring": {"elimination": {"points_per_survivor": 10, "points_per_question": 1}}})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let cid = f.cid as i64;
+    let part = create_part(
+        app,
+        &f.admin,
+        cid,
+        json!({"kind": "judged", "title": "Phần thi sân khấu hóa", "max_points": 100,
+               "rubric": {"criteria": [{"name": "Nội dung", "max_points": 50}, {"name": "Hình thức", "max_points": 30},
+                                       {"name": "Thời gian", "max_points": 20}],
+                          "aggregate": "mean", "gap_threshold": 0}}),
+    )
+    .await;
+    let judges = add_judges(app, &f.admin, cid, 2).await;
+    let w = Judged {
+        admin: f.admin.clone(),
+        contest: cid,
+        part,
+        teams: f.teams.iter().map(|t| t.id as i64).collect(),
+        codes: vec![],
+        judges,
+    };
+
+    // Elimination: 1-2 is out after Q1 and rescued; 2-2 is out after Q2.
+    f.control(app, "start").await;
+    round(app, &f, f.questions[0], &[(0, 0, 0), (0, 1, 2), (1, 0, 0), (1, 1, 0)]).await;
+    let (s, b) = app
+        .post(
+            &format!("/api/contests/{}/live/rescue", f.cid),
+            Some(&f.admin),
+            json!({"all_last": true, "reason": "Lỗi mạng"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    round(app, &f, f.questions[1], &[(0, 0, 0), (0, 1, 0), (1, 0, 0), (1, 1, 1)]).await;
+    f.control(app, "finish").await;
+
+    // Judged: the order drawn with a seed, both judges mark and sign both teams, released.
+    let (s, b) =
+        app.post(&format!("/api/contests/{cid}/parts/{part}/order"), Some(&f.admin), json!({"seed": 20251130})).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    for (t, &team) in w.teams.iter().enumerate() {
+        for j in 0..2 {
+            w.mark_all(app, j, team, [40.0 - t as f64, 20.0 + j as f64, 15.5]).await;
+            let (s, b) = w.sign(app, j, team).await;
+            assert_eq!(s, StatusCode::OK, "{b}");
+        }
+    }
+    let (s, b) = app.post(&format!("/api/contests/{cid}/parts/{part}/release"), Some(&f.admin), json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (s, b) = app.request(Method::POST, &format!("/api/contests/{cid}/close"), Some(&f.admin), None).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    (f, w)
+}
+
+/// The part score of `part` in each row of a board, by team name.
+fn part_scores(board: &Value, part: i64) -> Vec<(String, f64)> {
+    board["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let p = r["parts"].as_array().unwrap().iter().find(|p| p["part_id"] == part).map(|p| p["score"].clone());
+            (r["team_name"].as_str().unwrap().to_owned(), p.and_then(|p| p.as_f64()).unwrap_or(0.0))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn judged_marks_and_elimination_rescues_travel_and_give_the_same_board() {
+    let app = spawn_app().await;
+    let (f, w) = judged_and_elimination_contest(&app).await;
+    let cid = f.cid as i64;
+    let a1 = export(&app, &f.admin, cid).await;
+
+    assert_eq!(a1["marks"].as_array().unwrap().len(), 12, "2 judges × 2 teams × 3 criteria");
+    assert_eq!(a1["sheets"].as_array().unwrap().len(), 4);
+    assert!(a1["sheets"].as_array().unwrap().iter().all(|s| s["signed_at"].is_i64()), "{}", a1["sheets"]);
+    assert_eq!(a1["releases"].as_array().unwrap().len(), 2);
+    assert_eq!(a1["performance_orders"][0]["seed"], 20251130);
+    assert_eq!(a1["performance_orders"][0]["part"], w.part);
+    let rescues = a1["rescues"].as_array().unwrap();
+    assert_eq!(rescues.len(), 1, "{rescues:?}");
+    assert_eq!(
+        (rescues[0]["reason"].as_str(), rescues[0]["after_question"].as_i64()),
+        (Some("Lỗi mạng"), Some(f.questions[0] as i64))
+    );
+    let (_, board1) = app.get(&format!("/api/contests/{cid}/scoreboard"), Some(&f.admin)).await;
+    let board1 = board1.get("board").cloned().unwrap_or(board1);
+    let judged1 = part_scores(&board1, w.part);
+    assert!(judged1.iter().all(|(_, s)| *s > 0.0), "both teams have a judged part score: {judged1:?}");
+
+    // Into a fresh database on another server: the same board, part by part.
+    let other = spawn_app().await;
+    let admin2 = other.admin_token().await;
+    let (s, b) = import(&other, &admin2, &a1).await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let c2 = b["contest"]["id"].as_i64().unwrap();
+    let (_, board2) = other.get(&format!("/api/contests/{c2}/scoreboard?recompute=true"), Some(&admin2)).await;
+    let board2 = board2.get("board").cloned().unwrap_or(board2);
+    assert_eq!(totals(&board2), totals(&board1), "same results");
+    let a2 = export(&other, &admin2, c2).await;
+    let part2 = a2["parts"][1]["id"].as_i64().unwrap();
+    assert_eq!(part_scores(&board2, part2), judged1);
+    // The judges' grid on the new server shows the signed, released sheets.
+    let (s, grid) = other.get(&format!("/api/contests/{c2}/parts/{part2}/judging"), Some(&admin2)).await;
+    assert_eq!(s, StatusCode::OK, "{grid}");
+    assert!(grid["teams"].as_array().unwrap().iter().all(|t| t["released_at"].is_i64()), "{grid}");
+
+    // Export again: the same document, ids aside.
+    let (n1, n2) = (normalise(&a1), normalise(&a2));
+    if n1 != n2 {
+        for key in n1.as_object().unwrap().keys() {
+            assert_eq!(n1[key], n2[key], "section {key} differs");
+        }
+    }
+    assert_eq!(n1, n2);
+
+    // Without its marks, or without its rescue, the archive's board does not add up.
+    let before = contest_count(&other, &admin2).await;
+    for section in ["marks", "rescues"] {
+        let mut bad = a1.clone();
+        bad.as_object_mut().unwrap().remove(section);
+        let (s, e) = import(&other, &admin2, &bad).await;
+        assert_eq!(
+            (s, e["error"]["reason"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("results_mismatch")),
+            "{section}: {e}"
+        );
+        assert!(e["error"]["field"].as_str().unwrap().starts_with("results.rows["), "{e}");
+    }
+    // A hand-edited mark of a judge the archive does not hold is refused naming the place.
+    let mut bad = a1.clone();
+    bad["marks"][3]["judge"] = json!(987_654);
+    let (s, e) = import(&other, &admin2, &bad).await;
+    assert_eq!((s, e["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("marks[3].judge")), "{e}");
+    assert_eq!(e["error"]["reason"], "unknown_reference", "{e}");
+    let mut bad = a1.clone();
+    bad["marks"][5]["criterion"] = json!(3);
+    let (s, e) = import(&other, &admin2, &bad).await;
+    assert_eq!((s, e["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("marks[5].criterion")), "{e}");
+    let mut bad = a1.clone();
+    bad["rescues"][0]["contestant"] = json!(987_654);
+    let (s, e) = import(&other, &admin2, &bad).await;
+    assert_eq!((s, e["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("rescues[0].contestant")), "{e}");
+    assert_eq!(contest_count(&other, &admin2).await, before, "nothing was imported");
 }

@@ -10,7 +10,7 @@ use crate::helpers::{TestApp, ws_until};
 use crate::live::{Fixture, question, seed};
 use hoithi::domain::question::Solution;
 
-async fn contestant_ids(app: &TestApp, f: &Fixture) -> Vec<Vec<i32>> {
+pub(crate) async fn contestant_ids(app: &TestApp, f: &Fixture) -> Vec<Vec<i32>> {
     let (s, list) = app.get(&format!("/api/contests/{}/contestants", f.cid), Some(&f.admin)).await;
     assert_eq!(s, StatusCode::OK, "{list}");
     let id = |t: usize, m: usize| {
@@ -22,7 +22,14 @@ async fn contestant_ids(app: &TestApp, f: &Fixture) -> Vec<Vec<i32>> {
     (0..f.teams.len()).map(|t| (0..f.teams[t].members.len()).map(|m| id(t, m)).collect()).collect()
 }
 
-async fn answer(app: &TestApp, f: &Fixture, t: usize, m: usize, q: i32, choice: usize) -> (StatusCode, Value) {
+pub(crate) async fn answer(
+    app: &TestApp,
+    f: &Fixture,
+    t: usize,
+    m: usize,
+    q: i32,
+    choice: usize,
+) -> (StatusCode, Value) {
     app.post(
         &format!("/api/contests/{}/answers", f.cid),
         Some(&f.member(t, m).token),
@@ -59,7 +66,7 @@ fn out_set(v: &Value) -> (u64, u64, Vec<i64>) {
     (v["remaining"].as_u64().unwrap(), v["total"].as_u64().unwrap(), e)
 }
 
-async fn round(app: &TestApp, f: &Fixture, q: i32, answers: &[(usize, usize, usize)]) {
+pub(crate) async fn round(app: &TestApp, f: &Fixture, q: i32, answers: &[(usize, usize, usize)]) {
     f.control(app, "next").await;
     for &(t, m, c) in answers {
         let (s, b) = answer(app, f, t, m, q, c).await;

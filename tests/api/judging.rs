@@ -45,25 +45,31 @@ pub async fn judged_world(app: &TestApp, judges: usize, teams: usize, aggregate:
                           "aggregate": aggregate, "gap_threshold": gap}}),
     )
     .await;
+    let js = add_judges(app, &admin, contest, judges).await;
+    Judged { admin, contest, part, teams: team_ids, codes, judges: js }
+}
+
+/// `n` judge accounts (giamkhao1 …) assigned to the contest and signed in: (judge id, token).
+pub async fn add_judges(app: &TestApp, admin: &str, contest: i64, n: usize) -> Vec<(i64, String)> {
     let mut js = Vec::new();
-    for i in 1..=judges {
+    for i in 1..=n {
         let username = format!("giamkhao{i}");
         let password = format!("mat-khau-gk-{i}");
         let (s, u) = app
-            .post("/api/users", Some(&admin), json!({"username": username, "password": password, "role": "judge"}))
+            .post("/api/users", Some(admin), json!({"username": username, "password": password, "role": "judge"}))
             .await;
         assert_eq!(s, StatusCode::CREATED, "{u}");
         let (s, j) = app
             .post(
                 &format!("/api/contests/{contest}/judges"),
-                Some(&admin),
+                Some(admin),
                 json!({"user_id": u["id"], "name": format!("Giám khảo {i}")}),
             )
             .await;
         assert_eq!(s, StatusCode::CREATED, "{j}");
         js.push((j["id"].as_i64().unwrap(), app.login(&username, &password).await));
     }
-    Judged { admin, contest, part, teams: team_ids, codes, judges: js }
+    js
 }
 
 impl Judged {
