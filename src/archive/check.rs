@@ -119,6 +119,8 @@ pub fn check(a: &Archive) -> ApiResult<()> {
     index("marks", a.marks.iter().map(|x| x.id))?;
     index("sheets", a.sheets.iter().map(|x| x.id))?;
     index("rescues", a.rescues.iter().map(|x| x.id))?;
+    index("buzzes", a.buzzes.iter().map(|x| x.id))?;
+    index("buzzer_marks", a.buzzer_marks.iter().map(|x| x.id))?;
 
     for (i, c) in a.contestants.iter().enumerate() {
         if !teams.contains_key(&c.team) {
@@ -219,6 +221,7 @@ pub fn check(a: &Archive) -> ApiResult<()> {
     }
     judged(a, &teams, &judges, &parts)?;
     rescues(a, &contestants, &parts, &questions)?;
+    buzzer(a, &teams, &contestants, &parts, &questions)?;
     let mut ranked = HashSet::new();
     for (i, r) in a.results.rows.iter().enumerate() {
         if !teams.contains_key(&r.team) {
@@ -367,6 +370,84 @@ fn rescues(
                     r.after_question, a.questions[q].part, r.part
                 ),
             ));
+        }
+    }
+    Ok(())
+}
+
+/// A question reference that must name a question of a buzzer part.
+fn buzzer_question(
+    a: &Archive,
+    parts: &HashMap<i32, usize>,
+    questions: &HashMap<i32, usize>,
+    place: String,
+    id: i32,
+) -> ApiResult<()> {
+    let Some(&q) = questions.get(&id) else {
+        return Err(missing(place, "question", id));
+    };
+    let part = a.questions[q].part;
+    let kind = &a.parts[parts[&part]].kind;
+    if kind != "buzzer" {
+        return Err(bad(
+            place,
+            "wrong_part_kind",
+            json!({ "question": id, "part": part, "kind": kind, "expected": "buzzer" }),
+            format!("question {id} belongs to part {part}, a {kind} part, not a buzzer part"),
+        ));
+    }
+    Ok(())
+}
+
+/// Presses and marks of buzzer parts: every question one of a buzzer part, every team and
+/// contestant in the archive (a press's contestant a member of its team), one press per
+/// place in a question's receive order and one mark per team and question.
+fn buzzer(
+    a: &Archive,
+    teams: &HashMap<i32, usize>,
+    contestants: &HashMap<i32, usize>,
+    parts: &HashMap<i32, usize>,
+    questions: &HashMap<i32, usize>,
+) -> ApiResult<()> {
+    let mut seen = HashMap::new();
+    for (i, b) in a.buzzes.iter().enumerate() {
+        buzzer_question(a, parts, questions, format!("buzzes[{i}].question"), b.question)?;
+        if !teams.contains_key(&b.team) {
+            return Err(missing(format!("buzzes[{i}].team"), "team", b.team));
+        }
+        let Some(&c) = contestants.get(&b.contestant) else {
+            return Err(missing(format!("buzzes[{i}].contestant"), "contestant", b.contestant));
+        };
+        let of = a.contestants[c].team;
+        if of != b.team {
+            return Err(bad(
+                format!("buzzes[{i}].contestant"),
+                "contestant_of_other_team",
+                json!({ "contestant": b.contestant, "team": of, "buzz_team": b.team }),
+                format!("contestant {} is a member of team {of}, not of team {}", b.contestant, b.team),
+            ));
+        }
+        if b.round < 0 {
+            return Err(ApiError::invalid(format!("buzzes[{i}].round"), "must be 0 or more"));
+        }
+        if let Some(first) = seen.insert((b.question, b.seq), i) {
+            return Err(repeated(format!("buzzes[{i}].seq"), format!("buzzes[{first}]"), "this press"));
+        }
+    }
+    let mut seen = HashMap::new();
+    for (i, m) in a.buzzer_marks.iter().enumerate() {
+        buzzer_question(a, parts, questions, format!("buzzer_marks[{i}].question"), m.question)?;
+        if !teams.contains_key(&m.team) {
+            return Err(missing(format!("buzzer_marks[{i}].team"), "team", m.team));
+        }
+        if m.round < 0 {
+            return Err(ApiError::invalid(format!("buzzer_marks[{i}].round"), "must be 0 or more"));
+        }
+        if !m.points.is_finite() {
+            return Err(ApiError::invalid(format!("buzzer_marks[{i}].points"), "must be a number of points"));
+        }
+        if let Some(first) = seen.insert((m.question, m.team), i) {
+            return Err(repeated(format!("buzzer_marks[{i}]"), format!("buzzer_marks[{first}]"), "this team's mark"));
         }
     }
     Ok(())

@@ -49,12 +49,16 @@ pub async fn export(db: &DatabaseConnection, contest_id: i32, actor: &str, p: &P
     releases.sort_by_key(|r| (r.part_id, r.team_id));
     let orders = store::judging::orders_of_parts(&txn, &part_ids).await?;
     let rescues = store::elimination::rescues_of_contest(&txn, contest_id).await?;
+    let buzzes = store::buzzer::presses_of_contest(&txn, contest_id).await?;
+    let question_ids: Vec<i32> = questions.iter().map(|q| q.id).collect();
+    let buzzer_marks = store::buzzer::marks_of_questions(&txn, &question_ids).await?;
     let publication = store::results::get(&txn, contest_id).await?;
     let n_answers = store::archive::count_answers(&txn, contest_id).await?;
     let others = (teams.len() + contestants.len() + judges.len() + parts.len() + questions.len())
         + adjustments.len()
         + audit.len()
-        + (marks.len() + sheets.len() + releases.len() + orders.len() + rescues.len());
+        + (marks.len() + sheets.len() + releases.len() + orders.len() + rescues.len())
+        + (buzzes.len() + buzzer_marks.len());
     // The board is recomputed at the end: count it as one record per team.
     p.total(others as u64 + n_answers + teams.len() as u64);
     p.add(others as u64);
@@ -231,6 +235,36 @@ pub async fn export(db: &DatabaseConnection, contest_id: i32, actor: &str, p: &P
                 reason: r.reason,
                 actor: r.actor,
                 created_at: r.created_at,
+            })
+            .collect(),
+        buzzes: {
+            let mut v: Vec<ArchiveBuzz> = buzzes
+                .into_iter()
+                .map(|b| ArchiveBuzz {
+                    id: b.id,
+                    question: b.part_question_id,
+                    round: b.round,
+                    seq: b.seq,
+                    team: b.team_id,
+                    contestant: b.contestant_id,
+                    received_at: b.received_at,
+                    false_start: b.false_start,
+                })
+                .collect();
+            v.sort_by_key(|b| b.id);
+            v
+        },
+        buzzer_marks: buzzer_marks
+            .into_iter()
+            .map(|m| ArchiveBuzzerMark {
+                id: m.id,
+                question: m.part_question_id,
+                team: m.team_id,
+                round: m.round,
+                correct: m.correct,
+                points: m.points,
+                actor: m.actor,
+                created_at: m.created_at,
             })
             .collect(),
         audit: audit

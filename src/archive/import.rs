@@ -12,8 +12,8 @@ use super::jobs::Progress;
 use super::{Archive, ImportedFrom, check};
 use crate::domain::ranking::{self, TieBreak};
 use crate::entities::{
-    adjustments, audit_log, contestants, contests, judge_marks, judge_sheets, judged_releases, judges, part_questions,
-    parts, performance_orders, rescues, teams,
+    adjustments, audit_log, buzzer_marks, buzzes, contestants, contests, judge_marks, judge_sheets, judged_releases,
+    judges, part_questions, parts, performance_orders, rescues, teams,
 };
 use crate::error::{ApiError, ApiResult};
 use crate::live::scores::Scores;
@@ -111,7 +111,8 @@ pub async fn import(db: &DatabaseConnection, a: Archive, actor: &str, p: &Progre
         + a.answers.len()
         + a.adjustments.len()
         + a.audit.len()
-        + (a.marks.len() + a.sheets.len() + a.releases.len() + a.performance_orders.len() + a.rescues.len());
+        + (a.marks.len() + a.sheets.len() + a.releases.len() + a.performance_orders.len() + a.rescues.len())
+        + (a.buzzes.len() + a.buzzer_marks.len());
     p.total((records + a.teams.len()) as u64);
     p.phase("writing");
     let txn = db.begin().await?;
@@ -322,6 +323,42 @@ pub async fn import(db: &DatabaseConnection, a: Archive, actor: &str, p: &Progre
                 reason: r.reason.clone(),
                 actor: r.actor.clone(),
                 created_at: r.created_at,
+            },
+        )
+        .await?;
+        p.add(1);
+    }
+    for b in by_id(&a.buzzes, |b| b.id) {
+        store::archive::insert_buzz(
+            &txn,
+            buzzes::Model {
+                id: 0,
+                contest_id: c.id,
+                part_question_id: Ids::get(&ids.questions, b.question)?,
+                round: b.round,
+                seq: b.seq,
+                team_id: Ids::get(&ids.teams, b.team)?,
+                contestant_id: Ids::get(&ids.contestants, b.contestant)?,
+                received_at: b.received_at,
+                false_start: b.false_start,
+            },
+        )
+        .await?;
+        p.add(1);
+    }
+    for m in by_id(&a.buzzer_marks, |m| m.id) {
+        store::archive::insert_buzzer_mark(
+            &txn,
+            buzzer_marks::Model {
+                id: 0,
+                contest_id: c.id,
+                part_question_id: Ids::get(&ids.questions, m.question)?,
+                team_id: Ids::get(&ids.teams, m.team)?,
+                round: m.round,
+                correct: m.correct,
+                points: m.points,
+                actor: m.actor.clone(),
+                created_at: m.created_at,
             },
         )
         .await?;

@@ -19,13 +19,15 @@
 //!   (`sheets`), the part scores released to the hall (`releases`) and the drawn order
 //!   of performance with its seed (`performance_orders`);
 //! - elimination parts: the rescues (`rescues`), from which with the answers the
-//!   eliminated set, and so the part score, is derived.
+//!   eliminated set, and so the part score, is derived;
+//! - buzzer parts: every stored press with its receive time and place in the receive
+//!   order (`buzzes`), and the right/wrong marks of the team that had the floor
+//!   (`buzzer_marks`), from which the part score is derived.
 //!
-//! These five sections are optional (absent when empty), so archives written before
+//! These seven sections are optional (absent when empty), so archives written before
 //! them still read. Draws (seeds and quotas) and the banks a contest drew from are
 //! properties of the exporting server's banks and do not travel; neither do board
-//! freezes of a ceremony (a closed contest's board is the final one) nor buzzer presses
-//! (the server keeps them in memory only; the answers they led to travel).
+//! freezes of a ceremony (a closed contest's board is the final one).
 //!
 //! An import is all or nothing: [`check::check`] proves the references before anything is
 //! written, then everything is written in one transaction, the board is recomputed from
@@ -88,6 +90,12 @@ pub struct Archive {
     /// Rescues of elimination parts, by id; absent when there are none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rescues: Vec<ArchiveRescue>,
+    /// Presses of buzzer parts, by id; absent when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub buzzes: Vec<ArchiveBuzz>,
+    /// Right/wrong marks of buzzer questions, by id; absent when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub buzzer_marks: Vec<ArchiveBuzzerMark>,
     /// The contest's audit log, oldest first.
     pub audit: Vec<ArchiveAudit>,
     /// Set when the results were published.
@@ -306,6 +314,41 @@ pub struct ArchiveRescue {
     /// Archive id of the question after whose reveal the contestant came back.
     pub after_question: i32,
     pub reason: String,
+    pub actor: String,
+    pub created_at: i64,
+}
+
+/// A press of a buzzer question, as the server received it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ArchiveBuzz {
+    pub id: i64,
+    /// Archive id of the (buzzer) question.
+    pub question: i32,
+    /// The round it was pressed in (the number of wrong marks before it).
+    pub round: i32,
+    /// Its place in the server's receive order of the question.
+    pub seq: i64,
+    pub team: i32,
+    pub contestant: i32,
+    /// Server time the press was received (ms since the epoch).
+    pub received_at: i64,
+    /// A press before the buzzer opened (it locked the team out for a while).
+    pub false_start: bool,
+}
+
+/// The mark of the team that had the floor on a buzzer question.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ArchiveBuzzerMark {
+    pub id: i32,
+    /// Archive id of the (buzzer) question.
+    pub question: i32,
+    pub team: i32,
+    pub round: i32,
+    pub correct: bool,
+    /// The points it earned (negative for a penalised wrong answer).
+    pub points: f64,
     pub actor: String,
     pub created_at: i64,
 }

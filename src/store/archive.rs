@@ -8,8 +8,8 @@ use sea_orm::{
 };
 
 use crate::entities::{
-    adjustments, answers, audit_log, contestants, contests, judge_marks, judge_sheets, judged_releases, judges,
-    part_questions, parts, performance_orders, rescues, teams,
+    adjustments, answers, audit_log, buzzer_marks, buzzes, contestants, contests, judge_marks, judge_sheets,
+    judged_releases, judges, part_questions, parts, performance_orders, rescues, teams,
 };
 
 pub async fn count_answers(db: &impl ConnectionTrait, contest_id: i32) -> Result<u64, DbErr> {
@@ -54,6 +54,8 @@ insert_as_is!(insert_audit, audit_log);
 insert_as_is!(insert_mark, judge_marks);
 insert_as_is!(insert_sheet, judge_sheets);
 insert_as_is!(insert_rescue, rescues);
+insert_as_is!(insert_buzz, buzzes);
+insert_as_is!(insert_buzzer_mark, buzzer_marks);
 
 /// Inserts a row keyed by other records (no id of its own) with every value as given.
 macro_rules! insert_keyed {

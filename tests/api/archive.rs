@@ -10,9 +10,9 @@ use serde_json::{Value, json};
 
 use crate::elimination::round;
 use crate::fixtures::create_part;
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, spawn_app, ws_send, ws_until};
 use crate::judging::{Judged, add_judges};
-use crate::live::{Fixture, question, seed};
+use crate::live::{Fixture, question, seed, seed_kind};
 use crate::results_fixture::{Setup, setup};
 use hoithi::domain::question::Solution;
 
@@ -112,6 +112,8 @@ fn normalise(a: &Value) -> Value {
         "marks",
         "sheets",
         "rescues",
+        "buzzes",
+        "buzzer_marks",
     ]
     .into_iter()
     .map(|l| (l, places(l)))
@@ -134,6 +136,8 @@ fn normalise(a: &Value) -> Value {
         ("marks", &[("part", "parts"), ("judge", "judges"), ("team", "teams")][..]),
         ("sheets", &[("part", "parts"), ("judge", "judges"), ("team", "teams")][..]),
         ("rescues", &[("part", "parts"), ("contestant", "contestants"), ("after_question", "questions")][..]),
+        ("buzzes", &[("question", "questions"), ("team", "teams"), ("contestant", "contestants")][..]),
+        ("buzzer_marks", &[("question", "questions"), ("team", "teams")][..]),
     ] {
         for x in a[list].as_array_mut().into_iter().flatten() {
             swap(&mut x["id"], list);
@@ -806,5 +810,98 @@ async fn judged_marks_and_elimination_rescues_travel_and_give_the_same_board() {
     bad["rescues"][0]["contestant"] = json!(987_654);
     let (s, e) = import(&other, &admin2, &bad).await;
     assert_eq!((s, e["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("rescues[0].contestant")), "{e}");
+    assert_eq!(contest_count(&other, &admin2).await, before, "nothing was imported");
+}
+
+/// A buzzer press over the phone's socket, waiting for its answer.
+async fn buzz(ws: &mut crate::helpers::Ws, qid: i32) -> Value {
+    ws_send(ws, json!({"type": "buzz", "question_id": qid})).await;
+    ws_until(ws, 10, |v| v["type"] == "buzzed" || v["type"] == "error").await
+}
+
+#[tokio::test]
+async fn buzzer_presses_and_marks_travel_and_give_the_same_board() {
+    let app = spawn_app().await;
+    let qs = vec![question(0, Solution::Single { option: 1 }, 30)];
+    let f = seed_kind(&app, "buzzer", 3, 1, json!({"wrong_penalty": 5}), "last_answer", qs).await;
+    let cid = f.cid as i64;
+    let (b, c) = (f.teams[1].id as i64, f.teams[2].id as i64);
+    let mut wb = app.ws(&f.member(1, 0).token).await;
+    let mut wc = app.ws(&f.member(2, 0).token).await;
+    let live = |path: &str| format!("/api/contests/{cid}/live/{path}");
+    f.control(&app, "start").await;
+    f.control(&app, "next").await;
+    let q = f.questions[0];
+    // B presses first and is wrong; C takes the steal and is right.
+    let (s, body) = app.request(Method::POST, &live("buzzer/open"), Some(&f.admin), None).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(buzz(&mut wb, q).await["buzz"]["place"], 1);
+    let (s, body) = app
+        .request(Method::POST, &live("buzzer/mark"), Some(&f.admin), Some(json!({"correct": false, "team_id": b})))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let (s, body) = app.request(Method::POST, &live("buzzer/open"), Some(&f.admin), None).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(buzz(&mut wc, q).await["buzz"]["place"], 1);
+    let (s, body) = app
+        .request(Method::POST, &live("buzzer/mark"), Some(&f.admin), Some(json!({"correct": true, "team_id": c})))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    f.control(&app, "finish").await;
+    let (s, body) = app.request(Method::POST, &format!("/api/contests/{cid}/close"), Some(&f.admin), None).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+
+    let a1 = export(&app, &f.admin, cid).await;
+    let buzzes = a1["buzzes"].as_array().unwrap();
+    assert_eq!(buzzes.len(), 2, "{buzzes:?}");
+    assert_eq!((buzzes[0]["team"].as_i64(), buzzes[1]["team"].as_i64()), (Some(b), Some(c)));
+    let marks = a1["buzzer_marks"].as_array().unwrap();
+    assert_eq!(marks.len(), 2, "{marks:?}");
+    assert_eq!((marks[0]["correct"].as_bool(), marks[0]["points"].as_f64()), (Some(false), Some(-5.0)));
+    assert_eq!((marks[1]["correct"].as_bool(), marks[1]["team"].as_i64()), (Some(true), Some(c)));
+    let (_, board1) = app.get(&format!("/api/contests/{cid}/scoreboard"), Some(&f.admin)).await;
+    let board1 = board1.get("board").cloned().unwrap_or(board1);
+    let scores1 = part_scores(&board1, f.pid as i64);
+    assert!(scores1.iter().any(|(_, s)| *s > 0.0) && scores1.iter().any(|(_, s)| *s < 0.0), "{scores1:?}");
+
+    // Into a fresh database on another server: the same board, part by part.
+    let other = spawn_app().await;
+    let admin2 = other.admin_token().await;
+    let (s, body) = import(&other, &admin2, &a1).await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let c2 = body["contest"]["id"].as_i64().unwrap();
+    let (_, board2) = other.get(&format!("/api/contests/{c2}/scoreboard?recompute=true"), Some(&admin2)).await;
+    let board2 = board2.get("board").cloned().unwrap_or(board2);
+    assert_eq!(totals(&board2), totals(&board1), "same results");
+    let a2 = export(&other, &admin2, c2).await;
+    assert_eq!(part_scores(&board2, a2["parts"][0]["id"].as_i64().unwrap()), scores1);
+    let (n1, n2) = (normalise(&a1), normalise(&a2));
+    if n1 != n2 {
+        for key in n1.as_object().unwrap().keys() {
+            assert_eq!(n1[key], n2[key], "section {key} differs");
+        }
+    }
+    assert_eq!(n1, n2);
+
+    // Without its marks the board does not add up; bad references name the place.
+    let before = contest_count(&other, &admin2).await;
+    let mut bad = a1.clone();
+    bad.as_object_mut().unwrap().remove("buzzer_marks");
+    let (s, e) = import(&other, &admin2, &bad).await;
+    assert_eq!((s, e["error"]["reason"].as_str()), (StatusCode::BAD_REQUEST, Some("results_mismatch")), "{e}");
+    let mut bad = a1.clone();
+    bad["buzzer_marks"][0]["team"] = json!(987_654);
+    let (s, e) = import(&other, &admin2, &bad).await;
+    assert_eq!((s, e["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("buzzer_marks[0].team")), "{e}");
+    let mut bad = a1.clone();
+    bad["buzzes"][1]["contestant"] = buzzes[0]["contestant"].clone();
+    let (s, e) = import(&other, &admin2, &bad).await;
+    assert_eq!((s, e["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("buzzes[1].contestant")), "{e}");
+    assert_eq!(e["error"]["reason"], "contestant_of_other_team", "{e}");
+    let mut bad = a1.clone();
+    bad["parts"][0]["kind"] = json!("quiz");
+    let (s, e) = import(&other, &admin2, &bad).await;
+    assert_eq!((s, e["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("buzzes[0].question")), "{e}");
+    assert_eq!(e["error"]["reason"], "wrong_part_kind", "{e}");
     assert_eq!(contest_count(&other, &admin2).await, before, "nothing was imported");
 }
