@@ -18,6 +18,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::contest::{Member, Prize, default_prizes};
+use crate::domain::judging::{self, Sheet};
+use crate::domain::part::Rubric;
 use crate::domain::prizes::{self, Award, PrizeTie};
 use crate::domain::ranking::{self, Board, PartScore, Tally};
 use crate::entities::{contests, judges, teams};
@@ -96,6 +98,8 @@ pub struct Source {
     pub scores: Scores,
     /// Old and new totals of each adjustment, from its audit entry.
     pub adjusted_totals: HashMap<i32, (f64, f64)>,
+    /// Judges' sheets of each judged part: part → team → sheets (by judge id).
+    pub sheets: HashMap<i32, HashMap<i32, Vec<Sheet>>>,
 }
 
 /// A score adjustment as the minutes and the score sheet show it.
@@ -133,7 +137,23 @@ impl Source {
                 adjusted_totals.insert(id as i32, (old, new));
             }
         }
-        Ok(Source { contest, teams, judges, scores, adjusted_totals })
+        let judged: Vec<&crate::entities::parts::Model> = scores.parts.iter().filter(|p| p.kind == "judged").collect();
+        let ids: Vec<i32> = judged.iter().map(|p| p.id).collect();
+        let marks = store::judging::marks_of_parts(db, &ids).await?;
+        let signed = store::judging::sheets_of_parts(db, &ids).await?;
+        let sheets = judged
+            .iter()
+            .map(|p| {
+                let rubric: Rubric = serde_json::from_str(&p.rubric).unwrap_or_default();
+                let by_team = judging::sheets_by_team(
+                    rubric.criteria.len(),
+                    marks.iter().filter(|m| m.part_id == p.id).map(|m| (m.judge_id, m.team_id, m.criterion, m.points)),
+                    signed.iter().filter(|s| s.part_id == p.id).map(|s| (s.judge_id, s.team_id, s.signed_at.is_some())),
+                );
+                (p.id, by_team)
+            })
+            .collect();
+        Ok(Source { contest, teams, judges, scores, adjusted_totals, sheets })
     }
 
     pub fn adjustments(&self) -> Vec<AdjustmentView> {

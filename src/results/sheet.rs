@@ -4,11 +4,15 @@
 //! parts' order) built by the part's kind, and `dieu-chinh` (adjustments). A part's
 //! table comes from [`part_table`], keyed by the part's kind: quiz parts (and buzzer and
 //! elimination parts, which score per question too) get one column per question asked;
-//! a kind without a builder of its own yet (judged) gets the part score per team.
+//! judged parts get each judge's marks and total, the combined score and, below the
+//! table, the rule that combined them.
 use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, XlsxError};
 
 use super::{AdjustmentView, Results, Source, vn_time};
-use crate::domain::part::PartKind;
+use std::collections::HashMap;
+
+use crate::domain::judging;
+use crate::domain::part::{Aggregate, PartKind, Rubric};
 use crate::domain::ranking::round2;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -31,6 +35,9 @@ pub struct Table {
     /// Column widths in characters.
     pub widths: Vec<f64>,
     pub rows: Vec<Vec<Cell>>,
+    /// A line printed below the table (and as the CSV's last record), e.g. how a judged
+    /// part's score was combined.
+    pub note: Option<String>,
 }
 
 fn text(s: impl Into<String>) -> Cell {
@@ -80,6 +87,7 @@ fn summary_table(results: &Results) -> Table {
         headers,
         widths,
         rows,
+        note: None,
     }
 }
 
@@ -88,7 +96,8 @@ pub fn part_table(src: &Source, results: &Results, index: usize) -> Table {
     let part = &results.parts[index];
     let mut t = match PartKind::parse(&part.kind) {
         Some(PartKind::Quiz | PartKind::Buzzer | PartKind::Elimination) => question_table(src, results, index),
-        Some(PartKind::Judged) | None => score_only_table(results, index),
+        Some(PartKind::Judged) => judged_table(src, results, index),
+        None => score_only_table(results, index),
     };
     t.key = format!("phan-{}", index + 1);
     t.sheet = sheet_name(&format!("Phần {} - {}", index + 1, part.title));
@@ -142,7 +151,91 @@ fn question_table(src: &Source, results: &Results, index: usize) -> Table {
             row
         })
         .collect();
-    Table { key: String::new(), sheet: String::new(), title: String::new(), headers, widths, rows }
+    Table { key: String::new(), sheet: String::new(), title: String::new(), headers, widths, rows, note: None }
+}
+
+/// Per team: each assigned judge's mark on each criterion and their total (a total only
+/// for a signed sheet, the ones that count), the combined score (once every judge
+/// signed), the part's adjustments and the part score; the rule used is the table's note.
+fn judged_table(src: &Source, results: &Results, index: usize) -> Table {
+    let part_id = results.parts[index].part_id;
+    let rubric: Rubric = src
+        .scores
+        .parts
+        .iter()
+        .find(|p| p.id == part_id)
+        .and_then(|p| serde_json::from_str(&p.rubric).ok())
+        .unwrap_or_default();
+    let judge_ids: Vec<i32> = src.judges.iter().map(|j| j.id).collect();
+    let none = HashMap::new();
+    let by_team = src.sheets.get(&part_id).unwrap_or(&none);
+    let mut headers: Vec<String> = vec!["Hạng".into(), "Đội".into()];
+    let mut widths = vec![7.0, 28.0];
+    for j in &src.judges {
+        for c in &rubric.criteria {
+            headers.push(format!("{}: {} ({})", j.display_name, c.name, c.max_points));
+            widths.push(12.0);
+        }
+        headers.push(format!("{}: Tổng", j.display_name));
+        widths.push(10.0);
+    }
+    headers.extend(["Điểm tổng hợp".into(), "Điều chỉnh".into(), "Điểm phần thi".into()]);
+    widths.extend([11.0, 11.0, 14.0]);
+    let rows = results
+        .rows
+        .iter()
+        .map(|r| {
+            let sheets = by_team.get(&r.team_id).map_or(&[][..], Vec::as_slice);
+            let mut row = vec![Cell::Num(f64::from(r.rank)), text(&r.team_name)];
+            for j in &src.judges {
+                let sheet = sheets.iter().find(|s| s.judge_id == j.id);
+                for c in 0..rubric.criteria.len() {
+                    row.push(sheet.and_then(|s| s.marks[c]).map_or(Cell::Empty, Cell::Num));
+                }
+                row.push(
+                    sheet
+                        .filter(|s| s.signed && s.first_missing().is_none())
+                        .map_or(Cell::Empty, |s| Cell::Num(s.total())),
+                );
+            }
+            let combined = judging::combine(&rubric, &judge_ids, sheets).score;
+            row.push(combined.map_or(Cell::Empty, Cell::Num));
+            let adj: f64 = src
+                .scores
+                .adjustments
+                .iter()
+                .filter(|a| a.team_id == r.team_id && a.part_id == Some(part_id))
+                .map(|a| a.delta)
+                .sum();
+            row.push(if adj == 0.0 { Cell::Empty } else { Cell::Num(round2(adj)) });
+            row.push(Cell::Num(r.parts.get(index).map_or(0.0, |p| p.score)));
+            row
+        })
+        .collect();
+    Table {
+        key: String::new(),
+        sheet: String::new(),
+        title: String::new(),
+        headers,
+        widths,
+        rows,
+        note: Some(aggregate_rule(rubric.aggregate, src.judges.len())),
+    }
+}
+
+/// How a judged part's score is combined from `judges` judges' totals, in words.
+pub fn aggregate_rule(how: Aggregate, judges: usize) -> String {
+    let rule = match how {
+        Aggregate::Mean => format!("Trung bình cộng tổng điểm của các giám khảo ({judges} giám khảo)"),
+        Aggregate::TrimmedMean if judges >= 4 => {
+            format!("Trung bình cộng sau khi bỏ điểm cao nhất và thấp nhất ({judges} giám khảo)")
+        }
+        Aggregate::TrimmedMean => {
+            format!("Trung bình cộng, không bỏ điểm nào vì có dưới 4 giám khảo ({judges} giám khảo)")
+        }
+        Aggregate::Median => format!("Trung vị tổng điểm của các giám khảo ({judges} giám khảo)"),
+    };
+    format!("Cách tính điểm tổng hợp: {rule}. Điểm phần thi = điểm tổng hợp + điều chỉnh.")
 }
 
 /// The part score per team, for kinds without a sheet of their own yet.
@@ -165,6 +258,7 @@ fn score_only_table(results: &Results, index: usize) -> Table {
         headers: vec!["Hạng".into(), "Đội".into(), "Điểm phần thi".into()],
         widths: vec![7.0, 28.0, 14.0],
         rows,
+        note: None,
     }
 }
 
@@ -205,6 +299,7 @@ fn adjustments_table(adjs: &[AdjustmentView]) -> Table {
         .to_vec(),
         widths: vec![6.0, 20.0, 26.0, 22.0, 13.0, 14.0, 14.0, 40.0, 18.0],
         rows,
+        note: None,
     }
 }
 
@@ -247,13 +342,19 @@ pub fn xlsx(results: &Results, tables: &[Table]) -> Result<Vec<u8>, XlsxError> {
                 };
             }
         }
+        let mut last_row = t.rows.len() as u32;
+        if let Some(note) = &t.note {
+            // Below the table after a blank row, unwrapped so it runs across the columns.
+            last_row += 2;
+            ws.write_string_with_format(last_row, 0, note, &Format::new().set_italic())?;
+        }
         ws.set_freeze_panes(1, 0)?;
         ws.set_repeat_rows(0, 0)?;
         ws.set_landscape();
         ws.set_paper_size(9); // A4
         ws.set_print_fit_to_pages(1, 0);
         let last_col = t.headers.len().saturating_sub(1) as u16;
-        ws.set_print_area(0, 0, t.rows.len() as u32, last_col)?;
+        ws.set_print_area(0, 0, last_row, last_col)?;
         ws.set_header(format!("&L&\"-,Bold\"{}&R{}", escape_hf(&results.contest.name), escape_hf(&t.sheet)));
         ws.set_footer("&CTrang &P/&N");
     }
@@ -275,6 +376,11 @@ pub fn csv(t: &Table) -> Result<Vec<u8>, csv::Error> {
             Cell::Num(n) => format!("{n}"),
             Cell::Empty => String::new(),
         }))?;
+    }
+    if let Some(note) = &t.note {
+        let mut rec = vec![note.clone()];
+        rec.resize(t.headers.len().max(1), String::new());
+        w.write_record(&rec)?;
     }
     w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
 }
@@ -298,6 +404,7 @@ mod tests {
             headers: vec!["Đội".into(), "Điểm".into()],
             widths: vec![],
             rows: vec![vec![text("Đội \"A\", 1"), Cell::Num(12.5)], vec![text("B"), Cell::Empty]],
+            note: None,
         };
         let out = String::from_utf8(csv(&t).unwrap()).unwrap();
         assert_eq!(out, "\u{feff}Đội,Điểm\n\"Đội \"\"A\"\", 1\",12.5\nB,\n");

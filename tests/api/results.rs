@@ -265,3 +265,91 @@ async fn the_score_sheet_holds_the_scoreboard_as_numbers_and_the_csv_has_a_bom()
     assert_eq!(staff["adjustments"][0]["reason"], "Vi phạm quy chế");
     assert!(staff["publication"].is_null());
 }
+
+/// A judged part's sheet holds every judge's mark on every criterion and their total, the
+/// combined score and the rule that combined them, all equal to the judging grid's.
+#[tokio::test]
+async fn the_score_sheet_of_a_judged_part_holds_each_judges_marks_and_the_combined_score() {
+    let app = spawn_app().await;
+    let w = crate::judging::judged_world(&app, 5, 2, "trimmed_mean", 0.0).await;
+    let (a, b) = (w.teams[0], w.teams[1]);
+    // Team A totals 70, 80, 85.5, 90, 99 → (80 + 85.5 + 90) / 3 = 85.17; team B 60…68 → 64.
+    let sheets_a = [[40.0, 20.0, 10.0], [45.0, 20.0, 15.0], [45.5, 25.0, 15.0], [50.0, 25.0, 15.0], [50.0, 30.0, 19.0]];
+    let sheets_b =
+        [[30.0, 20.0, 10.0], [31.0, 21.0, 10.0], [32.0, 22.0, 10.0], [33.0, 23.0, 10.0], [34.0, 24.0, 10.25]];
+    for j in 0..5 {
+        w.mark_all(&app, j, a, sheets_a[j]).await;
+        w.mark_all(&app, j, b, sheets_b[j]).await;
+        assert_eq!(w.sign(&app, j, a).await.0, StatusCode::OK);
+        assert_eq!(w.sign(&app, j, b).await.0, StatusCode::OK);
+    }
+    let grid = w.grid(&app, &w.admin).await;
+
+    let res = app
+        .client
+        .get(format!("{}/api/contests/{}/results/scores.xlsx", app.addr, w.contest))
+        .bearer_auth(&w.admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let bytes = res.bytes().await.unwrap().to_vec();
+    let mut wb: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).unwrap();
+    let name = "Phần 1 - Phần thi sân khấu hóa";
+    assert!(wb.sheet_names().iter().any(|n| n == name), "{:?}", wb.sheet_names());
+    let r = wb.worksheet_range(name).unwrap();
+    let rows: Vec<&[Data]> = r.rows().collect();
+    let head: Vec<String> = rows[0].iter().map(text).collect();
+    let criteria = ["Nội dung (50)", "Hình thức (30)", "Thời gian (20)"];
+    let judges = grid["judges"].as_array().unwrap();
+    assert_eq!(judges.len(), 5);
+    let mut expected = vec!["Hạng".to_owned(), "Đội".to_owned()];
+    for j in judges {
+        let jn = j["name"].as_str().unwrap();
+        expected.extend(criteria.iter().map(|c| format!("{jn}: {c}")));
+        expected.push(format!("{jn}: Tổng"));
+    }
+    expected.extend(["Điểm tổng hợp", "Điều chỉnh", "Điểm phần thi"].map(String::from));
+    assert_eq!(head, expected);
+
+    let teams = grid["teams"].as_array().unwrap();
+    let mut seen = 0;
+    for x in &rows[1..] {
+        let Some(t) = teams.iter().find(|t| t["name"].as_str() == Some(text(&x[1]).as_str())) else { continue };
+        seen += 1;
+        for (ji, j) in judges.iter().enumerate() {
+            let sheet = t["sheets"].as_array().unwrap().iter().find(|s| s["judge_id"] == j["id"]).unwrap();
+            let col = 2 + ji * 4;
+            for c in 0..3 {
+                assert_eq!(num(&x[col + c]), sheet["marks"][c].as_f64(), "{} judge {ji} criterion {c}", t["name"]);
+            }
+            assert_eq!(num(&x[col + 3]), sheet["total"].as_f64(), "{} judge {ji} total", t["name"]);
+        }
+        assert_eq!(num(&x[22]), t["score"].as_f64(), "{} combined", t["name"]);
+        assert_eq!(num(&x[24]), t["score"].as_f64(), "{} part score", t["name"]);
+    }
+    assert_eq!(seen, 2, "a row per team");
+    // The numbers themselves, not only their agreement with the grid.
+    let score_of = |id: i64| teams.iter().find(|t| t["team_id"] == id).unwrap()["score"].as_f64();
+    assert_eq!((score_of(a), score_of(b)), (Some(85.17), Some(64.0)));
+    let a_row = rows.iter().find(|x| text(&x[1]) == "Thị trấn Ngã Sáu").unwrap();
+    assert_eq!(num(&a_row[2 + 2 * 4]), Some(45.5));
+    assert_eq!(num(&a_row[2 + 4 * 4 + 3]), Some(99.0));
+    assert_eq!(num(&a_row[22]), Some(85.17));
+    // The rule, below the table.
+    let note = rows.iter().map(|x| text(&x[0])).find(|s| s.starts_with("Cách tính")).unwrap();
+    assert!(note.contains("Trung bình cộng sau khi bỏ điểm cao nhất và thấp nhất (5 giám khảo)"), "{note}");
+
+    // The CSV of the part has the same marks and the rule as its last record.
+    let csv = app
+        .client
+        .get(format!("{}/api/contests/{}/results/phan-1.csv", app.addr, w.contest))
+        .bearer_auth(&w.admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), StatusCode::OK);
+    let body = csv.text().await.unwrap();
+    assert!(body.lines().last().unwrap().starts_with("Cách tính điểm tổng hợp: Trung bình cộng sau khi bỏ"), "{body}");
+    assert!(body.contains(",45.5,"), "{body}");
+}
