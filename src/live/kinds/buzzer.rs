@@ -156,11 +156,7 @@ pub struct BuzzerRun {
 
 impl BuzzerRun {
     pub fn new(part: &parts::Model, questions: &[&part_questions::Model]) -> Self {
-        let mut order: Vec<(i32, i32)> = questions.iter().map(|q| (q.position, q.id)).collect();
-        order.sort_unstable();
-        let order: Vec<i32> = order.into_iter().map(|(_, id)| id).collect();
-        let current =
-            order.iter().rev().find(|id| questions.iter().any(|q| q.id == **id && q.status != "pending")).copied();
+        let (order, current) = super::question_order(questions);
         BuzzerRun {
             scoring: part_scoring(part),
             order,
@@ -176,7 +172,7 @@ impl BuzzerRun {
     }
 
     pub fn number(&self, id: i32) -> usize {
-        self.order.iter().position(|x| *x == id).map_or(0, |i| i + 1)
+        super::number_in(&self.order, id)
     }
 }
 
@@ -524,12 +520,7 @@ impl Engine {
         {
             return Err(self.illegal("the current question is still open"));
         }
-        let next = run
-            .order
-            .iter()
-            .find(|id| self.scores.questions.get(id).is_some_and(|q| q.row.status == "pending"))
-            .copied();
-        let Some(next) = next else { return Err(self.illegal("no more questions in this part")) };
+        let next = self.next_pending(&run.order)?;
         let reading = run.scoring.reading_ms();
         let settings = run.scoring.buzzer.clone();
         let Some(q) = self.scores.questions.get(&next) else { return Err(self.illegal("question vanished")) };

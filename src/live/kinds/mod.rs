@@ -112,6 +112,21 @@ impl KindState {
     }
 }
 
+/// A part's questions by position, and the current one: the last one asked.
+pub fn question_order(questions: &[&part_questions::Model]) -> (Vec<i32>, Option<i32>) {
+    let mut order: Vec<(i32, i32)> = questions.iter().map(|q| (q.position, q.id)).collect();
+    order.sort_unstable();
+    let order: Vec<i32> = order.into_iter().map(|(_, id)| id).collect();
+    let current =
+        order.iter().rev().find(|id| questions.iter().any(|q| q.id == **id && q.status != "pending")).copied();
+    (order, current)
+}
+
+/// The number (1-based) of a question in its part's order (0 if it is not there).
+pub fn number_in(order: &[i32], id: i32) -> usize {
+    order.iter().position(|x| *x == id).map_or(0, |i| i + 1)
+}
+
 /// What a part needs before it can start.
 pub fn ready_to_start(part: &parts::Model, questions: &[&part_questions::Model]) -> Result<(), String> {
     match part.kind.as_str() {
@@ -126,6 +141,15 @@ pub fn ready_to_start(part: &parts::Model, questions: &[&part_questions::Model])
 
 /// The running part's kind handles each step of the engine.
 impl Engine {
+    /// The next question of a part's order not asked yet.
+    pub(in crate::live) fn next_pending(&self, order: &[i32]) -> ApiResult<i32> {
+        order
+            .iter()
+            .find(|id| self.scores.questions.get(id).is_some_and(|q| q.row.status == "pending"))
+            .copied()
+            .ok_or_else(|| self.illegal("no more questions in this part"))
+    }
+
     pub(in crate::live) async fn kind_after_restart(&mut self) -> ApiResult<()> {
         match self.running.as_ref().map(|r| &r.kind) {
             Some(KindState::Quiz(_) | KindState::Elimination(_)) => self.quiz_after_restart().await,

@@ -63,11 +63,7 @@ impl QuizRun {
     /// The live state of a part from its stored questions: the current question is the
     /// last one asked.
     pub fn new(part: &parts::Model, questions: &[&part_questions::Model]) -> Self {
-        let mut order: Vec<(i32, i32)> = questions.iter().map(|q| (q.position, q.id)).collect();
-        order.sort_unstable();
-        let order: Vec<i32> = order.into_iter().map(|(_, id)| id).collect();
-        let current =
-            order.iter().rev().find(|id| questions.iter().any(|q| q.id == **id && q.status != "pending")).copied();
+        let (order, current) = super::question_order(questions);
         let scoring = part_scoring(part);
         let announced = current
             .and_then(|id| questions.iter().find(|q| q.id == id))
@@ -118,7 +114,7 @@ impl QuizRun {
 
     /// The number (1-based) of a question in the part.
     pub fn number(&self, id: i32) -> usize {
-        self.order.iter().position(|x| *x == id).map_or(0, |i| i + 1)
+        super::number_in(&self.order, id)
     }
 }
 
@@ -381,12 +377,7 @@ impl Engine {
         {
             return Err(self.illegal("the current question is still open"));
         }
-        let next = run
-            .order
-            .iter()
-            .find(|id| self.scores.questions.get(id).is_some_and(|q| q.row.status == "pending"))
-            .copied();
-        let Some(next) = next else { return Err(self.illegal("no more questions in this part")) };
+        let next = self.next_pending(&run.order)?;
         let get_ready = i64::from(run.scoring.get_ready_s) * 1000;
         let reading = run.scoring.reading_ms();
         let no = run.number(next);
