@@ -98,6 +98,11 @@ pub struct ServeSettings {
     #[arg(long, global = true, env = "HOITHI_BACKUP_EVERY_MIN", default_value_t = 5.0,
           value_parser = parse_minutes)]
     pub backup_every_min: f64,
+    /// With several instances on one PostgreSQL database: the address the other instances
+    /// reach this one at (`http://10.0.0.5:8080`). Default: `http(s)://<bind>`, with
+    /// `127.0.0.1` for an unspecified address: right for instances on one machine only.
+    #[arg(long, global = true, env = "HOITHI_ADVERTISE_URL")]
+    pub advertise_url: Option<String>,
     /// The database URL (from the database settings), for `pg_dump`.
     #[arg(skip)]
     pub database_url: Option<String>,
@@ -117,6 +122,20 @@ fn parse_minutes(s: &str) -> Result<f64, String> {
 }
 
 impl ServeSettings {
+    /// The address other instances reach this one at (see `advertise_url`), given the
+    /// port actually bound.
+    pub fn advertised(&self, port: u16) -> String {
+        if let Some(u) = &self.advertise_url {
+            return u.trim_end_matches('/').to_owned();
+        }
+        let ip = match self.bind.ip() {
+            ip if ip.is_unspecified() => std::net::IpAddr::from([127, 0, 0, 1]),
+            ip => ip,
+        };
+        let scheme = if self.tls_cert.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}", SocketAddr::new(ip, port))
+    }
+
     /// How long a live socket may stay silent.
     pub fn ws_silence(&self) -> std::time::Duration {
         std::time::Duration::from_secs(self.ws_silence_s.max(1))
@@ -138,6 +157,7 @@ impl Default for ServeSettings {
             tls_cert: None,
             tls_key: None,
             backup_every_min: 5.0,
+            advertise_url: None,
             database_url: None,
             data_dir: PathBuf::from("data"),
             limits: crate::auth::ratelimit::Limits::default(),

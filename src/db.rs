@@ -127,3 +127,42 @@ pub fn redact(url: &str) -> String {
         _ => url.to_owned(),
     }
 }
+
+/// Instances starting together on one PostgreSQL database take turns for the first-start
+/// writes (migrations, the shipped banks, the first organiser, the signing secret): a
+/// session advisory lock, held on a connection of its own until [`StartLock::release`]
+/// (or until dropped: the connection is then closed, which releases it too). Nothing on SQLite.
+pub struct StartLock(Option<sea_orm::sqlx::pool::PoolConnection<sea_orm::sqlx::Postgres>>);
+
+/// The advisory lock's key ("hoithi" start).
+const START_LOCK_KEY: i64 = 0x686f_6974_6869_0001;
+
+pub async fn start_lock(db: &DatabaseConnection) -> anyhow::Result<StartLock> {
+    if is_sqlite(db) {
+        return Ok(StartLock(None));
+    }
+    let mut conn = db.get_postgres_connection_pool().acquire().await?;
+    sea_orm::sqlx::query("SELECT pg_advisory_lock($1)").bind(START_LOCK_KEY).execute(&mut *conn).await?;
+    Ok(StartLock(Some(conn)))
+}
+
+impl StartLock {
+    pub async fn release(mut self) {
+        if let Some(mut c) = self.0.take() {
+            let unlocked =
+                sea_orm::sqlx::query("SELECT pg_advisory_unlock($1)").bind(START_LOCK_KEY).execute(&mut *c).await;
+            if unlocked.is_err() {
+                drop(c.detach());
+            }
+        }
+    }
+}
+
+impl Drop for StartLock {
+    fn drop(&mut self) {
+        if let Some(c) = self.0.take() {
+            // Closing the connection ends the session and its lock.
+            drop(c.detach());
+        }
+    }
+}

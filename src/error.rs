@@ -51,6 +51,28 @@ pub enum ApiError {
     /// Anything else (500 `internal`); the cause is logged, not shown.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
+    /// The answer of the instance that owns a contest's live engine, passed on as it came
+    /// (several instances on one database: see `live::relay`).
+    #[error("{}", body["error"]["message"].as_str().unwrap_or("refused by the instance that runs the contest"))]
+    Relayed { status: u16, body: Value },
+}
+
+/// The code of a relayed error as a `&'static str`: codes come from this server's own
+/// finite set, so each distinct one is kept once for the life of the process.
+fn interned(code: &str) -> &'static str {
+    use std::collections::HashSet;
+    use std::sync::{Mutex, OnceLock};
+    static CODES: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    let Ok(mut set) = CODES.get_or_init(Mutex::default).lock() else { return "relayed" };
+    if let Some(c) = set.get(code) {
+        return c;
+    }
+    if set.len() >= 256 {
+        return "relayed";
+    }
+    let c: &'static str = Box::leak(code.to_owned().into_boxed_str());
+    set.insert(c);
+    c
 }
 
 impl ApiError {
@@ -112,11 +134,15 @@ impl ApiError {
             Self::Unavailable(_) => "unavailable",
             Self::StorageUnavailable(_) => "storage_unavailable",
             Self::Internal(_) => "internal",
+            Self::Relayed { body, .. } => interned(body["error"]["code"].as_str().unwrap_or("relayed")),
         }
     }
 
     /// The JSON body, also used for errors sent over WebSocket.
     pub fn body(&self) -> Value {
+        if let Self::Relayed { body, .. } = self {
+            return body.clone();
+        }
         let mut err = json!({ "code": self.code(), "message": self.to_string() });
         match self {
             Self::Invalid { field, reason, .. } => {
@@ -153,6 +179,7 @@ impl ResponseError for ApiError {
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) | Self::StorageUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Relayed { status, .. } => StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
         }
     }
 
@@ -167,6 +194,7 @@ impl ResponseError for ApiError {
         let retry_after_s = match self {
             Self::RateLimited { retry_after_s } => Some(*retry_after_s),
             Self::StorageUnavailable(_) => Some(STORAGE_RETRY_AFTER_S),
+            Self::Relayed { status: 503, .. } => Some(1),
             _ => None,
         };
         if let Some(s) = retry_after_s

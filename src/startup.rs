@@ -97,14 +97,30 @@ impl Application {
         // Held while serving: `hoithi restore` refuses meanwhile. A server that is just
         // stopping on the same data (a restart) is waited for a little.
         let data_lock = crate::backup::lock_data_dir(&settings.data_dir, std::time::Duration::from_secs(10)).await?;
+        let start_lock = db::start_lock(&db).await?;
         db::migrate(&db).await?;
         crate::bank::load::load(&db, &settings.banks).await?;
         let boot = bootstrap_admin(&db, &settings).await?;
         let secret = jwt_secret(&db, &settings).await?;
+        start_lock.release().await;
 
         let (_, doc) =
             App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(routes::configure).split_for_parts();
-        let hub = crate::live::Hub::new(db.clone());
+        // With PostgreSQL, any number of instances may share the database: each contest's
+        // engine runs on one of them, the others relay (see `live::relay`).
+        let cluster = (!db::is_sqlite(&db)).then(|| {
+            let me = crate::live::lease::Me {
+                id: uuid::Uuid::new_v4().simple().to_string(),
+                url: settings.advertised(port),
+            };
+            tracing::info!(instance = %me.id, url = %me.url, "several instances may share this database");
+            crate::live::relay::Cluster::new(
+                me,
+                db.get_postgres_connection_pool().clone(),
+                crate::live::relay::key_of(&secret),
+            )
+        });
+        let hub = crate::live::Hub::new(db.clone(), cluster);
         hub.resume().await?;
         let state = AppState {
             hub,
@@ -149,6 +165,7 @@ impl Application {
         let server = HttpServer::new(move || {
             let (app, _) = App::new().into_utoipa_app().configure(routes::configure).split_for_parts();
             app.app_data(data.clone())
+                .service(routes::live::internal_live)
                 .app_data(
                     web::PathConfig::default().error_handler(|e, _| ApiError::invalid("path", e.to_string()).into()),
                 )

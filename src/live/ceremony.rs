@@ -31,7 +31,7 @@ use crate::now_ms;
 use crate::store;
 
 /// What the organiser does with the public board.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum BoardOp {
     /// Only read the ceremony's state.
     View,

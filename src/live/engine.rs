@@ -25,21 +25,21 @@ use crate::store;
 /// Who is looking: staff see everything, a team sees its own details, the audience (the
 /// hall's projector) sees what every phone sees and the live answer count, never a
 /// team's details or a closed question's points before the reveal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Viewer {
     Staff,
     Audience,
     Team(i32),
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub struct Answerer {
     pub contestant_id: i32,
     pub team_id: i32,
     pub is_captain: bool,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub enum Control {
     StartPart(i32),
     FinishPart(i32),
@@ -115,9 +115,10 @@ pub enum Cmd {
         viewer: Viewer,
         reply: oneshot::Sender<StateView>,
     },
+    /// A snapshot, with the number of the last post it holds (see `super::relay`).
     Snapshot {
         viewer: Viewer,
-        reply: oneshot::Sender<Vec<Frame>>,
+        reply: oneshot::Sender<(u64, Vec<Frame>)>,
     },
     Scoreboard {
         viewer: Viewer,
@@ -176,6 +177,13 @@ pub(in crate::live) struct Running {
     pub kind: KindState,
 }
 
+/// With several instances: the lease this engine runs under, and where its posts go for
+/// the other instances' sockets (see `super::lease` and `super::relay`).
+pub struct Owned {
+    pub guard: std::sync::Arc<super::lease::Guard>,
+    pub outbox: super::relay::Outbox,
+}
+
 /// How often coalesced updates (answer counts, scoreboard) go out: at most 5 per second.
 const FLUSH_EVERY: Duration = Duration::from_millis(200);
 pub struct Engine {
@@ -200,6 +208,10 @@ pub struct Engine {
     pub(in crate::live) revoked: HashSet<i32>,
     /// The public board frozen by the organiser (`super::ceremony`).
     pub(in crate::live) frozen: Option<ceremony::Frozen>,
+    /// With several instances: the lease and the outbox.
+    owned: Option<Owned>,
+    /// Posts shipped so far: each post's number, for the relays.
+    post_seq: u64,
 }
 
 impl Engine {
@@ -210,6 +222,7 @@ impl Engine {
         contest_id: i32,
         writer: mpsc::Sender<WriteReq>,
         back_tx: mpsc::UnboundedSender<Committed>,
+        owned: Option<Owned>,
     ) -> ApiResult<Self> {
         let contest = store::live::contest(&db, contest_id)
             .await?
@@ -234,6 +247,8 @@ impl Engine {
             board_dirty: false,
             revoked: HashSet::new(),
             frozen,
+            owned,
+            post_seq: 0,
         };
         if let Some(p) = e.scores.parts.iter().find(|p| p.status == "running").map(|p| p.id) {
             e.set_running(p);
@@ -285,28 +300,62 @@ impl Engine {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {
             let wake = self.kind_next_wake();
+            // Every step first checks the lease (with several instances): a process that was
+            // paused past its lease wakes up here and stops instead of acting.
             tokio::select! {
                 cmd = rx.recv() => match cmd {
                     None => break,
                     Some(Cmd::Stop { reply }) => { let _ = reply.send(()); break; }
+                    Some(_) if !self.lease_ok() => break,
                     Some(cmd) => self.handle(cmd).await,
                 },
                 Some(c) = back_rx.recv() => self.on_committed(c).await,
-                _ = tick.tick() => self.flush(),
-                _ = tokio::time::sleep_until(wake.unwrap_or_else(Instant::now)), if wake.is_some() => self.kind_on_timer().await,
+                _ = tick.tick() => if self.lease_ok() { self.flush() } else { break },
+                _ = tokio::time::sleep_until(wake.unwrap_or_else(Instant::now)), if wake.is_some() => {
+                    if !self.lease_ok() { break }
+                    self.kind_on_timer().await
+                }
             }
             self.ship();
         }
-        self.ship();
+        if self.lease_ok() {
+            self.ship();
+        } else {
+            tracing::warn!(contest = self.contest_id, "the engine stops: its lease is gone");
+        }
         // Sockets reconnect to whichever engine serves the contest next.
         self.fan.stop();
     }
 
-    /// Hands what this step decided to the fan-out, as one post.
+    /// Hands what this step decided to the fan-out, as one post (and, with several
+    /// instances, to the other instances, numbered).
     fn ship(&mut self) {
         if !self.out.is_empty() {
-            self.fan.post(std::mem::take(&mut self.out));
+            let post = std::mem::take(&mut self.out);
+            if let Some(o) = &self.owned {
+                self.post_seq += 1;
+                o.outbox.send(self.post_seq, &post);
+            }
+            self.fan.post(post);
         }
+    }
+
+    /// Whether this engine may act: always alone; with several instances, while its lease holds.
+    fn lease_ok(&self) -> bool {
+        self.owned.as_ref().is_none_or(|o| o.guard.valid())
+    }
+
+    /// Whether anyone may be listening for staff, audience and phone frames: the sockets
+    /// of this instance, or (with several instances) those of the others, which this one
+    /// cannot count.
+    pub(in crate::live) fn listening(&self) -> (bool, bool, bool) {
+        let remote = self.owned.is_some();
+        let c = &self.fan.counts;
+        (
+            remote || c.staff.load(Relaxed) > 0,
+            remote || c.audience.load(Relaxed) > 0,
+            remote || c.phones.load(Relaxed) > 0,
+        )
     }
 
     async fn handle(&mut self, cmd: Cmd) {
@@ -339,7 +388,12 @@ impl Engine {
                 let _ = reply.send(self.state(viewer));
             }
             Cmd::Snapshot { viewer, reply } => {
-                let _ = reply.send(self.snapshot(viewer));
+                if let Viewer::Team(t) = viewer {
+                    self.ensure_team(t).await;
+                }
+                // The snapshot holds every post shipped so far, and nothing after.
+                self.ship();
+                let _ = reply.send((self.post_seq, self.snapshot(viewer)));
             }
             Cmd::Scoreboard { viewer, reply } => {
                 let _ = reply.send(self.scoreboard_json(viewer));
@@ -368,6 +422,9 @@ impl Engine {
                 let _ = reply.send(());
             }
             Cmd::Joined { team_id } => {
+                // A team created after the engine loaded (the console was open meanwhile)
+                // joins the board now, not only once one of its phones connects.
+                self.ensure_team(team_id).await;
                 let f = Event::TeamChanged { team_id }.frame();
                 self.out.teams.entry(team_id).or_default().push(f);
             }
@@ -513,8 +570,7 @@ impl Engine {
         self.kind_flush(now_ms());
         if self.board_dirty {
             self.board_dirty = false;
-            let counts = self.fan.counts.clone();
-            if counts.staff.load(Relaxed) > 0 {
+            if self.listening().0 {
                 self.out.staff.push(self.staff_board().frame());
             }
             // A frozen public board does not move (the ceremony posts it when it changes).
@@ -527,8 +583,8 @@ impl Engine {
     /// The contestants' and the projector's board frames, to whoever is connected.
     pub(in crate::live) fn post_public_board(&mut self) {
         self.phone_board = None;
-        let counts = self.fan.counts.clone();
-        if counts.phones.load(Relaxed) > 0 {
+        let (_, audience, phones) = self.listening();
+        if phones {
             let pb = self.phone_board();
             let public = pb.public_frame();
             let teams: Vec<(i32, Frame)> =
@@ -538,7 +594,7 @@ impl Engine {
                 self.out.teams.entry(t).or_default().push(f);
             }
         }
-        if counts.audience.load(Relaxed) > 0 {
+        if audience {
             let public = self.audience_frame();
             self.out.audience.push(public);
         }

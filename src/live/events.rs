@@ -380,7 +380,7 @@ pub enum ClientMessage {
 }
 
 /// An answer, over the WebSocket or `POST /api/contests/{cid}/answers`.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AnswerRequest {
     /// Chosen by the phone (e.g. a UUID); resending it never counts twice.

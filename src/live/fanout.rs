@@ -50,7 +50,7 @@ pub struct Conn {
 
 /// What one step of the engine sends: frames for the staff sockets, frames for every phone,
 /// and then each team's own frame to its phones.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Post {
     pub staff: Vec<Frame>,
     /// The hall's projector: what the audience may see (the public board, no team's details).

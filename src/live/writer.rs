@@ -41,6 +41,9 @@ pub enum WriteError {
     Storage(String),
     /// The writer has stopped: the server is shutting down.
     ShuttingDown,
+    /// This instance no longer holds the contest's lease (another took over): nothing
+    /// was stored, and the same answer sent again reaches the new owner.
+    NotOwner,
     /// Anything else (a bug): `internal`.
     Failed(String),
 }
@@ -50,6 +53,9 @@ impl From<WriteError> for ApiError {
         match e {
             WriteError::Storage(m) => ApiError::StorageUnavailable(anyhow::anyhow!(m)),
             WriteError::ShuttingDown => ApiError::Unavailable(anyhow::anyhow!("the server is shutting down")),
+            WriteError::NotOwner => ApiError::Unavailable(anyhow::anyhow!(
+                "another instance took over this contest's live engine; send the answer again"
+            )),
             WriteError::Failed(m) => ApiError::internal(anyhow::anyhow!(m)),
         }
     }
@@ -74,7 +80,13 @@ pub struct Stats {
 /// batch waits on the unique index and then finds the stored row).
 const PG_LANES: usize = 4;
 
-pub fn spawn(db: DatabaseConnection, stats: Arc<Stats>) -> (mpsc::Sender<WriteReq>, JoinHandle<()>) {
+/// `fence`: with several instances (PostgreSQL), this instance's id: each batch stores
+/// the answers of a contest only while this instance holds its lease (see `super::lease`).
+pub fn spawn(
+    db: DatabaseConnection,
+    stats: Arc<Stats>,
+    fence: Option<Arc<str>>,
+) -> (mpsc::Sender<WriteReq>, JoinHandle<()>) {
     let (tx, mut rx) = mpsc::channel::<WriteReq>(QUEUE);
     let sqlite = crate::db::is_sqlite(&db);
     let lanes = if sqlite { 1 } else { PG_LANES };
@@ -103,8 +115,9 @@ pub fn spawn(db: DatabaseConnection, stats: Arc<Stats>) -> (mpsc::Sender<WriteRe
             stats.answers.fetch_add(batch.len() as u64, Ordering::Relaxed);
             let db = db.clone();
             let stats = stats.clone();
+            let fence = fence.clone();
             committing.spawn(async move {
-                commit(&db, &mut batch, &stats).await;
+                commit(&db, &mut batch, &stats, fence.as_deref()).await;
                 drop(lane);
             });
             while committing.try_join_next().is_some() {}
@@ -244,14 +257,14 @@ async fn own_connection(db: DatabaseConnection) -> DatabaseConnection {
     }
 }
 
-async fn commit(db: &DatabaseConnection, batch: &mut Vec<WriteReq>, stats: &Stats) {
+async fn commit(db: &DatabaseConnection, batch: &mut Vec<WriteReq>, stats: &Stats, fence: Option<&str>) {
     let rows: Vec<NewAnswer> = batch.iter().map(|r| r.answer.clone()).collect();
     let t0 = std::time::Instant::now();
     // How long the oldest answer of the batch waited since the engine received it.
     let waited_ms = rows.iter().map(|r| r.received_at).min().map_or(0, |t| crate::now_ms() - t);
     let mut busy = 0u32;
     let outcome = loop {
-        match store_batch(db, &rows).await {
+        match store_batch(db, &rows, fence).await {
             Err(e) if is_busy(&e.to_string()) && t0.elapsed() < BUSY_LIMIT => {
                 busy += 1;
                 tokio::time::sleep(BUSY_RETRY).await;
@@ -265,10 +278,11 @@ async fn commit(db: &DatabaseConnection, batch: &mut Vec<WriteReq>, stats: &Stat
     stats.last_commit_at_ms.store(crate::now_ms(), Ordering::Relaxed);
     stats.last_commit_us.store(took.as_micros() as u64, Ordering::Relaxed);
     let outcome = match outcome {
-        Ok(stored) => {
-            stats.stored.fetch_add(rows.len() as u64, Ordering::Relaxed);
+        Ok((stored, fenced)) => {
+            let n = rows.iter().filter(|r| !fenced.contains(&r.contest_id)).count();
+            stats.stored.fetch_add(n as u64, Ordering::Relaxed);
             stats.failing.store(false, Ordering::Relaxed);
-            Ok(stored)
+            Ok((stored, fenced))
         }
         Err(e) => {
             stats.failing.store(true, Ordering::Relaxed);
@@ -290,7 +304,8 @@ async fn commit(db: &DatabaseConnection, batch: &mut Vec<WriteReq>, stats: &Stat
     for req in batch.drain(..) {
         let key = (req.answer.contestant_id, req.answer.submission_id.clone());
         let result = match &outcome {
-            Ok(stored) => {
+            Ok((_, fenced)) if fenced.contains(&req.answer.contest_id) => Err(WriteError::NotOwner),
+            Ok((stored, _)) => {
                 stored.get(&key).cloned().ok_or_else(|| WriteError::Failed("the answer was not stored".to_owned()))
             }
             Err(e) => Err(e.clone()),
@@ -317,12 +332,38 @@ fn is_busy(e: &str) -> bool {
     e.contains("database is locked") || e.contains("(code: 5)") || e.contains("(code: 517)")
 }
 
+/// A stored batch: every row by its key, as stored, and the contests whose answers were
+/// not stored because this instance no longer holds their lease.
+type Stored = (HashMap<(i32, String), answers::Model>, std::collections::HashSet<i32>);
+
 /// Inserts the batch and returns every row by its key, as stored.
 async fn store_batch(
     db: &DatabaseConnection,
     rows: &[NewAnswer],
-) -> Result<HashMap<(i32, String), answers::Model>, sea_orm::DbErr> {
+    fence: Option<&str>,
+) -> Result<Stored, sea_orm::DbErr> {
     let txn = db.begin().await?;
+    let mut fenced = std::collections::HashSet::new();
+    let kept: Vec<NewAnswer>;
+    let rows = match fence {
+        None => rows,
+        Some(me) => {
+            let contests: std::collections::BTreeSet<i32> = rows.iter().map(|r| r.contest_id).collect();
+            let held = held_leases(&txn, me, &contests).await?;
+            fenced = contests.difference(&held).copied().collect();
+            if fenced.is_empty() {
+                rows
+            } else {
+                tracing::warn!(contests = ?fenced, "answers refused: this instance no longer holds the lease");
+                kept = rows.iter().filter(|r| !fenced.contains(&r.contest_id)).cloned().collect();
+                &kept
+            }
+        }
+    };
+    if rows.is_empty() {
+        txn.commit().await?;
+        return Ok((HashMap::new(), fenced));
+    }
     let inserted = store::live::insert_answers(&txn, rows).await?;
     let mut out: HashMap<(i32, String), answers::Model> = HashMap::with_capacity(rows.len());
     if inserted as usize != rows.len() {
@@ -337,7 +378,25 @@ async fn store_batch(
         }
     }
     txn.commit().await?;
-    Ok(out)
+    Ok((out, fenced))
+}
+
+/// The contests among `contests` whose lease this instance holds, unexpired; the rows are
+/// locked (FOR SHARE) until the batch commits, so a takeover waits for the batch and then
+/// loads it, and a batch after a takeover stores nothing of that contest.
+async fn held_leases(
+    txn: &sea_orm::DatabaseTransaction,
+    me: &str,
+    contests: &std::collections::BTreeSet<i32>,
+) -> Result<std::collections::BTreeSet<i32>, sea_orm::DbErr> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let ids: Vec<String> = contests.iter().map(|c| c.to_string()).collect();
+    let sql = format!(
+        "SELECT contest_id FROM engine_leases WHERE owner = $1 AND contest_id IN ({}) AND expires_at > now() FOR SHARE",
+        ids.join(",")
+    );
+    let rows = txn.query_all_raw(Statement::from_sql_and_values(txn.get_database_backend(), sql, [me.into()])).await?;
+    rows.iter().map(|r| r.try_get_by_index::<i32>(0)).collect()
 }
 
 fn model(r: &NewAnswer) -> answers::Model {

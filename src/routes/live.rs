@@ -45,6 +45,21 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(live_ws);
 }
 
+/// Another instance relays a request for a contest whose engine runs here (several
+/// instances on one PostgreSQL database, see `live::relay`). Not part of the public API:
+/// it needs the instances' shared key.
+#[post("/internal/live/{cid}")]
+pub async fn internal_live(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<i32>,
+    body: Json<crate::live::relay::RemoteCmd>,
+) -> ApiResult<HttpResponse> {
+    let key = req.headers().get(crate::live::relay::KEY_HEADER).and_then(|v| v.to_str().ok());
+    let v = crate::live::relay::serve(&state.hub, key, path.into_inner(), body.0).await?;
+    Ok(HttpResponse::Ok().json(v))
+}
+
 fn actor(o: &Organiser) -> String {
     format!("organiser:{}", o.username)
 }

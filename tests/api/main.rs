@@ -9,6 +9,7 @@ mod backup;
 mod banks;
 mod buzzer;
 mod ceremony;
+mod cluster;
 mod contests;
 mod elimination;
 #[allow(dead_code)] // shared by the contest tests

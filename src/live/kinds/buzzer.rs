@@ -41,7 +41,7 @@ const GROUP_COMMIT: Duration = Duration::from_millis(2);
 const PHONE_PRESSES: usize = 10;
 
 /// A press of the buzzer, over the WebSocket (`{"type": "buzz", "question_id": …}`).
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BuzzRequest {
     pub question_id: i32,

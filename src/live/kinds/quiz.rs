@@ -9,7 +9,6 @@
 //! answered and their own team's answer; staff also see which teams answered; the
 //! solution and explanation go out only at the reveal.
 use std::collections::HashMap;
-use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -205,7 +204,7 @@ impl Engine {
     /// thousands of sockets. A team's phones hear their team's answer once a second.
     pub(in crate::live) fn quiz_flush(&mut self, now: i64) {
         let total_teams = self.scores.teams.len();
-        let phones = self.fan.counts.phones.load(Relaxed) > 0;
+        let phones = self.listening().2;
         let Some(q) = self.current_row().cloned() else { return };
         let Some(run) = self.running.as_mut().and_then(|r| r.kind.quiz_mut()) else { return };
         if q.status == "open" && q.paused_at.is_none() && q.opened_at.is_some_and(|t| t <= now) {

@@ -1,0 +1,430 @@
+//! Several instances on one PostgreSQL database (README, "Several instances"): real server
+//! processes behind HAProxy started with the shipped `deploy/haproxy.cfg`, phones spread
+//! over them, the owner of the contest's engine killed mid-question, and an owner paused
+//! past its lease. PostgreSQL only: SQLite serves one instance.
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use hoithi::domain::question::Solution;
+use reqwest::StatusCode;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::helpers::{ADMIN_PASSWORD, JWT_SECRET, TestApp, Ws, spawn_app, ws_send, ws_until};
+use crate::live::{Fixture, question, seed};
+
+fn on_postgres() -> bool {
+    std::env::var("TEST_DATABASE_URL").is_ok_and(|u| u.starts_with("postgres"))
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// One server process.
+struct Instance {
+    n: usize,
+    port: u16,
+    child: Child,
+}
+
+impl Instance {
+    fn start(app: &TestApp, n: usize) -> Instance {
+        let port = free_port();
+        let dir = app.dir().join(format!("instance-{n}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let log = std::fs::File::create(dir.join("server.log")).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_hoithi"))
+            .args(["--bind", &format!("127.0.0.1:{port}"), "--data-dir", dir.to_str().unwrap()])
+            .args(["--database-url", &app.db_url, "--trusted-proxy", "127.0.0.1"])
+            .args(["--banks", concat!(env!("CARGO_MANIFEST_DIR"), "/question_banks")])
+            .env("HOITHI_JWT_SECRET", JWT_SECRET)
+            .env("HOITHI_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .env("HOITHI_LOG", "info")
+            .env("HOITHI_BACKUP_EVERY_MIN", "0")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        Instance { n, port, child }
+    }
+
+    /// Waits until it serves; shows its log when it does not start.
+    async fn wait_up(&mut self, app: &TestApp) {
+        let client = reqwest::Client::new();
+        for _ in 0..1200 {
+            let ready = client.get(format!("http://127.0.0.1:{}/readyz", self.port)).send().await;
+            if ready.is_ok_and(|r| r.status().is_success()) {
+                return;
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                let log = std::fs::read_to_string(app.dir().join(format!("instance-{}/server.log", self.n)));
+                panic!("instance {} exited ({status}): {}", self.n, log.unwrap_or_default());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("instance {} did not start within a minute", self.n);
+    }
+
+    fn signal(&self, sig: &str) {
+        let ok = Command::new("kill").args([sig, &self.child.id().to_string()]).status().unwrap().success();
+        assert!(ok, "kill {sig}");
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        // A paused instance must wake up to die (it may be dead already).
+        let _ = Command::new("kill").args(["-CONT", &self.child.id().to_string()]).stderr(Stdio::null()).status();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn wait_up(port: u16) {
+    let client = reqwest::Client::new();
+    for _ in 0..1200 {
+        if client.get(format!("http://127.0.0.1:{port}/readyz")).send().await.is_ok_and(|r| r.status().is_success()) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the instance on port {port} did not start");
+}
+
+/// HAProxy with the shipped configuration, its addresses replaced by the test's.
+struct Balancer {
+    port: u16,
+    child: Child,
+}
+
+impl Balancer {
+    fn start(app: &TestApp, backends: &[u16]) -> Balancer {
+        let shipped = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/haproxy.cfg")).unwrap();
+        let port = free_port();
+        let mut cfg = shipped.replace("    bind :80", &format!("    bind 127.0.0.1:{port}"));
+        for (i, p) in backends.iter().enumerate() {
+            let shipped_addr = format!("127.0.0.1:{}", 8081 + i);
+            assert!(cfg.contains(&shipped_addr), "the shipped config names {shipped_addr}");
+            cfg = cfg.replace(&shipped_addr, &format!("127.0.0.1:{p}"));
+        }
+        let path = app.dir().join("haproxy.cfg");
+        std::fs::write(&path, cfg).unwrap();
+        let child = Command::new("haproxy")
+            .args(["-db", "-f", path.to_str().unwrap()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("HAProxy is needed for this test: apt-get install haproxy (.ci/run installs it)");
+        Balancer { port, child }
+    }
+}
+
+impl Drop for Balancer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn db(app: &TestApp) -> DatabaseConnection {
+    Database::connect(&app.db_url).await.unwrap()
+}
+
+async fn scalar(db: &DatabaseConnection, sql: &str) -> Option<Value> {
+    let row = db.query_one_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap()?;
+    let v: Option<String> = row.try_get_by_index(0).ok();
+    v.map(Value::String).or_else(|| row.try_get_by_index::<i64>(0).ok().map(Value::from))
+}
+
+/// The owner's address and the lease's epoch.
+async fn owner(db: &DatabaseConnection, cid: i32) -> Option<(String, i64)> {
+    let url = scalar(db, &format!("SELECT owner_url FROM engine_leases WHERE contest_id = {cid}")).await?;
+    let epoch = scalar(db, &format!("SELECT epoch FROM engine_leases WHERE contest_id = {cid}")).await?;
+    Some((url.as_str()?.to_owned(), epoch.as_i64()?))
+}
+
+fn port_of(url: &str) -> u16 {
+    url.rsplit(':').next().unwrap().parse().unwrap()
+}
+
+async fn ws_at(port: u16, token: &str, extra: &str) -> Ws {
+    let url = format!("ws://127.0.0.1:{port}/api/live?token={token}{extra}");
+    tokio_tungstenite::connect_async(url).await.expect("websocket connect").0
+}
+
+/// The socket closes (the server or the balancer ends it) within `secs`.
+async fn closes(ws: &mut Ws, secs: u64) -> bool {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        match tokio::time::timeout_at(deadline, ws.next()).await {
+            Err(_) => return false,
+            Ok(None | Some(Err(_)) | Some(Ok(Message::Close(_)))) => return true,
+            Ok(Some(Ok(_))) => {}
+        }
+    }
+}
+
+/// A phone reconnecting through the balancer until the contest answers with its state
+/// (while the new owner takes over, a connection may be refused or closed at once).
+async fn reconnect(lb: u16, token: &str) -> (Ws, Value) {
+    let started = Instant::now();
+    loop {
+        assert!(started.elapsed() < Duration::from_secs(20), "the phone could not reconnect");
+        let url = format!("ws://127.0.0.1:{lb}/api/live?token={token}");
+        if let Ok((mut ws, _)) = tokio_tungstenite::connect_async(url).await
+            && let Ok(Some(Ok(Message::Text(t)))) = tokio::time::timeout(Duration::from_secs(3), ws.next()).await
+        {
+            let v: Value = serde_json::from_str(&t).unwrap();
+            if v["type"] == "state" {
+                return (ws, v);
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn answer(ws: &mut Ws, qid: i32, sid: &str, choice: usize) -> Value {
+    ws_send(ws, json!({"type": "answer", "submission_id": sid, "question_id": qid, "response": {"choice": choice}}))
+        .await;
+    let v = ws_until(ws, 15, |v| {
+        (v["type"] == "ack" && v["ack"]["submission_id"] == sid)
+            || (v["type"] == "error" && v["error"]["submission_id"] == sid)
+    })
+    .await;
+    assert_eq!(v["type"], "ack", "{v}");
+    v["ack"].clone()
+}
+
+async fn post(client: &reqwest::Client, port: u16, path: &str, token: &str) -> (StatusCode, Value) {
+    let r = client.post(format!("http://127.0.0.1:{port}{path}")).bearer_auth(token).send().await.unwrap();
+    let s = r.status();
+    (s, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn get(client: &reqwest::Client, port: u16, path: &str, token: &str) -> (StatusCode, Value) {
+    let r = client.get(format!("http://127.0.0.1:{port}{path}")).bearer_auth(token).send().await.unwrap();
+    let s = r.status();
+    (s, r.json().await.unwrap_or(Value::Null))
+}
+
+/// A contest of `teams` one-member teams with two questions (answer: option 1), seeded
+/// through an in-process server that is then stopped: the instances take over.
+async fn seeded(teams: usize, time_limit_s: u32) -> (TestApp, Fixture) {
+    let app = spawn_app().await;
+    let qs = vec![
+        question(1, Solution::Single { option: 1 }, time_limit_s),
+        question(2, Solution::Single { option: 1 }, 30),
+    ];
+    let f = seed(&app, teams, 1, json!({}), "last_answer", qs).await;
+    app.handle.stop(false).await;
+    // Its shutdown gives up any lease it took (a join may start the engine).
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    (app, f)
+}
+
+#[tokio::test]
+async fn three_instances_behind_haproxy_act_as_one_and_survive_the_owner_killed_mid_question() {
+    if !on_postgres() {
+        eprintln!("skipped: several instances need PostgreSQL (set TEST_DATABASE_URL)");
+        return;
+    }
+    let (app, f) = seeded(9, 60).await;
+    let mut instances: Vec<Instance> = (0..3).map(|n| Instance::start(&app, n)).collect();
+    for i in instances.iter_mut() {
+        i.wait_up(&app).await;
+    }
+    let lb = Balancer::start(&app, &instances.iter().map(|i| i.port).collect::<Vec<_>>());
+    wait_up(lb.port).await;
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(15)).build().unwrap();
+    let db = db(&app).await;
+    let q1 = f.questions[0];
+
+    let (s, b) = post(&client, lb.port, &format!("/api/contests/{}/parts/{}/start", f.cid, f.pid), &f.admin).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (owner_url, epoch) = owner(&db, f.cid).await.expect("a lease once the part started");
+
+    // Phones through the balancer (round robin: three on each instance), and the
+    // console directly on each instance.
+    let mut phones = vec![];
+    for t in &f.teams {
+        let mut ws = ws_at(lb.port, &t.members[0].token, "").await;
+        ws_until(&mut ws, 10, |v| v["type"] == "state").await;
+        phones.push(ws);
+    }
+    let mut consoles = vec![];
+    for i in &instances {
+        let mut ws = ws_at(i.port, &f.admin, &format!("&contest_id={}", f.cid)).await;
+        ws_until(&mut ws, 10, |v| v["type"] == "state").await;
+        consoles.push(ws);
+    }
+
+    // The question opens through the balancer: every phone and every console hears it,
+    // wherever it is connected, with the same deadline.
+    let (s, st) = post(&client, lb.port, &format!("/api/contests/{}/live/next", f.cid), &f.admin).await;
+    assert_eq!(s, StatusCode::OK, "{st}");
+    let deadline = st["question"]["deadline_at"].as_i64().unwrap();
+    for ws in phones.iter_mut().chain(consoles.iter_mut()) {
+        let v = ws_until(ws, 10, |v| v["type"] == "question_opened").await;
+        assert_eq!(v["deadline_at"], deadline, "{v}");
+    }
+
+    // Five teams answer on whichever instance their phone reached (3 right, 2 wrong).
+    let mut acks = vec![];
+    for (t, ws) in phones.iter_mut().enumerate().take(5) {
+        let choice = if t < 3 { 1 } else { 0 };
+        acks.push(answer(ws, q1, &format!("sub-{t}"), choice).await);
+    }
+    // Each instance's console sees all five answered teams.
+    for ws in consoles.iter_mut() {
+        ws_until(ws, 10, |v| v["type"] == "countdown" && v["answered_teams"] == 5).await;
+    }
+
+    // The owner dies mid-question.
+    let victim = instances.iter().position(|i| i.port == port_of(&owner_url)).expect("the owner is an instance");
+    let killed_at = Instant::now();
+    let mut dead = instances.remove(victim);
+    dead.child.kill().unwrap();
+    dead.child.wait().unwrap();
+    let failover = loop {
+        if let Some((url, e)) = owner(&db, f.cid).await
+            && e > epoch
+        {
+            assert_ne!(url, owner_url);
+            break killed_at.elapsed();
+        }
+        assert!(killed_at.elapsed() < Duration::from_secs(15), "no instance took the contest over");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    eprintln!("failover took {} ms", failover.as_millis());
+
+    // Every screen was cut (the dead instance's by the balancer, the others' by their
+    // relay, whose owner changed) and reconnects through the balancer to the same
+    // question with the same deadline.
+    for ws in phones.iter_mut() {
+        assert!(closes(ws, 15).await, "a phone's socket stayed open on a stale owner");
+    }
+    let mut phones2 = vec![];
+    for t in &f.teams {
+        let (ws, st) = reconnect(lb.port, &t.members[0].token).await;
+        assert_eq!(st["state"]["question"]["status"], "open", "{st}");
+        assert_eq!(st["state"]["question"]["deadline_at"], deadline, "{st}");
+        phones2.push(ws);
+    }
+    // The answers acknowledged before the kill are there, and resending one counts once.
+    for (t, ws) in phones2.iter_mut().enumerate().take(5) {
+        let again = answer(ws, q1, &format!("sub-{t}"), if t < 3 { 1 } else { 0 }).await;
+        assert_eq!(again, acks[t], "a resent answer gets its first ack");
+    }
+    // The other four answer through the survivors (all right).
+    for (t, ws) in phones2.iter_mut().enumerate().skip(5) {
+        answer(ws, q1, &format!("sub-{t}"), 1).await;
+    }
+    let (s, st) = get(&client, lb.port, &format!("/api/contests/{}/live", f.cid), &f.admin).await;
+    assert_eq!(s, StatusCode::OK, "{st}");
+    assert_eq!(st["question"]["answered_teams"], 9, "{st}");
+
+    // The contest finishes through the survivors.
+    for what in ["close", "reveal"] {
+        let (s, b) = post(&client, lb.port, &format!("/api/contests/{}/live/{what}", f.cid), &f.admin).await;
+        assert_eq!(s, StatusCode::OK, "{what}: {b}");
+    }
+    let stored = scalar(&db, &format!("SELECT count(*) FROM answers WHERE contest_id = {}", f.cid)).await;
+    assert_eq!(stored, Some(json!(9)), "every acknowledged answer stored once");
+    let (s, b) = get(&client, lb.port, &format!("/api/contests/{}/scoreboard", f.cid), &f.admin).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (_, again) =
+        get(&client, lb.port, &format!("/api/contests/{}/scoreboard?recompute=true", f.cid), &f.admin).await;
+    assert_eq!(b["board"], again["board"], "the live board equals a recomputation");
+    for row in b["board"]["rows"].as_array().unwrap() {
+        let t = f.teams.iter().position(|t| t.id as i64 == row["team_id"].as_i64().unwrap()).unwrap();
+        let expected = if (3..5).contains(&t) { 0.0 } else { 10.0 };
+        assert_eq!(row["total"].as_f64().unwrap(), expected, "{row}");
+    }
+    // Every phone heard the reveal, whichever instance it is on.
+    for ws in phones2.iter_mut() {
+        ws_until(ws, 10, |v| v["type"] == "revealed").await;
+    }
+}
+
+#[tokio::test]
+async fn an_owner_paused_past_its_lease_never_acts_beside_the_new_owner() {
+    if !on_postgres() {
+        eprintln!("skipped: several instances need PostgreSQL (set TEST_DATABASE_URL)");
+        return;
+    }
+    // The question lasts 4 s: its deadline passes while the owner is paused.
+    let (app, f) = seeded(3, 4).await;
+    let mut a = Instance::start(&app, 0);
+    let mut b = Instance::start(&app, 1);
+    a.wait_up(&app).await;
+    b.wait_up(&app).await;
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(15)).build().unwrap();
+    let db = db(&app).await;
+    let q1 = f.questions[0];
+
+    // A owns the contest (the part starts there).
+    let (s, body) = post(&client, a.port, &format!("/api/contests/{}/parts/{}/start", f.cid, f.pid), &f.admin).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let (url, epoch) = owner(&db, f.cid).await.unwrap();
+    assert_eq!(port_of(&url), a.port);
+    let mut phone_b = ws_at(b.port, &f.teams[0].members[0].token, "").await;
+    ws_until(&mut phone_b, 10, |v| v["type"] == "state").await;
+    let (s, st) = post(&client, b.port, &format!("/api/contests/{}/live/next", f.cid), &f.admin).await;
+    assert_eq!(s, StatusCode::OK, "{st}");
+    ws_until(&mut phone_b, 10, |v| v["type"] == "question_opened").await;
+    answer(&mut phone_b, q1, "before-pause", 1).await;
+
+    // A freezes (as in a network partition) past its lease and past the deadline.
+    a.signal("-STOP");
+    let paused = Instant::now();
+    let taken = loop {
+        if let Some((url, e)) = owner(&db, f.cid).await
+            && e > epoch
+        {
+            assert_eq!(port_of(&url), b.port);
+            break paused.elapsed();
+        }
+        assert!(paused.elapsed() < Duration::from_secs(15), "B did not take the contest over");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    eprintln!("takeover after {} ms paused", taken.as_millis());
+    // B closes the question at its deadline, which passes while A is still paused.
+    let st = loop {
+        let (_, st) = get(&client, b.port, &format!("/api/contests/{}/live", f.cid), &f.admin).await;
+        if st["question"]["status"] == "closed" || paused.elapsed() > Duration::from_secs(15) {
+            break st;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(st["question"]["status"], "closed", "{st}");
+
+    // A wakes up: its engine finds its lease gone and stops instead of acting on its
+    // stale state (it would otherwise close the question a second time).
+    a.signal("-CONT");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let closes = scalar(
+        &db,
+        &format!("SELECT count(*) FROM audit_log WHERE contest_id = {} AND action = 'question_close'", f.cid),
+    )
+    .await;
+    assert_eq!(closes, Some(json!(1)), "exactly one owner closed the question");
+    let (url, _) = owner(&db, f.cid).await.unwrap();
+    assert_eq!(port_of(&url), b.port, "B still owns the contest");
+    // Requests reaching A now go to B: A's state is B's.
+    let (s, st_a) = get(&client, a.port, &format!("/api/contests/{}/live", f.cid), &f.admin).await;
+    assert_eq!(s, StatusCode::OK, "{st_a}");
+    assert_eq!(st_a["question"]["status"], "closed", "{st_a}");
+    let (s, body) = post(&client, a.port, &format!("/api/contests/{}/live/reveal", f.cid), &f.admin).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let stored = scalar(&db, &format!("SELECT count(*) FROM answers WHERE contest_id = {}", f.cid)).await;
+    assert_eq!(stored, Some(json!(1)));
+    let reveals = scalar(
+        &db,
+        &format!("SELECT count(*) FROM audit_log WHERE contest_id = {} AND action = 'question_reveal'", f.cid),
+    )
+    .await;
+    assert_eq!(reveals, Some(json!(1)));
+}
