@@ -216,6 +216,16 @@ impl Cluster {
         }
     }
 
+    /// Stops this relay (not a newer one of the same contest that replaced it).
+    fn drop_this(&self, r: &Remote, why: &str) {
+        if let Ok(mut m) = self.relays.lock()
+            && m.get(&r.contest_id).is_some_and(|x| std::ptr::eq(Arc::as_ptr(x), r))
+        {
+            m.remove(&r.contest_id);
+        }
+        r.kill(why);
+    }
+
     /// Every relay (for the lease loop's checks and the numbers).
     pub fn relays(&self) -> Vec<Arc<Remote>> {
         self.relays.lock().map(|m| m.values().cloned().collect()).unwrap_or_default()
@@ -504,7 +514,7 @@ impl Remote {
             Ok(r) => r,
             Err(e) => {
                 tracing::warn!(contest = self.contest_id, owner = %self.owner_url, error = %e, "the owner cannot be reached");
-                cluster.drop_relay(self.contest_id, "owner_unreachable");
+                cluster.drop_this(self, "owner_unreachable");
                 return Err(owner_gone());
             }
         };
@@ -515,7 +525,7 @@ impl Remote {
         }
         let body: Value = serde_json::from_slice(&body).unwrap_or_else(|_| json!({"error": {"code": "unavailable"}}));
         if body["error"]["code"] == "not_owner" {
-            cluster.drop_relay(self.contest_id, "not_owner");
+            cluster.drop_this(self, "not_owner");
             return Err(owner_gone());
         }
         Err(ApiError::Relayed { status, body })

@@ -428,3 +428,64 @@ async fn an_owner_paused_past_its_lease_never_acts_beside_the_new_owner() {
     .await;
     assert_eq!(reveals, Some(json!(1)));
 }
+
+/// An owner that loses its database gives up its engine once its lease runs out, rather
+/// than acting on state it can no longer store: its sockets are closed (the phones come
+/// back to whichever instance owns the contest once the database is back).
+#[tokio::test]
+async fn an_owner_that_loses_its_database_stops_its_engine_and_resumes_when_it_is_back() {
+    if !on_postgres() {
+        eprintln!("skipped: several instances need PostgreSQL (set TEST_DATABASE_URL)");
+        return;
+    }
+    let app = spawn_app().await;
+    let f = seed(&app, 2, 1, json!({}), "last_answer", vec![question(1, Solution::Single { option: 1 }, 120)]).await;
+    f.control(&app, "start").await;
+    let mut phone = app.ws(&f.teams[0].members[0].token).await;
+    ws_until(&mut phone, 10, |v| v["type"] == "state").await;
+    let st = f.control(&app, "next").await;
+    let deadline = st["question"]["deadline_at"].as_i64().unwrap();
+    ws_until(&mut phone, 10, |v| v["type"] == "question_opened").await;
+
+    // The database goes away (this test's database only).
+    let name = app.db_url.rsplit('/').next().unwrap().to_owned();
+    let admin = Database::connect(std::env::var("TEST_DATABASE_URL").unwrap()).await.unwrap();
+    admin.execute_unprepared(&format!("ALTER DATABASE {name} WITH ALLOW_CONNECTIONS false")).await.unwrap();
+    admin
+        .execute_unprepared(&format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+        ))
+        .await
+        .unwrap();
+    let cut = Instant::now();
+    // Within the lease (3 s) and a renewal, the engine stops and the phone is told to come back.
+    let reason = loop {
+        match tokio::time::timeout(Duration::from_secs(15), phone.next()).await.expect("the socket stayed open") {
+            Some(Ok(Message::Close(c))) => break c.map(|c| c.reason.to_string()).unwrap_or_default(),
+            Some(Ok(_)) => {}
+            other => panic!("the socket ended without a close frame: {other:?}"),
+        }
+    };
+    assert_eq!(reason, "engine_stopped");
+    eprintln!("engine stopped {} ms after the database went away", cut.elapsed().as_millis());
+
+    admin.execute_unprepared(&format!("ALTER DATABASE {name} WITH ALLOW_CONNECTIONS true")).await.unwrap();
+    // Back: the phone reconnects to the same question and deadline, and answers.
+    let started = Instant::now();
+    let (mut phone, st) = loop {
+        assert!(started.elapsed() < Duration::from_secs(30), "the contest did not come back");
+        let url = format!("ws://127.0.0.1:{}/api/live?token={}", app.port, f.teams[0].members[0].token);
+        if let Ok((mut ws, _)) = tokio_tungstenite::connect_async(url).await
+            && let Ok(Some(Ok(Message::Text(t)))) = tokio::time::timeout(Duration::from_secs(3), ws.next()).await
+        {
+            let v: Value = serde_json::from_str(&t).unwrap();
+            if v["type"] == "state" {
+                break (ws, v);
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    assert_eq!(st["state"]["question"]["status"], "open", "{st}");
+    assert_eq!(st["state"]["question"]["deadline_at"], deadline, "{st}");
+    answer(&mut phone, f.questions[0], "after-outage", 1).await;
+}

@@ -7,10 +7,12 @@ use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
+use futures_util::{SinkExt, StreamExt};
 use hoithi::domain::question::Solution;
 use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Database, Statement};
 use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
 
 use crate::helpers::{
     TestApp, Tmpfs, Ws, fill, is_root, spawn_app, spawn_sqlite_app_in, test_settings, ws_send, ws_until,
@@ -27,7 +29,29 @@ enum Outcome {
 /// The phones of the fixture: the first member of each team answers over its socket,
 /// the others over HTTP.
 struct Phones {
-    sockets: Vec<Ws>,
+    /// Each team's captain on a socket; None once the server closed it (with PostgreSQL,
+    /// the engine stops when its lease cannot be renewed), until it reconnects.
+    sockets: Vec<Option<Ws>>,
+    tokens: Vec<String>,
+}
+
+/// The reply to one answer on a socket, or None when the socket ended first.
+async fn reply_on(ws: &mut Ws, sid: &str) -> Option<Value> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        match tokio::time::timeout_at(deadline, ws.next()).await.expect("no reply on the socket") {
+            Some(Ok(Message::Text(t))) => {
+                let v: Value = serde_json::from_str(&t).unwrap();
+                if (v["type"] == "ack" && v["ack"]["submission_id"] == sid)
+                    || (v["type"] == "error" && v["error"]["submission_id"] == sid)
+                {
+                    return Some(v);
+                }
+            }
+            Some(Ok(Message::Close(_)) | Err(_)) | None => return None,
+            Some(Ok(_)) => {}
+        }
+    }
 }
 
 impl Phones {
@@ -36,20 +60,38 @@ impl Phones {
         for t in &f.teams {
             let mut ws = app.ws(&t.members[0].token).await;
             ws_until(&mut ws, 10, |v| v["type"] == "state").await;
-            sockets.push(ws);
+            sockets.push(Some(ws));
         }
-        Phones { sockets }
+        Phones { sockets, tokens: f.teams.iter().map(|t| t.members[0].token.clone()).collect() }
+    }
+
+    /// A closed socket reconnects, as the phone's live client does (it may be refused while
+    /// storage is away).
+    async fn reconnect(&mut self, app: &TestApp) {
+        for (i, slot) in self.sockets.iter_mut().enumerate() {
+            if slot.is_some() {
+                continue;
+            }
+            let url = format!("ws://127.0.0.1:{}/api/live?token={}", app.port, self.tokens[i]);
+            if let Ok((mut ws, _)) = tokio_tungstenite::connect_async(url).await
+                && let Ok(Some(Ok(Message::Text(t)))) = tokio::time::timeout(Duration::from_secs(5), ws.next()).await
+                && serde_json::from_str::<Value>(&t).is_ok_and(|v| v["type"] == "state")
+            {
+                *slot = Some(ws);
+            }
+        }
     }
 
     /// Every contestant answers once (submission ids `{round}-t{team}-m{member}`, or the
     /// given ones again); returns each submission id's outcome. Anything but an ack or a
-    /// 503 `storage_unavailable` fails the test.
+    /// 503 `storage_unavailable` fails the test. A captain whose socket was closed answers
+    /// over HTTP, as the phone does while its socket is down.
     async fn burst(&mut self, app: &TestApp, f: &Fixture, sids: &[(usize, usize, String)]) -> Vec<(String, Outcome)> {
+        self.reconnect(app).await;
         let q = f.questions[0];
-        let http = sids.iter().filter(|(_, m, _)| *m > 0).map(|(t, m, sid)| {
-            let token = f.teams[*t].members[*m].token.clone();
+        let post = |t: usize, m: usize, sid: String| {
+            let token = f.teams[t].members[m].token.clone();
             let (client, url) = (app.client.clone(), format!("{}/api/contests/{}/answers", app.addr, f.cid));
-            let sid = sid.clone();
             async move {
                 let body = json!({"submission_id": sid, "question_id": q, "response": {"choice": 1}});
                 let res = client.post(&url).bearer_auth(&token).json(&body).send().await.unwrap();
@@ -69,29 +111,44 @@ impl Phones {
                     s => panic!("answer {sid}: {s} {b}"),
                 }
             }
-        });
+        };
+        let http = sids.iter().filter(|(_, m, _)| *m > 0).map(|(t, m, sid)| post(*t, *m, sid.clone()));
         // The sockets' answers go out together, then their replies are read.
         let mut on_socket = vec![];
+        let mut on_http = vec![];
         for (t, _, sid) in sids.iter().filter(|(_, m, _)| *m == 0) {
-            let ws = &mut self.sockets[*t];
-            ws_send(ws, json!({"type": "answer", "submission_id": sid, "question_id": q, "response": {"choice": 1}}))
-                .await;
-            on_socket.push((*t, sid.clone()));
+            let msg = json!({"type": "answer", "submission_id": sid, "question_id": q, "response": {"choice": 1}});
+            let sent = match self.sockets[*t].as_mut() {
+                Some(ws) => ws.send(Message::Text(msg.to_string().into())).await.is_ok(),
+                None => false,
+            };
+            if sent {
+                on_socket.push((*t, sid.clone()));
+            } else {
+                self.sockets[*t] = None;
+                on_http.push((*t, sid.clone()));
+            }
         }
         let mut out = join_all(http).await;
         for (t, sid) in on_socket {
-            let ws = &mut self.sockets[t];
-            let v = ws_until(ws, 20, |v| {
-                (v["type"] == "ack" && v["ack"]["submission_id"] == sid.as_str())
-                    || (v["type"] == "error" && v["error"]["submission_id"] == sid.as_str())
-            })
-            .await;
-            if v["type"] == "ack" {
-                out.push((sid, Outcome::Acked));
-            } else {
-                assert_eq!(v["error"]["code"], "storage_unavailable", "{v}");
-                out.push((sid, Outcome::NoStorage));
+            let reply = match self.sockets[t].as_mut() {
+                Some(ws) => reply_on(ws, &sid).await,
+                None => None,
+            };
+            match reply {
+                Some(v) if v["type"] == "ack" => out.push((sid, Outcome::Acked)),
+                Some(v) => {
+                    assert_eq!(v["error"]["code"], "storage_unavailable", "{v}");
+                    out.push((sid, Outcome::NoStorage));
+                }
+                None => {
+                    self.sockets[t] = None;
+                    on_http.push((t, sid));
+                }
             }
+        }
+        for (t, sid) in on_http {
+            out.push(post(t, 0, sid).await);
         }
         out
     }
