@@ -11,6 +11,7 @@ mod m20261211_000001_judging;
 mod m20261212_000001_rescues;
 mod m20261213_000001_ceremony;
 mod m20261214_000001_buzzer;
+mod m20261215_000013_performing;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261212_000001_rescues::Migration),
             Box::new(m20261213_000001_ceremony::Migration),
             Box::new(m20261214_000001_buzzer::Migration),
+            Box::new(m20261215_000013_performing::Migration),
         ]
     }
 }
