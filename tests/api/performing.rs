@@ -149,9 +149,9 @@ async fn a_release_shows_the_hall_each_released_teams_score_and_nothing_unreleas
         [[40.0, 20.0, 10.0], [41.0, 20.0, 10.0]],
         [[30.0, 20.0, 10.0], [30.0, 20.0, 10.0]],
     ];
-    for (t, team) in w.teams.iter().enumerate() {
-        for j in 0..2 {
-            w.mark_all(&app, j, *team, sheets[t][j]).await;
+    for (t, (team, marks)) in w.teams.iter().zip(sheets).enumerate() {
+        for (j, m) in marks.into_iter().enumerate() {
+            w.mark_all(&app, j, *team, m).await;
             if t < 2 {
                 assert_eq!(w.sign(&app, j, *team).await.0, StatusCode::OK);
             }
