@@ -82,12 +82,13 @@ export function onMessage(m) {
 /**
  * Which of this module's scenes has the screen now: 'release' while a release moment
  * plays, 'stage' while a team performs, else null (the rest of the projector decides).
+ * `asking`: a question is open; a release waiting for its moment waits for it to close.
  */
-export function scene(partRunning) {
+export function scene(partRunning, asking) {
   build();
   const now = Date.now();
   if (J.current && now >= J.current.until) J.current = null;
-  if (!J.current && J.queue.length) {
+  if (!J.current && J.queue.length && !asking) {
     J.current = { ...J.queue.shift(), from: now };
     J.current.until = now + J.current.each;
     drawRelease(J.current);

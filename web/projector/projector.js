@@ -281,7 +281,8 @@ function tick() {
   if (ceremony.active()) { show('ceremony'); ceremony.draw(); return; }
   const now = live ? live.now() : Date.now();
   // A judged part: the release moment, else the team on stage.
-  const js = judged.scene(!!S.part && S.part.status === 'running' && S.partDone === null);
+  const asking = (S.q && S.q.status === 'open') || (S.buzzer && S.buzzer.status === 'open');
+  const js = judged.scene(!!S.part && S.part.status === 'running' && S.partDone === null, !!asking);
   if (js === 'release') { show('release'); return; }
   if (buzzerTick(now)) return;
   const q = S.q;
