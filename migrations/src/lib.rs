@@ -12,6 +12,7 @@ mod m20261212_000001_rescues;
 mod m20261213_000001_ceremony;
 mod m20261214_000001_buzzer;
 mod m20261215_000001_engine_leases;
+mod m20261215_000013_performing;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261213_000001_ceremony::Migration),
             Box::new(m20261214_000001_buzzer::Migration),
             Box::new(m20261215_000001_engine_leases::Migration),
+            Box::new(m20261215_000013_performing::Migration),
         ]
     }
 }

@@ -14,6 +14,7 @@ pub mod contests;
 pub mod draws;
 pub mod judge_marks;
 pub mod judge_sheets;
+pub mod judged_performing;
 pub mod judged_releases;
 pub mod judges;
 pub mod part_questions;

@@ -161,6 +161,11 @@ pub enum Cmd {
         part_id: i32,
         reply: oneshot::Sender<ApiResult<()>>,
     },
+    /// A judged part's step decided by the engine: the team on stage, a release's moment.
+    Judged {
+        op: kinds::judged::JudgedOp,
+        reply: oneshot::Sender<ApiResult<Option<kinds::judged::PerformingView>>>,
+    },
     Stop {
         reply: oneshot::Sender<()>,
     },
@@ -435,6 +440,9 @@ impl Engine {
             Cmd::Judging { part_id, reply } => {
                 let _ = reply.send(self.judging_changed(part_id).await);
             }
+            Cmd::Judged { op, reply } => {
+                let _ = reply.send(self.judged_op(op).await);
+            }
             Cmd::Stop { reply } => {
                 let _ = reply.send(());
             }
@@ -484,6 +492,7 @@ impl Engine {
             total_teams: self.scores.teams.len(),
             elimination: self.elimination_view(viewer),
             buzzer: self.buzzer_view(viewer),
+            performing: self.performing_view(),
         }
     }
 

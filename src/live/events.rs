@@ -8,6 +8,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 pub use super::kinds::buzzer::{BuzzAck, BuzzRequest, BuzzerView};
+pub use super::kinds::judged::{PerformingView, ReleasedScore};
 use crate::domain::elimination::Standing;
 use crate::domain::question::{PublicQuestion, Response};
 use crate::domain::ranking::Board;
@@ -104,6 +105,9 @@ pub struct StateView {
     /// An elimination part: who remains (and, for a team's phones, where its members stand).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub elimination: Option<EliminationView>,
+    /// A judged part: the team on stage now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub performing: Option<PerformingView>,
 }
 
 /// A contestant of an elimination part, named (staff lists, the projector's winners).
@@ -283,6 +287,20 @@ pub enum Event {
     /// `GET …/parts/{part_id}/judging` again.
     Judging {
         part_id: i32,
+    },
+    /// Every screen: the team on stage in a running judged part changed (None: nobody).
+    Performing {
+        part_id: i32,
+        performing: Option<PerformingView>,
+    },
+    /// The projector and staff: part scores just released, in the order of performance
+    /// (the hall's "Đội X — 85,17 điểm" moment). Not sent to the hall while the board is frozen.
+    JudgedReleased {
+        part_id: i32,
+        title: String,
+        /// The rubric's total (the scale of the scores).
+        max_total: f64,
+        teams: Vec<ReleasedScore>,
     },
     /// The public board's freeze and the awards ceremony (see `live::ceremony`): sent when
     /// it changes, and on connect while the board is frozen.

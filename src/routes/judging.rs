@@ -17,6 +17,7 @@ use crate::domain::judging::{self, MAX_SEED, MarkError, Sheet};
 use crate::domain::part::{PartKind, Rubric};
 use crate::entities::{contests, judges, parts};
 use crate::error::{ApiError, ApiResult};
+use crate::live::kinds::judged::{JudgedOp, PerformingView};
 use crate::routes::Json;
 use crate::startup::AppState;
 use crate::store;
@@ -29,7 +30,8 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(delete_mark)
         .service(sign)
         .service(reopen)
-        .service(release);
+        .service(release)
+        .service(performing);
 }
 
 fn organiser_actor(o: &Organiser) -> String {
@@ -747,7 +749,52 @@ async fn release(
         store::live::audit(&txn, cid, &actor, "judged_release", &json!({"part_id": p.id, "teams": scores})).await?;
     }
     txn.commit().await?;
-    tell_engine(&state, cid, p.id).await;
+    // The engine recomputes the board, then shows the hall the scores released now.
+    let r = match state.hub.handle(cid).await {
+        Ok(h) => h.judged(JudgedOp::Released { part_id: p.id, team_ids: fresh.clone() }).await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    if let Err(e) = r {
+        tracing::warn!(error = %e, contest = cid, part = p.id, "the live engine did not take the release");
+    }
     let judging = judging_view(&state, cid, &p, &rubric, None).await?;
     Ok(HttpResponse::Ok().json(ReleaseResult { released: fresh, judging }))
+}
+
+// ---------------------------------------------------------------- the team on stage
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PerformingBody {
+    /// The team going on stage; null (or absent) leaves the stage empty.
+    #[serde(default)]
+    pub team_id: Option<i32>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PerformingResult {
+    /// The team on stage now (null: nobody).
+    pub performing: Option<PerformingView>,
+}
+
+/// Put a team on stage in the running judged part ("Đội tiếp theo lên sân khấu"): stored
+/// and audited (`judged_performing`), then the projector, every phone (the team's own say
+/// "Đội bạn đang biểu diễn") and staff screens hear `performing`. 409 `invalid_state` when
+/// no judged part runs; 400 (`team_id`) for a team not in the contest.
+#[utoipa::path(tag = "judging", request_body = PerformingBody, responses(
+    (status = 200, body = PerformingResult), (status = 400), (status = 401), (status = 403), (status = 404), (status = 409)),
+    security(("bearer" = [])))]
+#[post("/api/contests/{id}/live/judged/performing")]
+async fn performing(
+    state: web::Data<AppState>,
+    o: Organiser,
+    path: web::Path<i32>,
+    body: Json<PerformingBody>,
+) -> ApiResult<HttpResponse> {
+    let cid = path.into_inner();
+    let c = contest_or_404(&state, cid).await?;
+    ensure_open(&c)?;
+    let h = state.hub.handle(cid).await?;
+    let performing = h.judged(JudgedOp::Perform { actor: organiser_actor(&o), team_id: body.team_id }).await?;
+    Ok(HttpResponse::Ok().json(PerformingResult { performing }))
 }

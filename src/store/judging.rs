@@ -7,7 +7,7 @@ use sea_orm::{
     QueryFilter, QueryOrder,
 };
 
-use crate::entities::{judge_marks, judge_sheets, judged_releases, performance_orders};
+use crate::entities::{judge_marks, judge_sheets, judged_performing, judged_releases, performance_orders};
 
 pub async fn order(db: &impl ConnectionTrait, part_id: i32) -> Result<Option<performance_orders::Model>, DbErr> {
     performance_orders::Entity::find_by_id(part_id).one(db).await
@@ -217,4 +217,34 @@ pub async fn orders_of_parts(
         .order_by_asc(performance_orders::Column::PartId)
         .all(db)
         .await
+}
+
+/// The team on stage in a judged part, if any.
+pub async fn performing(db: &impl ConnectionTrait, part_id: i32) -> Result<Option<judged_performing::Model>, DbErr> {
+    judged_performing::Entity::find_by_id(part_id).one(db).await
+}
+
+/// Puts a team on stage (`Some`), replacing the one before, or nobody (`None`).
+pub async fn set_performing(
+    db: &impl ConnectionTrait,
+    part_id: i32,
+    team_id: Option<i32>,
+    since: i64,
+    actor: &str,
+) -> Result<(), DbErr> {
+    use judged_performing::Column as C;
+    let Some(team_id) = team_id else {
+        judged_performing::Entity::delete_by_id(part_id).exec(db).await?;
+        return Ok(());
+    };
+    judged_performing::Entity::insert(judged_performing::ActiveModel {
+        part_id: Set(part_id),
+        team_id: Set(team_id),
+        since: Set(since),
+        actor: Set(actor.to_owned()),
+    })
+    .on_conflict(OnConflict::column(C::PartId).update_columns([C::TeamId, C::Since, C::Actor]).to_owned())
+    .exec(db)
+    .await
+    .map(|_| ())
 }

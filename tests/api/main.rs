@@ -25,6 +25,7 @@ mod live;
 mod load;
 mod monitor;
 mod openapi;
+mod performing;
 mod results;
 #[allow(dead_code)] // shared with the browser tests
 mod results_fixture;

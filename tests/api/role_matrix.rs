@@ -172,6 +172,8 @@ pub fn rows() -> Vec<Row> {
             LIVE_REFUSED,
         ),
         row(M::POST, "/api/contests/{c}/parts/{p3}/release", Json(json!({})), ORG_ONLY),
+        // No judged part runs: nobody can go on stage.
+        row(M::POST, "/api/contests/{c}/live/judged/performing", Json(json!({"team_id": "{ta}"})), LIVE_REFUSED),
         // joining (public)
         row(M::GET, "/api/join/{code_a}", None, ANYONE),
         row(M::POST, "/api/join", Json(json!({"code": "{code_a}", "name": "Khách"})), ANYONE),

@@ -117,6 +117,12 @@ async fn a_wrong_answer_eliminates_on_the_phone_and_a_rescue_brings_it_back() {
     lan.shot("eliminated").await;
     p.wait_js("return document.getElementById('elim-remaining')?.textContent === '1'", 10).await;
     assert_eq!(p.text("#elim-total").await, "/2");
+    // Each contestant answers for themselves: the chart speaks of contestants, not teams.
+    p.wait_js(
+        "return !document.getElementById('dist').hidden && document.getElementById('dist-title').textContent === 'Thí sinh đã chọn'",
+        10,
+    )
+    .await;
     p.shot("remaining").await;
 
     // The console's live control: the count, who went out, and the rescue of everyone

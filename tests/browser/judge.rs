@@ -87,6 +87,12 @@ async fn a_judge_marks_a_team_sees_each_mark_saved_signs_and_the_sheet_locks() {
     assert_eq!(listed, drawn, "teams in the order drawn by lot");
     // The sheet's criteria are drawn once its marks are read: wait for them.
     s.wait_text("#sheet-table", "Diễn xuất, trang phục, đạo cụ", 10).await;
+    // Every column header stays on one line ("ĐIỂM TỐI ĐA" used to wrap).
+    let lines = s
+        .js("return [...document.querySelectorAll('#sheet-table thead th')].map(th => { \
+             const r = document.createRange(); r.selectNodeContents(th); return r.getClientRects().length; })")
+        .await;
+    assert_eq!(lines, json!([1, 1, 1, 1]), "header lines per column");
     s.shot("empty-sheet").await;
 
     // A decimal comma; "Đã lưu" once the server has it.

@@ -25,3 +25,4 @@ mod results;
 #[path = "../api/results_fixture.rs"]
 mod results_fixture;
 mod scenario;
+mod stage;

@@ -128,6 +128,7 @@ function applyLive(m) {
       break;
     case 'scoreboard': ctx.board = m.board; break;
     case 'buzzer': if (st) st.buzzer = m.buzzer; break;
+    case 'performing': if (st) st.performing = m.performing; break;
     case 'countdown':
       if (st?.question && st.question.id === m.question_id) {
         st.question.deadline_at = m.deadline_at;

@@ -11,6 +11,7 @@ import { healthStrip } from './health.js';
 import { elimPanel } from './elimination.js';
 import { ceremonyCard } from './ceremony.js';
 import { buzzerControls } from './buzzer.js';
+import { judgedStage } from './stage.js';
 
 const LETTERS = 'ABCDEFGHIJ';
 
@@ -58,6 +59,7 @@ export async function render(ctx, root) {
       h('button.btn.small#void-confirm', { type: 'submit' }, t('console.live.void_confirm')),
       h('button.btn.small.ghost', { type: 'button', onclick: () => { voidForm.hidden = true; } }, t('common.cancel'))));
   const buzz = buzzerControls({ act: (...a) => act(...a), btn });
+  const stageUi = judgedStage(ctx);
   const controls = h('section.card.controls#live-controls',
     h('div.ctl-row', bStart, bNext, bPause, bClose, bReveal, bVoid, bFinish), buzz.row, voidForm, ctlMsg,
     h('div.shortcuts', t('console.live.shortcuts')));
@@ -92,6 +94,7 @@ export async function render(ctx, root) {
   }
   const st = () => ctx.liveState;
   const isBuzzer = () => st()?.part?.kind === 'buzzer' && st()?.part?.status === 'running';
+  const isJudged = () => st()?.part?.kind === 'judged' && st()?.part?.status === 'running';
   // A buzzer question stands in for the quiz's question where the buttons need one.
   const q = () => st()?.question || (isBuzzer() && st()?.buzzer ? { ...st().buzzer, id: st().buzzer.question_id } : null);
   bStart.addEventListener('click', () => chosenPart && act(`/parts/${chosenPart}/start`, bStart));
@@ -118,7 +121,7 @@ export async function render(ctx, root) {
     if (e.ctrlKey || e.metaKey || e.altKey) return;
     const tag = (e.target.tagName || '').toLowerCase();
     if (['input', 'textarea', 'select'].includes(tag)) return;
-    const map = { n: bNext, p: bPause, c: bClose, r: bReveal, v: bVoid, s: bStart, f: bFinish, ...(isBuzzer() ? buzz.keys : {}) };
+    const map = { n: bNext, p: bPause, c: bClose, r: bReveal, v: bVoid, s: bStart, f: bFinish, ...(isBuzzer() ? buzz.keys : {}), ...(isJudged() ? stageUi.keys : {}) };
     // A running buzzer part's keys (B, D, X) come before the ceremony's (Z, X).
     if (!map[e.key.toLowerCase()] && ceremony.onKey(e.key.toLowerCase())) { e.preventDefault(); return; }
     const b = map[e.key.toLowerCase()];
@@ -172,7 +175,7 @@ export async function render(ctx, root) {
     const total = part?.questions || 0;
     clear(qHead,
       h('div.sh-part', part ? part.title : t('console.live.no_part')),
-      h('div.sh-no', question ? t('common.question_no', { no: question.no, total }) : running ? t('console.live.ready_first') : t('console.live.idle')),
+      h('div.sh-no', question ? t('common.question_no', { no: question.no, total }) : running ? t(judged ? 'console.stage.head' : 'console.live.ready_first') : t('console.live.idle')),
       question ? h(`span.qstate.qs-${paused ? 'paused' : qs}`, t('console.qstatus.' + (paused ? 'paused' : qs))) : null);
 
     // body: prompt and options with the key
@@ -180,9 +183,9 @@ export async function render(ctx, root) {
     if (question && !key && part) loadKeys(part.id).then(() => { if (keys.has(question.id)) draw(); });
     const pq = question?.question || key;
     clear(qBody);
+    stageUi.show(running && judged ? part.id : null);
     if (!question && running && judged) {
-      qBody.append(h('div.stage-empty#live-judged', h('div.se-big', t('console.live.judged_running')),
-        h('div.hint', t('console.live.judged_hint'), ' ', h('a', { href: `#/${c.id}/parts` }, t('console.nav.parts')))));
+      qBody.append(stageUi.el);
     } else if (!question) {
       qBody.append(h('div.stage-empty', h('div.se-big', running ? t('console.live.press_next') : t('console.live.press_start')),
         h('div.hint', running ? t('console.live.press_next_hint') : t('console.live.press_start_hint'))));
@@ -209,7 +212,8 @@ export async function render(ctx, root) {
     drawDistribution(question);
     drawAnswered(question);
     elim.draw();
-    answeredBox.hidden = !elim.el.hidden;
+    // A judged part has no answers to count.
+    answeredBox.hidden = !elim.el.hidden || (running && judged);
     drawBoard();
     tick();
   }
@@ -288,6 +292,7 @@ export async function render(ctx, root) {
 
   const off = ctx.onLive((m) => {
     ceremony.onMessage(m);
+    stageUi.onMessage(m);
     if (m.type === 'part_started' || m.type === 'part_finished') api('GET', `/api/contests/${c.id}/parts`).then((p) => { parts = p; draw(); });
     if (m.type !== 'pong') draw();
   });

@@ -6,6 +6,7 @@ import { t, errorText } from '/assets/shared/i18n.js';
 import { h, copy, say, toast, confirmButton, icon } from './dom.js';
 import { contestForm } from './home.js';
 import { readHealth, fmtWhen } from './health.js';
+import { prizeCard } from './awards.js';
 
 /** The projector link: a view-only token in the fragment, to open on the hall's laptop. */
 export function projectorBlock(ctx, { compact = false } = {}) {
@@ -122,6 +123,7 @@ export async function render(ctx, root) {
       root.querySelector('.page-head h1').textContent = ctx.contest.name;
     }, t('common.save'));
     right.append(h('section.card', h('h2', t('console.overview.settings')), form));
+    right.append(prizeCard(ctx));
   }
   const danger = h('section.card.danger-zone', h('h2', t('console.overview.danger')));
   const dmsg = h('div.form-msg', { hidden: true });

@@ -7,9 +7,10 @@ import { t, errorText } from '/assets/shared/i18n.js';
 import { h, clear, field, showError, clearErrors, say, toast, confirmButton, fmtNum } from './dom.js';
 import { tabbed } from './teams.js';
 import { judgingPanel } from './judging.js';
+import { tieBreakField } from './awards.js';
 
 /** The kinds of part the live engine can run. */
-const RUNNABLE = ['quiz', 'judged', 'elimination'];
+const RUNNABLE = ['quiz', 'buzzer', 'judged', 'elimination'];
 
 const TYPES = ['single', 'multiple', 'true_false', 'short_text', 'number'];
 const LETTERS = 'ABCDEFGHIJ';
@@ -47,6 +48,11 @@ export async function render(ctx, root) {
   cols.append(side, detail);
   root.append(cols);
   let parts = [];
+  // For the tie-break teams: the contest's teams and the board's ties now.
+  const [teams, board] = await Promise.all([
+    api('GET', `/api/contests/${c.id}/teams`).catch(() => []),
+    api('GET', `/api/contests/${c.id}/scoreboard`).then((r) => r.board).catch(() => null),
+  ]);
   let selected = Number(sessionStorage.getItem(`hoithi.part.${c.id}`)) || null;
 
   async function refresh() {
@@ -125,7 +131,11 @@ export async function render(ctx, root) {
     const elimSet = h('fieldset.scoring#part-elimination', h('legend', t('console.parts.elim_legend')),
       h('div.grid2', field(t('console.parts.elim_survivor'), perSurvivor, t('console.parts.elim_survivor_hint')),
         field(t('console.parts.elim_question'), perQuestion, t('console.parts.elim_question_hint'))));
-    const kindShown = () => { elimSet.hidden = kind.value !== 'elimination'; };
+    const tieBreak = tieBreakField(p, teams, board);
+    const kindShown = () => {
+      elimSet.hidden = kind.value !== 'elimination';
+      tieBreak.el.hidden = !['quiz', 'buzzer'].includes(kind.value);
+    };
     kind.addEventListener('change', kindShown);
     kindShown();
     const msg = h('div.form-msg#part-msg', { hidden: true, role: 'status' });
@@ -143,6 +153,7 @@ export async function render(ctx, root) {
         rankedField,
         h('div.checks', h('label.check', star, h('span', t('console.parts.star'))), h('label.check', partial, h('span', t('console.parts.partial'))))),
       elimSet,
+      tieBreak.el,
       h('div.actions', submit,
         p && p.status === 'pending' ? confirmButton('ghost.danger#part-delete', t('console.parts.delete'), t('console.confirm_again'), async () => {
           try { await api('DELETE', `/api/contests/${c.id}/parts/${p.id}`); selected = null; await refresh(); } catch (e) { say(msg, 'err', errorText(e)); }
@@ -172,6 +183,11 @@ export async function render(ctx, root) {
         scoring.elimination = { points_per_survivor: n(perSurvivor) ?? 0, points_per_question: n(perQuestion) ?? 0 };
       }
       const body = { kind: kind.value, title: title.value, max_points: n(maxp), weight: n(weight) ?? 1, time_per_question_s: n(time) ?? 30, answer_policy: policy.value, scoring };
+      if (['quiz', 'buzzer'].includes(kind.value)) {
+        const tb = tieBreak.value();
+        if (tb === null) { showError(form, { code: 'invalid_input', field: 'tie_break_teams' }); return; }
+        body.tie_break_teams = tb;
+      } else if (p?.tie_break_teams?.length) body.tie_break_teams = [];
       if (kind.value === 'judged') body.rubric = rubric.value();
       else if (p && p.rubric && p.rubric.criteria.length) body.rubric = { criteria: [], aggregate: 'mean', gap_threshold: 0 };
       if (body.max_points === null) { showError(form, { code: 'invalid_input', field: 'max_points' }); return; }

@@ -8,6 +8,7 @@ import { api, session, saveSession, signOut } from '/assets/shared/api.js';
 import { apply, errorText, langToggle, t } from '/assets/shared/i18n.js';
 import { Live } from '/assets/shared/live.js';
 import { Sheets } from './sheets.js';
+import { BuzzerCard } from './buzzer.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -27,6 +28,9 @@ $('signout').addEventListener('click', signOut);
 
 const S = { contests: [], cid: null, live: null, state: null, board: null, detail: null, countdown: null };
 const sheets = new Sheets($('sheets'));
+// A buzzer part: the team with the floor and the judge's Đúng / Sai.
+const buzzerCard = new BuzzerCard($('buzzer-card'));
+const drawBuzzer = () => buzzerCard.set(S.cid, (S.state && S.state.part && S.state.part.kind === 'buzzer' && S.state.part.status === 'running' && S.state.buzzer) || null);
 
 function gate(msg) {
   $('gate').hidden = false;
@@ -77,6 +81,7 @@ function pick(cid) {
   if (S.live) S.live.stop();
   S.cid = cid;
   S.state = null; S.board = null; S.detail = null; S.countdown = null;
+  drawBuzzer();
   history.replaceState(null, '', `/judge?contest=${cid}`);
   for (const b of document.querySelectorAll('.citem')) b.classList.toggle('on', Number(b.dataset.contest) === cid);
   const c = S.contests.find((x) => x.id === cid);
@@ -121,11 +126,13 @@ function onMessage(m) {
     case 'revealed': if (q && q.id === m.question_id) q.status = 'revealed'; break;
     case 'voided': if (q && q.id === m.question_id) q.status = 'voided'; break;
     case 'judging': sheets.load(); break;
+    case 'buzzer': if (S.state) S.state.buzzer = m.buzzer; break;
     case 'part_started': case 'part_finished': case 'get_ready': case 'question_opened':
       S.live.sync(); break;
     default: break;
   }
   drawNow();
+  if (m.type === 'state' || m.type === 'buzzer') drawBuzzer();
   if (m.type === 'state') drawBoard();
 }
 

@@ -118,6 +118,7 @@ const S = {
   joined: new Map(),
   choices: new Set(),
   elim: null, // an elimination part's view: counts and my team's standing
+  performing: null, // a judged part: the team on stage now
 };
 
 let live = null;
@@ -263,6 +264,7 @@ function onMessage(m) {
       S.frozen = false; // the connect snapshot's `ceremony` says otherwise
       if (!s.part || !S.part || S.part.id !== s.part.id) { S.starQ = null; S.starUsed = false; }
       S.part = s.part;
+      S.performing = s.performing || null;
       // A state sent to every screen (a part's start) carries no team's standing: keep ours.
       S.elim = s.elimination
         ? { ...s.elimination, team: (s.elimination.team && s.elimination.team.length) ? s.elimination.team : (S.elim ? S.elim.team : []) }
@@ -295,6 +297,7 @@ function onMessage(m) {
     }
     case 'part_started':
       loadTeam();
+      S.performing = null;
       S.part = m.part;
       S.q = null;
       S.partFinished = false;
@@ -303,6 +306,7 @@ function onMessage(m) {
       newQuestion(-1);
       break;
     case 'part_finished':
+      S.performing = null;
       S.partFinished = true;
       if (S.part) S.part = { ...S.part, status: 'finished' };
       break;
@@ -352,6 +356,9 @@ function onMessage(m) {
     }
     case 'elimination':
       S.elim = m.elimination;
+      break;
+    case 'performing':
+      S.performing = m.performing || null;
       break;
     case 'team_changed':
       loadTeam(true);
@@ -486,6 +493,7 @@ function viewName() {
   if (notMyTieBreak()) return 'tiebreak';
   const q = S.q;
   if (buzzerPart() && buzzer && buzzer.active() && !S.partFinished) return 'buzzer';
+  if (!q && S.performing && !S.partFinished) return 'stage';
   if (!q) return S.partFinished ? 'finished' : 'wait';
   if (S.partFinished && q.status !== 'open') return 'finished';
   if (q.status === 'voided') return 'voided';
@@ -504,6 +512,7 @@ function render(force = false) {
   const view = viewName();
   let key = `${view}:${S.q ? S.q.id : ''}:${lang()}`;
   if (view === 'buzzer') key += buzzer.key();
+  if (view === 'stage') key += `:${S.performing.team_id}`;
   if (view === 'revealed' || view === 'finished' || view === 'over' || view === 'tiebreak' || view === 'wait') {
     const r = S.q && S.results.get(S.q.id);
     key += `:${r ? r.points : ''}:${S.rank}:${S.total}:${S.frozen}:${S.teamAnswer ? S.teamAnswer.submission_id : ''}`;
@@ -733,6 +742,20 @@ const VIEWS = {
         S.rank ? h('p', { id: 'finished-standing', text: t('play.standing', { rank: S.rank, total: fmtPoints(S.total || 0) }) }) : null),
       rankCard(),
       waitingLine(),
+    ].filter(Boolean);
+  },
+  /** A judged part: who is on stage now; the performing team's own phones say it is them. */
+  stage() {
+    const p = S.performing;
+    const mine = p.team_id === me.team_id;
+    return [
+      h('section', { class: `on-stage${mine ? ' mine' : ''}`, id: 'on-stage' },
+        h('div', { class: 'os-light', 'aria-hidden': 'true' }),
+        h('div', { class: 'os-kicker', text: mine ? p.team_name : t('play.on_stage') }),
+        h('h2', { class: 'os-name', id: 'on-stage-name', text: mine ? t('play.on_stage_you') : p.team_name }),
+        mine ? h('p', { class: 'os-hint', text: t('play.on_stage_you_hint') }) : null,
+        p.slot ? h('div', { class: 'os-slot', text: t('play.on_stage_slot', { n: p.slot, total: p.teams }) }) : null),
+      S.frozen ? rankCard() : null,
     ].filter(Boolean);
   },
   tiebreak() {

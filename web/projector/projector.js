@@ -11,6 +11,7 @@ import { Ceremony } from './ceremony.js';
 import { chart, letter, rightKeys } from './chart.js';
 import { h } from './dom.js';
 import * as elimination from './elimination.js';
+import * as judged from './judged.js';
 
 const $ = (id) => document.getElementById(id);
 const RING = 2 * Math.PI * 88;
@@ -113,6 +114,7 @@ function invalid() {
 // --- messages ---
 function onMessage(m) {
   elimination.onMessage(m);
+  judged.onMessage(m);
   switch (m.type) {
     case 'state':
       stage.dataset.connects = String(Number(stage.dataset.connects || 0) + 1);
@@ -242,6 +244,10 @@ function drawQuestion() {
   free.textContent = pq.kind === 'number' ? t('projector.free_number', { unit: pq.unit || '' }) : t('projector.free_text');
   const dist = $('dist');
   dist.hidden = !after;
+  // In an elimination part each contestant answers for themselves.
+  const distTitle = S.part && S.part.kind === 'elimination' ? 'projector.distribution_elim' : 'projector.distribution';
+  $('dist-title').dataset.i18n = distTitle;
+  $('dist-title').textContent = t(distTitle);
   if (after) $('dist-chart').replaceChildren(chart(pq, q.distribution, right));
   $('explanation').hidden = !(right && q.explanation);
   $('explanation-text').textContent = q.explanation || '';
@@ -274,9 +280,13 @@ function tick() {
   if (S.invalid) return;
   if (ceremony.active()) { show('ceremony'); ceremony.draw(); return; }
   const now = live ? live.now() : Date.now();
+  // A judged part: the release moment, else the team on stage.
+  const asking = (S.q && S.q.status === 'open') || (S.buzzer && S.buzzer.status === 'open');
+  const js = judged.scene(!!S.part && S.part.status === 'running' && S.partDone === null, !!asking);
+  if (js === 'release') { show('release'); return; }
   if (buzzerTick(now)) return;
   const q = S.q;
-  if (!q || (q.status === 'pending')) return standings();
+  if (!q || (q.status === 'pending')) return js === 'stage' ? show('stage') : standings();
   if (q.status === 'voided') {
     if (Date.now() < S.holdUntil) return show('voided');
     return standings();
@@ -326,7 +336,8 @@ function standings() {
     sub.textContent = t('projector.standings');
   } else {
     title.textContent = t('projector.standings');
-    sub.textContent = S.part ? t('projector.waiting') : t('projector.before');
+    const judgedPart = S.part && S.part.kind === 'judged' && S.part.status === 'running';
+    sub.textContent = judgedPart ? t('judged.waiting') : S.part ? t('projector.waiting') : t('projector.before');
   }
   if (ceremony.frozen()) {
     const at = new Date(ceremony.view.frozen_at).toLocaleTimeString('vi-VN', { hour: '2-digit', minute: '2-digit' });

@@ -6,26 +6,76 @@
 //! ([`Engine::judging_changed`]): the board is recomputed (staff see a team's part score
 //! as soon as every judge signed it; the projector and phones only once it is released),
 //! and staff screens hear `judging` so their sheets and grids reload.
+//!
+//! What the hall sees of a judged part lives here too: the team on stage now (set by the
+//! organiser, stored in `judged_performing` and audited, sent to every screen as
+//! `performing`), and the moment a score is released (`judged_released`, to the projector
+//! and staff: the released teams' part scores and nothing else).
 use std::collections::HashMap;
 
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::{ConnectionTrait, DbErr, TransactionTrait};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
 
-use super::super::engine::{Control, Engine};
+use super::super::Handle;
+use super::super::engine::{Cmd, Control, Engine};
 use super::super::events::Event;
+use super::KindState;
 use crate::domain::judging;
 use crate::domain::part::Rubric;
 use crate::entities::parts;
 use crate::error::{ApiError, ApiResult};
 use crate::store;
 
-/// The live state of a running judged part: nothing beyond the part itself.
+/// The live state of a running judged part: the part and the team on stage.
 pub struct JudgedRun {
     pub part_id: i32,
+    pub performing: Option<PerformingView>,
 }
 
 impl JudgedRun {
     pub fn new(part: &parts::Model) -> Self {
-        Self { part_id: part.id }
+        Self { part_id: part.id, performing: None }
+    }
+}
+
+/// The team performing now in a running judged part (every screen may see it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PerformingView {
+    pub part_id: i32,
+    pub team_id: i32,
+    pub team_name: String,
+    /// Its place in the drawn order of performance (1 = first); None before the draw or
+    /// for a team added after it.
+    pub slot: Option<i32>,
+    /// How many teams perform.
+    pub teams: usize,
+    /// When it went on stage (server ms).
+    pub since: i64,
+}
+
+/// A part score just released to the hall.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ReleasedScore {
+    pub team_id: i32,
+    pub team_name: String,
+    pub score: f64,
+}
+
+/// What the routes of judged parts ask of the engine; each answers the team on stage after it.
+#[derive(Debug)]
+pub enum JudgedOp {
+    /// Put a team on stage (None: nobody).
+    Perform { actor: String, team_id: Option<i32> },
+    /// Scores were released (committed): the board follows and the hall gets the moment.
+    Released { part_id: i32, team_ids: Vec<i32> },
+}
+
+impl Handle {
+    /// A judged part's step that the engine decides (see [`JudgedOp`]).
+    pub async fn judged(&self, op: JudgedOp) -> ApiResult<Option<PerformingView>> {
+        self.call(|reply| Cmd::Judged { op, reply }).await?
     }
 }
 
@@ -107,5 +157,133 @@ impl Engine {
 
     pub(in crate::live) fn judged_check_answer(&self) -> ApiResult<(i64, bool)> {
         Err(ApiError::conflict("no_open_question", "a judged part has no questions to answer"))
+    }
+
+    fn judged_run(&mut self) -> Option<&mut JudgedRun> {
+        match self.running.as_mut().map(|r| &mut r.kind) {
+            Some(KindState::Judged(j)) => Some(j),
+            _ => None,
+        }
+    }
+
+    /// The team on stage, while a judged part runs.
+    pub(in crate::live) fn performing_view(&self) -> Option<PerformingView> {
+        match self.running.as_ref().map(|r| &r.kind) {
+            Some(KindState::Judged(j)) => j.performing.clone(),
+            _ => None,
+        }
+    }
+
+    /// After a restart: the team that was on stage is on stage again.
+    pub(in crate::live) async fn judged_after_restart(&mut self) -> ApiResult<()> {
+        let Some(part_id) = self.judged_run().map(|j| j.part_id) else { return Ok(()) };
+        let Some(row) = store::judging::performing(&self.db, part_id).await? else { return Ok(()) };
+        let view = self.performing_of(part_id, row.team_id, row.since).await?;
+        if let Some(j) = self.judged_run() {
+            j.performing = view;
+        }
+        Ok(())
+    }
+
+    /// The view of `team_id` on stage in `part_id` (None when the team is not the contest's).
+    async fn performing_of(&mut self, part_id: i32, team_id: i32, since: i64) -> ApiResult<Option<PerformingView>> {
+        if !self.scores.teams.iter().any(|(id, _)| *id == team_id) {
+            // A team added after the engine loaded.
+            self.scores.teams = store::live::teams_of_contest(&self.db, self.contest_id).await?;
+            self.mark_board();
+        }
+        let Some(name) = self.scores.teams.iter().find(|(id, _)| *id == team_id).map(|(_, n)| n.clone()) else {
+            return Ok(None);
+        };
+        let order = store::judging::order(&self.db, part_id).await?;
+        let drawn: Vec<i32> = order.and_then(|o| serde_json::from_str(&o.team_ids).ok()).unwrap_or_default();
+        Ok(Some(PerformingView {
+            part_id,
+            team_id,
+            team_name: name,
+            slot: drawn.iter().position(|t| *t == team_id).and_then(|i| i32::try_from(i + 1).ok()),
+            teams: self.scores.teams.len(),
+            since,
+        }))
+    }
+
+    pub(in crate::live) async fn judged_op(&mut self, op: JudgedOp) -> ApiResult<Option<PerformingView>> {
+        match op {
+            JudgedOp::Perform { actor, team_id } => self.perform(&actor, team_id).await,
+            JudgedOp::Released { part_id, team_ids } => {
+                self.judging_changed(part_id).await?;
+                self.released(part_id, &team_ids);
+                Ok(self.performing_view())
+            }
+        }
+    }
+
+    /// Puts a team on stage (or nobody): stored and audited first, then every screen hears
+    /// it. The same team again changes nothing.
+    async fn perform(&mut self, actor: &str, team_id: Option<i32>) -> ApiResult<Option<PerformingView>> {
+        let Some((part_id, current)) = self.judged_run().map(|j| (j.part_id, j.performing.clone())) else {
+            return Err(self.illegal("no judged part is running: a team goes on stage while its judged part runs"));
+        };
+        if current.as_ref().map(|p| p.team_id) == team_id {
+            return Ok(current);
+        }
+        let now = crate::now_ms();
+        let view =
+            match team_id {
+                Some(t) => Some(self.performing_of(part_id, t, now).await?.ok_or_else(|| {
+                    ApiError::invalid("team_id", format!("contest {} has no team {t}", self.contest_id))
+                })?),
+                None => None,
+            };
+        let txn = self.db.begin().await?;
+        store::judging::set_performing(&txn, part_id, team_id, now, actor).await?;
+        store::live::audit(
+            &txn,
+            self.contest_id,
+            actor,
+            "judged_performing",
+            &json!({
+                "part_id": part_id, "team_id": team_id, "team": view.as_ref().map(|v| v.team_name.clone()),
+                "slot": view.as_ref().and_then(|v| v.slot), "previous": current.map(|p| p.team_id),
+            }),
+        )
+        .await?;
+        txn.commit().await?;
+        if let Some(j) = self.judged_run() {
+            j.performing = view.clone();
+        }
+        self.send_all(Event::Performing { part_id, performing: view.clone() });
+        Ok(view)
+    }
+
+    /// The release moment: the released teams' part scores, in the order given (the order
+    /// of performance), to the projector and staff. Only scores the board holds as
+    /// released go out; while the public board is frozen the hall hears nothing of them.
+    fn released(&mut self, part_id: i32, team_ids: &[i32]) {
+        let Some(scores) = self.scores.judged.get(&part_id) else { return };
+        let teams: Vec<ReleasedScore> = team_ids
+            .iter()
+            .filter_map(|t| {
+                let s = scores.get(t).filter(|s| s.released)?;
+                let name = self.scores.teams.iter().find(|(id, _)| id == t)?.1.clone();
+                Some(ReleasedScore { team_id: *t, team_name: name, score: s.score })
+            })
+            .collect();
+        if teams.is_empty() {
+            return;
+        }
+        let part = self.scores.parts.iter().find(|p| p.id == part_id);
+        let rubric: Rubric = part.and_then(|p| serde_json::from_str(&p.rubric).ok()).unwrap_or_default();
+        let frame = Event::JudgedReleased {
+            part_id,
+            title: part.map(|p| p.title.clone()).unwrap_or_default(),
+            max_total: rubric.max_total(),
+            teams,
+        }
+        .frame();
+        self.out.staff.push(frame.clone());
+        if !self.board_frozen() {
+            self.out.audience.push(frame);
+        }
     }
 }

@@ -154,7 +154,8 @@ impl Engine {
         match self.running.as_ref().map(|r| &r.kind) {
             Some(KindState::Quiz(_) | KindState::Elimination(_)) => self.quiz_after_restart().await,
             Some(KindState::Buzzer(_)) => self.buzzer_after_restart().await,
-            Some(KindState::Judged(_)) | None => Ok(()),
+            Some(KindState::Judged(_)) => self.judged_after_restart().await,
+            None => Ok(()),
         }
     }
 

@@ -150,6 +150,7 @@ export default {
   'projector.revealed': 'Answer',
   'projector.answered_cap': ' teams answered',
   'projector.distribution': 'What the teams chose',
+  'projector.distribution_elim': 'What the contestants chose',
   'projector.solution': 'Correct answer',
   'projector.explanation': 'Explanation',
   'projector.voided': 'Question cancelled',
@@ -173,6 +174,10 @@ export default {
   'projector.cer_no_prize': 'Thank you for taking part',
   'projector.cer_progress': '{n}/{total} teams announced',
   'play.tiebreak_other': 'Tie-break question for the teams tied on points',
+  'play.on_stage': 'On stage now',
+  'play.on_stage_you': 'Your team is on stage',
+  'play.on_stage_you_hint': 'Break a leg!',
+  'play.on_stage_slot': 'Performance {n} of {total}',
   'play.tiebreak_hint': 'Your team watches on the big screen.',
   'play.frozen': 'The board is frozen — the organisers will announce the results',
 

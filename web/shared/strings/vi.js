@@ -151,6 +151,7 @@ export default {
   'projector.revealed': 'Đáp án',
   'projector.answered_cap': ' đội đã trả lời',
   'projector.distribution': 'Các đội đã chọn',
+  'projector.distribution_elim': 'Thí sinh đã chọn',
   'projector.solution': 'Đáp án đúng',
   'projector.explanation': 'Giải thích',
   'projector.voided': 'Câu hỏi đã bị hủy',
@@ -174,6 +175,10 @@ export default {
   'projector.cer_no_prize': 'Cảm ơn đội đã tham gia hội thi',
   'projector.cer_progress': 'Đã công bố {n}/{total} đội',
   'play.tiebreak_other': 'Câu hỏi phụ dành cho các đội đồng điểm',
+  'play.on_stage': 'Đang biểu diễn',
+  'play.on_stage_you': 'Đội bạn đang biểu diễn',
+  'play.on_stage_you_hint': 'Chúc đội bạn biểu diễn thật thành công!',
+  'play.on_stage_slot': 'Tiết mục {n}/{total}',
   'play.tiebreak_hint': 'Đội bạn theo dõi trên màn hình chiếu.',
   'play.frozen': 'Bảng điểm đã chốt — chờ Ban tổ chức công bố kết quả',
 
