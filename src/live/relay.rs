@@ -105,6 +105,9 @@ pub enum RemoteCmd {
     Revoke {
         contestant_id: i32,
     },
+    Judged {
+        op: super::kinds::judged::JudgedOp,
+    },
 }
 
 /// A snapshot with the number of the last post it includes.
@@ -138,6 +141,7 @@ pub async fn execute(h: &Handle, cmd: RemoteCmd) -> ApiResult<Value> {
         RemoteCmd::Closed => to(h.closed().await?),
         RemoteCmd::Joined { team_id } => to(h.joined(team_id).await?),
         RemoteCmd::Revoke { contestant_id } => to(h.revoke_contestant(contestant_id).await?),
+        RemoteCmd::Judged { op } => to(h.judged(op).await?),
     }
 }
 

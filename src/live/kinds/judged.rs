@@ -64,7 +64,7 @@ pub struct ReleasedScore {
 }
 
 /// What the routes of judged parts ask of the engine; each answers the team on stage after it.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub enum JudgedOp {
     /// Put a team on stage (None: nobody).
     Perform { actor: String, team_id: Option<i32> },
@@ -75,7 +75,10 @@ pub enum JudgedOp {
 impl Handle {
     /// A judged part's step that the engine decides (see [`JudgedOp`]).
     pub async fn judged(&self, op: JudgedOp) -> ApiResult<Option<PerformingView>> {
-        self.call(|reply| Cmd::Judged { op, reply }).await?
+        match &self.route {
+            crate::live::Route::Remote(r) => r.call(&crate::live::relay::RemoteCmd::Judged { op }).await,
+            crate::live::Route::Local(_) => self.call(|reply| Cmd::Judged { op, reply }).await?,
+        }
     }
 }
 
