@@ -14,9 +14,7 @@ use sea_orm::{ConnectionTrait, Database, Statement};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::helpers::{
-    TestApp, Tmpfs, Ws, fill, is_root, spawn_app, spawn_sqlite_app_in, test_settings, ws_send, ws_until,
-};
+use crate::helpers::{TestApp, Tmpfs, Ws, fill, is_root, spawn_app, spawn_sqlite_app_in, test_settings, ws_until};
 use crate::live::{Fixture, question, seed};
 
 /// One answer's outcome: acknowledged, or refused for want of storage.
