@@ -88,10 +88,15 @@ impl Hall {
 }
 
 /// A team presses over its own socket (another phone in the hall).
-async fn press(ws: &mut Ws, qid: i64) -> Value {
+pub(crate) async fn press(ws: &mut Ws, qid: i64) -> Value {
     ws.send(Message::Text(json!({"type": "buzz", "question_id": qid}).to_string().into())).await.unwrap();
     loop {
-        let Some(Ok(Message::Text(t))) = ws.next().await else { panic!("socket ended") };
+        // The server pings every 15 s: a slow run sees pings between the frames.
+        let t = match ws.next().await {
+            Some(Ok(Message::Text(t))) => t,
+            Some(Ok(_)) => continue,
+            other => panic!("socket ended: {other:?}"),
+        };
         let v: Value = serde_json::from_str(&t).unwrap();
         if v["type"] == "buzzed" || v["type"] == "error" {
             return v;

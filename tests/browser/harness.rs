@@ -158,8 +158,20 @@ impl Screen {
         el.unwrap_or_else(|e| panic!("{}: no visible {css}: {e}", self.name))
     }
 
+    /// Clicks the first visible match. A page that re-renders between the find and the
+    /// click (a live update) leaves a stale element: it is found again, a few times.
     pub async fn click(&self, css: &str) {
-        self.find(css).await.click().await.unwrap_or_else(|e| panic!("{}: click {css}: {e}", self.name));
+        let mut tries = 0;
+        loop {
+            match self.find(css).await.click().await {
+                Ok(()) => return,
+                Err(e) if tries < 5 && e.to_string().contains("stale") => {
+                    tries += 1;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("{}: click {css}: {e}", self.name),
+            }
+        }
     }
 
     /// Clears the field and types into it.

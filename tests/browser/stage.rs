@@ -2,14 +2,13 @@
 //! browsers: the team on stage and the release moment (console → projector and phones),
 //! the judge's Đúng / Sai during a buzzer part, and the console's prize scheme (with "the
 //! remaining teams") and tie-break part fields.
-use futures_util::{SinkExt, StreamExt};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use tokio_tungstenite::tungstenite::Message;
 
+use crate::buzzer::press;
 use crate::fixtures::{create_contest, create_part, create_team};
 use crate::harness::{self, Screen};
-use crate::helpers::{ADMIN_PASSWORD, ADMIN_USER, TestApp, Ws, spawn_app};
+use crate::helpers::{ADMIN_PASSWORD, ADMIN_USER, TestApp, spawn_app};
 
 /// A judge account assigned to the contest: (judge id, token, username).
 async fn judge(app: &TestApp, admin: &str, cid: i64, i: usize) -> (i64, String, String) {
@@ -183,18 +182,6 @@ async fn the_projector_and_phones_show_the_team_on_stage_and_each_released_score
     one.wait_js("return !document.querySelector('#on-stage')", 10).await;
     for s in [p, one, two, con] {
         s.quit().await;
-    }
-}
-
-/// A team presses over its own socket (a phone in the hall).
-async fn press(ws: &mut Ws, qid: i64) -> Value {
-    ws.send(Message::Text(json!({"type": "buzz", "question_id": qid}).to_string().into())).await.unwrap();
-    loop {
-        let Some(Ok(Message::Text(t))) = ws.next().await else { panic!("socket ended") };
-        let v: Value = serde_json::from_str(&t).unwrap();
-        if v["type"] == "buzzed" || v["type"] == "error" {
-            return v;
-        }
     }
 }
 
