@@ -4,6 +4,7 @@
 #
 #   bench/run.sh sqlite|postgres PHONES TEAMS [QUESTIONS] [WINDOW_MS] [READING_S]
 #   BENCH_MODE=buzzer bench/run.sh sqlite 1000 200 5 50    # the buzzer part
+#   BENCH_MODE=elimination bench/run.sh sqlite 10000 2000 10 1000 1    # an elimination part
 #
 # Build first: cargo build --release --workspace
 set -euo pipefail

@@ -4,8 +4,10 @@
 //! and how long acks, question delivery and scoreboard updates take.
 //!
 //! The generator is a library so that the test suite can run it on a small contest and
-//! compare its counts with what the server stored.
+//! compare its counts with what the server stored. Besides the quiz it runs a buzzer part
+//! ([`buzzer`]) and an elimination part ([`elimination`]).
 pub mod buzzer;
+pub mod elimination;
 pub mod setup;
 pub mod stats;
 
@@ -51,6 +53,8 @@ pub struct Config {
 /// The one JSON line printed at the end.
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct Report {
+    /// `quiz` or `elimination`.
+    pub mode: &'static str,
     pub contest_id: i64,
     pub phones: usize,
     pub teams: usize,
@@ -96,6 +100,17 @@ pub struct Report {
     pub error_codes: std::collections::BTreeMap<String, u64>,
     /// Acknowledged on-time submissions missing from the server's record.
     pub acked_not_stored: u64,
+    /// An elimination run's own figures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub elimination: Option<elimination::Figures>,
+}
+
+/// Which kind of part a run plays: a quiz of teams, or an elimination part where each
+/// phone is a contestant and answers wrong with the given probability.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Mode {
+    Quiz,
+    Elimination { wrong_ratio: f64 },
 }
 
 #[derive(Default)]
@@ -106,6 +121,8 @@ struct Counters {
     late_acked: AtomicU64,
     late_refused: AtomicU64,
     errors: AtomicU64,
+    /// Elimination: answers of eliminated contestants, refused with `eliminated`.
+    eliminated: AtomicU64,
     error_codes: std::sync::Mutex<std::collections::BTreeMap<String, u64>>,
 }
 
@@ -129,6 +146,10 @@ struct PhoneLog {
     acked: Vec<(i32, String)>,
     /// (ms from the question's opening to the send, ack ms): where in the window acks are slow.
     ack_by_offset: Vec<(i64, f64)>,
+    /// Elimination: the acknowledged answers as (question id, right).
+    verdicts: Vec<(i32, bool)>,
+    /// Elimination: `remaining` in the last `elimination` message the phone received.
+    last_remaining: Option<u64>,
 }
 
 fn progress(cfg: &Config, msg: impl AsRef<str>) {
@@ -137,11 +158,20 @@ fn progress(cfg: &Config, msg: impl AsRef<str>) {
     }
 }
 
+/// Runs a quiz part (see the crate's documentation).
 pub async fn run(cfg: Config) -> anyhow::Result<Report> {
+    run_mode(cfg, Mode::Quiz).await
+}
+
+pub(crate) async fn run_mode(cfg: Config, mode: Mode) -> anyhow::Result<Report> {
     anyhow::ensure!(cfg.phones >= cfg.teams && cfg.teams > 0, "--phones must be ≥ --teams ≥ 1");
     let started = Instant::now();
     let my_cpu0 = stats::cpu_s(std::process::id()).unwrap_or(0.0);
     let mut report = Report {
+        mode: match mode {
+            Mode::Quiz => "quiz",
+            Mode::Elimination { .. } => "elimination",
+        },
         phones: cfg.phones,
         teams: cfg.teams,
         questions: cfg.questions,
@@ -167,7 +197,15 @@ pub async fn run(cfg: Config) -> anyhow::Result<Report> {
     });
 
     let api = Api::new(&cfg.url, &cfg.admin_user, &cfg.admin_password).await?;
-    let contest = api.create_contest(cfg.teams, cfg.questions, cfg.window_ms, cfg.reading_s).await?;
+    let (contest, key) = match mode {
+        Mode::Quiz => (api.create_contest(cfg.teams, cfg.questions, cfg.window_ms, cfg.reading_s).await?, None),
+        Mode::Elimination { wrong_ratio } => {
+            let part = elimination::part(cfg.window_ms, cfg.reading_s);
+            let contest = api.create_contest_with(cfg.teams, cfg.questions, part).await?;
+            let key = elimination::AnswerKey::load(&api, contest.id, contest.part_id, wrong_ratio).await?;
+            (contest, Some(Arc::new(key)))
+        }
+    };
     report.contest_id = contest.id;
     progress(&cfg, format!("contest {} with {} teams and {} questions set up", contest.id, cfg.teams, cfg.questions));
 
@@ -219,6 +257,7 @@ pub async fn run(cfg: Config) -> anyhow::Result<Report> {
             counters: counters.clone(),
             logs: logs.clone(),
             stop: stop_rx.clone(),
+            key: key.clone(),
         };
         phones.push(tokio::spawn(phone(ws, ctx)));
         if (i + 1) % 1000 == 0 {
@@ -240,7 +279,7 @@ pub async fn run(cfg: Config) -> anyhow::Result<Report> {
         stats::round1((report.server_rss_idle_mb - report.server_rss_joined_mb) * 1024.0 / cfg.phones as f64);
     progress(&cfg, format!("{} phones connected; server RSS {} MB", cfg.phones, report.server_rss_idle_mb));
 
-    // ---- the quiz
+    // ---- the quiz (or the elimination part: the same sequence of questions)
     api.start_part(contest.id, contest.part_id).await?;
     for k in 0..cfg.questions {
         let opened = api.next(contest.id).await?;
@@ -258,6 +297,11 @@ pub async fn run(cfg: Config) -> anyhow::Result<Report> {
         );
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
+    // Elimination: who remains by the server's count, read before the part finishes.
+    let server_remaining = match mode {
+        Mode::Elimination { .. } => Some(elimination::server_remaining(&api, contest.id).await?),
+        Mode::Quiz => None,
+    };
     api.finish_part(contest.id, contest.part_id).await?;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let _ = stop_tx.send(true);
@@ -279,6 +323,15 @@ pub async fn run(cfg: Config) -> anyhow::Result<Report> {
     let mut delivery = Samples::default();
     let mut acked: HashSet<(i32, String)> = HashSet::new();
     let mut by_offset: Vec<(i64, f64)> = Vec::new();
+    if let (Mode::Elimination { wrong_ratio }, Some(key), Some(remaining)) = (mode, &key, server_remaining) {
+        let seen: Vec<elimination::PhoneSeen> = logs
+            .iter()
+            .map(|l| elimination::PhoneSeen { verdicts: &l.verdicts, last_remaining: l.last_remaining })
+            .collect();
+        let mut figures = elimination::figures(key, &seen, remaining, wrong_ratio);
+        figures.answers_refused_eliminated = counters.eliminated.load(Ordering::Relaxed);
+        report.elimination = Some(figures);
+    }
     for l in logs {
         by_offset.extend(l.ack_by_offset);
         ack.extend(l.ack);
@@ -406,6 +459,8 @@ struct PhoneCtx {
     counters: Arc<Counters>,
     logs: Arc<Mutex<Vec<PhoneLog>>>,
     stop: tokio::sync::watch::Receiver<bool>,
+    /// Elimination: the answers, right and wrong, of each question.
+    key: Option<Arc<elimination::AnswerKey>>,
 }
 
 /// The fields of a server message that a phone acts on; the rest is skipped unparsed.
@@ -420,6 +475,12 @@ struct Incoming {
     question: Option<QuestionShape>,
     ack: Option<AckShape>,
     error: Option<ErrorShape>,
+    elimination: Option<ElimShape>,
+}
+
+#[derive(serde::Deserialize)]
+struct ElimShape {
+    remaining: Option<u64>,
 }
 
 #[derive(serde::Deserialize)]
@@ -446,7 +507,9 @@ struct ErrorShape {
 type Planned = (tokio::time::Instant, String, bool, i32, String);
 
 async fn phone(ws: Ws, ctx: PhoneCtx) {
-    let PhoneCtx { window_ms, late, resend, counters, logs, mut stop } = ctx;
+    let PhoneCtx { window_ms, late, resend, counters, logs, mut stop, key } = ctx;
+    // Elimination: whether each answer sent is the right one, by submission id.
+    let mut right_of: HashMap<String, bool> = HashMap::new();
     let (mut tx, mut rx) = ws.split();
     let mut log = PhoneLog::default();
     // At most an answer and its resend are waiting; one timer per phone, no task per answer.
@@ -467,7 +530,8 @@ async fn phone(ws: Ws, ctx: PhoneCtx) {
                 // Only three kinds of message matter here; skip the rest unparsed.
                 if !(text.contains("\"type\":\"question_opened\"")
                     || text.contains("\"type\":\"ack\"")
-                    || text.contains("\"type\":\"error\""))
+                    || text.contains("\"type\":\"error\"")
+                    || (key.is_some() && text.contains("\"type\":\"elimination\"")))
                 {
                     continue;
                 }
@@ -490,8 +554,15 @@ async fn phone(ws: Ws, ctx: PhoneCtx) {
                         } else {
                             (opened - server_now).max(0) as u64 + rand::rng().random_range(0..window_ms.max(1))
                         };
-                        let body = m.question.map_or_else(|| json!({ "choice": 0 }), |q| response_for(&q.kind, q.options.len()));
                         let sub = uuid::Uuid::new_v4().to_string();
+                        let body = match &key {
+                            Some(k) => {
+                                let (body, right) = k.response(qid);
+                                right_of.insert(sub.clone(), right);
+                                body
+                            }
+                            None => m.question.map_or_else(|| json!({ "choice": 0 }), |q| response_for(&q.kind, q.options.len())),
+                        };
                         let msg = json!({"type": "answer", "submission_id": sub, "question_id": qid, "response": body}).to_string();
                         let at = tokio::time::Instant::now() + Duration::from_millis(delay);
                         if resend {
@@ -513,6 +584,9 @@ async fn phone(ws: Ws, ctx: PhoneCtx) {
                                 if let (Some(o), Some(s)) = (opened_at.get(&qid), sent_at.remove(&sub)) {
                                     log.ack_by_offset.push((s - o, ms));
                                 }
+                                if let Some(right) = right_of.remove(&sub) {
+                                    log.verdicts.push((qid, right));
+                                }
                                 log.acked.push((qid, sub));
                             }
                         }
@@ -523,7 +597,18 @@ async fn phone(ws: Ws, ctx: PhoneCtx) {
                             Some((_, _, true)) if e.code == "deadline_passed" => {
                                 counters.late_refused.fetch_add(1, Ordering::Relaxed);
                             }
+                            // An eliminated contestant answering is refused: expected
+                            // (its resend is refused again and counted once).
+                            Some(_) if key.is_some() && e.code == "eliminated" => {
+                                counters.eliminated.fetch_add(1, Ordering::Relaxed);
+                            }
+                            None if key.is_some() && e.code == "eliminated" => {}
                             _ => counters.error(&e.code),
+                        }
+                    }
+                    "elimination" => {
+                        if let Some(n) = m.elimination.and_then(|e| e.remaining) {
+                            log.last_remaining = Some(n);
                         }
                     }
                     _ => {}

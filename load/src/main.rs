@@ -38,10 +38,14 @@ struct Args {
     late_ratio: f64,
     #[arg(long, default_value_t = 64)]
     join_concurrency: usize,
-    /// `quiz` (answers) or `buzzer` (every phone presses within --window-ms of the buzzer
-    /// opening; --questions questions).
+    /// `quiz` (answers), `buzzer` (every phone presses within --window-ms of the buzzer
+    /// opening; --questions questions) or `elimination` (every phone is a contestant of an
+    /// elimination part and answers for itself; see --wrong-ratio).
     #[arg(long, default_value = "quiz")]
     mode: String,
+    /// Elimination: each answer's chance of being wrong (its contestant is then out).
+    #[arg(long, default_value_t = 0.02)]
+    wrong_ratio: f64,
 }
 
 fn main() -> ExitCode {
@@ -73,8 +77,11 @@ fn main() -> ExitCode {
     let out = match a.mode.as_str() {
         "quiz" => rt.block_on(run(cfg)).map(|r| serde_json::to_string(&r)),
         "buzzer" => rt.block_on(hoithi_load::buzzer::run(cfg)).map(|r| serde_json::to_string(&r)),
+        "elimination" => {
+            rt.block_on(hoithi_load::elimination::run(cfg, a.wrong_ratio)).map(|r| serde_json::to_string(&r))
+        }
         other => {
-            eprintln!("hoithi-load: --mode must be quiz or buzzer, not {other}");
+            eprintln!("hoithi-load: --mode must be quiz, buzzer or elimination, not {other}");
             return ExitCode::FAILURE;
         }
     };

@@ -11,7 +11,12 @@
 //! round, which the organiser opens to the other teams for a steal window. The live
 //! engine keeps one [`BuzzerQuestion`] per open question and stores every press and mark;
 //! [`BuzzerQuestion::rebuild`] gives back the same state from the stored rows.
+//!
+//! With `typed_answer` set, the team with the floor may type its answer on the phone
+//! ([`BuzzerQuestion::may_type`]); it is matched like a quiz answer ([`judge_typed`]) and
+//! the mark follows from the match, with the same effects as an organiser's mark.
 use super::part::{BuzzerSettings, Scoring};
+use super::question::{Question, Response};
 
 /// One press as received (and stored): `seq` is the server's receive order within the
 /// question, across rounds.
@@ -46,6 +51,30 @@ pub enum Refusal {
     FalseStartLocked { until: Option<i64> },
     /// The steal window closed.
     WindowOver,
+}
+
+/// Why a typed answer is not taken.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypedRefusal {
+    /// The part does not take typed answers (the team answers aloud).
+    Off,
+    /// The question is over.
+    Closed,
+    /// The team answered this question wrong already.
+    LockedOut,
+    /// Nobody has the floor (the buzzer is not open, nobody pressed yet, or the last
+    /// answer was just marked).
+    NoFloor,
+    /// Another team has the floor.
+    NotYourFloor { team_id: i32 },
+}
+
+/// Whether a typed answer is right, by the quiz's own matching (a short text without
+/// regard to case, diacritics, punctuation, i/y and the bank's abbreviations; a number
+/// within the tolerance; a choice as chosen), once its shape fits the question.
+pub fn judge_typed(question: &Question, response: &Response) -> Result<bool, String> {
+    question.check_response(response)?;
+    Ok(question.grade(response, false).is_correct())
 }
 
 /// What became of a press.
@@ -255,6 +284,25 @@ impl BuzzerQuestion {
         Ok(())
     }
 
+    /// May `team_id` type its answer now? Only the team with the floor may, and only
+    /// once: its answer is marked at once, which takes the floor away.
+    pub fn may_type(&self, team_id: i32) -> Result<&Press, TypedRefusal> {
+        if !self.settings.typed_answer {
+            return Err(TypedRefusal::Off);
+        }
+        if self.closed {
+            return Err(TypedRefusal::Closed);
+        }
+        if self.locked_out(team_id) {
+            return Err(TypedRefusal::LockedOut);
+        }
+        match self.winner() {
+            None => Err(TypedRefusal::NoFloor),
+            Some(w) if w.team_id != team_id => Err(TypedRefusal::NotYourFloor { team_id: w.team_id }),
+            Some(w) => Ok(w),
+        }
+    }
+
     /// Marks the team with the floor (`team_id`, when given, must be it, so a mark meant
     /// for a team never lands on another). Wrong: the team is locked out and the next
     /// round waits to be opened; when every one of `teams` is locked out, the question is
@@ -359,6 +407,61 @@ mod tests {
             false,
         );
         assert_eq!(again, b);
+    }
+
+    #[test]
+    fn only_the_team_with_the_floor_types_and_its_answer_is_matched_like_a_quiz_answer() {
+        use crate::domain::question::{Solution, Source};
+        let typed = BuzzerSettings { typed_answer: true, false_start_lockout_s: 0, ..Default::default() };
+        let mut b = BuzzerQuestion::new(typed, None);
+        assert_eq!(b.may_type(1), Err(TypedRefusal::NoFloor), "the buzzer is not open");
+        b.open(0).unwrap();
+        assert_eq!(b.may_type(1), Err(TypedRefusal::NoFloor), "nobody pressed");
+        b.press(1, 10, 5);
+        b.press(2, 20, 6);
+        assert_eq!(b.may_type(1).map(|p| p.contestant_id), Ok(10));
+        assert_eq!(b.may_type(2), Err(TypedRefusal::NotYourFloor { team_id: 1 }));
+        b.mark(Some(1), false, -5.0, 3).unwrap();
+        assert_eq!(b.may_type(1), Err(TypedRefusal::LockedOut));
+        assert_eq!(b.may_type(2), Err(TypedRefusal::NoFloor), "the steal is not open yet");
+        b.open(100).unwrap();
+        b.press(2, 20, 101);
+        assert!(b.may_type(2).is_ok());
+        b.mark(Some(2), true, 10.0, 3).unwrap();
+        assert_eq!(b.may_type(2), Err(TypedRefusal::Closed));
+        // Without the setting nobody types.
+        let mut off = q(0);
+        off.open(0).unwrap();
+        off.press(1, 10, 1);
+        assert_eq!(off.may_type(1), Err(TypedRefusal::Off));
+
+        let question = |solution| Question {
+            qid: "gq-1".into(),
+            bank: "b".into(),
+            section: "s".into(),
+            prompt: "?".into(),
+            options: vec![],
+            solution,
+            explanation: String::new(),
+            difficulty: 1,
+            points: 10.0,
+            time_limit_s: 30,
+            tags: vec![],
+            source: Source { document: String::new(), quote: String::new() },
+            unit: None,
+            groups: vec![],
+            excludes: vec![],
+            abbreviations: Default::default(),
+        };
+        let text = question(Solution::ShortText { accepted: vec!["Nguyễn Ái Quốc".into()] });
+        let said = |t: &str| Response::Text { text: t.into() };
+        assert_eq!(judge_typed(&text, &said("nguyen ai quoc")), Ok(true));
+        assert_eq!(judge_typed(&text, &said("  Nguyễn Ái Quốc. ")), Ok(true));
+        assert_eq!(judge_typed(&text, &said("Hồ Chí Minh")), Ok(false));
+        assert!(judge_typed(&text, &Response::Number { number: 3.0 }).is_err(), "a number to a text question");
+        let number = question(Solution::Number { value: 1930.0, tolerance: 0.0 });
+        assert_eq!(judge_typed(&number, &Response::Number { number: 1930.0 }), Ok(true));
+        assert_eq!(judge_typed(&number, &Response::Number { number: 1931.0 }), Ok(false));
     }
 
     #[test]

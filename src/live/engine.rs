@@ -812,7 +812,17 @@ impl Engine {
             None => {}
         }
         let now = now_ms();
-        let checked = if req.submission_id.trim().is_empty() || req.submission_id.len() > 64 {
+        let bad_id = req.submission_id.trim().is_empty() || req.submission_id.len() > 64;
+        if !bad_id && self.running.as_ref().is_some_and(|r| r.kind.buzzer().is_some()) {
+            // A buzzer part's typed answer is stored with its mark (`kinds::buzzer`).
+            let r = self.buzzer_answer(by, req, now).await;
+            if let Ok(ack) = &r {
+                self.seen.insert(key, Seen::Acked(ack.clone()));
+            }
+            let _ = reply.send(r);
+            return;
+        }
+        let checked = if bad_id {
             Err(ApiError::invalid("submission_id", "must be 1 to 64 characters"))
         } else {
             self.tie_break_check(by.team_id).and_then(|_| self.kind_check_answer(&by, &req, now))

@@ -348,3 +348,236 @@ async fn a_voided_buzzer_question_reaches_every_screen_and_takes_no_more_presses
     // The next question opens as usual.
     f.control(&app, "next").await;
 }
+
+// ---- typed answers (`scoring.buzzer.typed_answer`)
+
+fn text_question(i: usize, accepted: &str) -> hoithi::domain::question::Question {
+    question(i, Solution::ShortText { accepted: vec![accepted.into()] }, 30)
+}
+
+async fn typed_fixture(app: &TestApp, teams: usize, members: usize) -> Fixture {
+    let scoring =
+        json!({"wrong_penalty": 5, "buzzer": {"typed_answer": true, "steal_s": 0, "false_start_lockout_s": 0}});
+    let qs =
+        vec![text_question(0, "Nguyễn Ái Quốc"), question(1, Solution::Number { value: 1930.0, tolerance: 0.0 }, 30)];
+    seed_kind(app, "buzzer", teams, members, scoring, "last_answer", qs).await
+}
+
+/// Sends an answer over the socket and waits for its ack or its refusal.
+async fn type_ws(ws: &mut Ws, qid: i32, sid: &str, response: Value) -> Value {
+    ws_send(ws, json!({"type": "answer", "submission_id": sid, "question_id": qid, "response": response})).await;
+    ws_until(ws, 10, |v| (v["type"] == "ack" && v["ack"]["submission_id"] == sid) || v["type"] == "error").await
+}
+
+/// Sends an answer over HTTP (the phone's path when its socket is down).
+async fn type_http(
+    app: &TestApp,
+    f: &Fixture,
+    t: usize,
+    m: usize,
+    qid: i32,
+    sid: &str,
+    response: Value,
+) -> (StatusCode, Value) {
+    app.post(
+        &format!("/api/contests/{}/answers", f.cid),
+        Some(&f.member(t, m).token),
+        json!({"submission_id": sid, "question_id": qid, "response": response}),
+    )
+    .await
+}
+
+async fn stored_answers(app: &TestApp, f: &Fixture) -> Vec<Value> {
+    let (s, b) = app.get(&format!("/api/contests/{}/answers", f.cid), Some(&f.admin)).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    b["answers"].as_array().unwrap().clone()
+}
+
+fn total(board: &Value, team: i64) -> f64 {
+    board["rows"].as_array().unwrap().iter().find(|r| r["team_id"] == team).unwrap()["total"].as_f64().unwrap()
+}
+
+#[tokio::test]
+async fn a_typed_answer_is_matched_like_a_quiz_answer_and_marks_the_floor_by_itself() {
+    let app = spawn_app().await;
+    let f = typed_fixture(&app, 3, 2).await;
+    let (a, b, c) = (f.teams[0].id as i64, f.teams[1].id as i64, f.teams[2].id as i64);
+    let mut wa = app.ws(&f.member(0, 0).token).await;
+    let mut wb = app.ws(&f.member(1, 0).token).await;
+    let mut staff = staff_ws(&app, &f).await;
+    f.control(&app, "start").await;
+    f.control(&app, "next").await;
+    let q1 = f.questions[0];
+    assert_eq!(staff_state(&app, &f).await["buzzer"]["typed_answer"], true);
+
+    // Nobody has the floor yet: nobody types.
+    let (s, e) = type_http(&app, &f, 0, 0, q1, "a-early", json!({"text": "Nguyễn Ái Quốc"})).await;
+    assert_eq!((s, e["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("no_floor")), "{e}");
+    control(&app, &f, "buzzer/open", None).await;
+    assert_eq!(press(&mut wa, q1).await["buzz"]["place"], 1);
+    assert_eq!(press(&mut wb, q1).await["buzz"]["place"], 2);
+
+    // Only the team with the floor may type: the others are told who has it.
+    for (t, sid) in [(1, "b-1"), (2, "c-1")] {
+        let (s, e) = type_http(&app, &f, t, 0, q1, sid, json!({"text": "Nguyễn Ái Quốc"})).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{e}");
+        assert_eq!(e["error"]["code"], "not_your_floor", "{e}");
+        assert_eq!(e["error"]["params"]["floor_team_id"], a, "{e}");
+    }
+    let e = type_ws(&mut wb, q1, "b-2", json!({"text": "x"})).await;
+    assert_eq!(e["error"]["code"], "not_your_floor", "over the socket too: {e}");
+    // A response of the wrong shape is refused by name; A keeps the floor.
+    let (s, e) = type_http(&app, &f, 0, 1, q1, "a-shape", json!({"number": 7})).await;
+    assert_eq!((s, e["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("response")), "{e}");
+    assert!(stored_answers(&app, &f).await.is_empty(), "nothing refused is stored");
+
+    // A types a wrong answer: the same as the organiser's wrong mark — the penalty, the
+    // lockout, and the question waits to be opened to the others.
+    let ack = type_ws(&mut wa, q1, "a-1", json!({"text": "Hồ Chí Minh"})).await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+    assert_eq!(ack["ack"]["question_id"], q1);
+    let v = view_until(&mut staff, |v| !v["marks"].as_array().unwrap().is_empty()).await;
+    assert_eq!(v["round"], 1);
+    assert_eq!(v["phase"], "waiting");
+    assert_eq!(v["locked_out"], json!([a]));
+    assert_eq!(v["marks"][0]["points"], -5.0);
+    assert_eq!(v["answers"].as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(v["answers"][0]["team_id"], a);
+    assert_eq!(v["answers"][0]["response"], json!({"text": "Hồ Chí Minh"}));
+    assert_eq!((v["answers"][0]["correct"].as_bool(), v["answers"][0]["round"].as_i64()), (Some(false), Some(0)));
+    // The same submission again (the phone's outbox after a lost ack) gets the same ack and
+    // is stored once; another answer of A is refused: A is out of this question.
+    let (s, again) = type_http(&app, &f, 0, 0, q1, "a-1", json!({"text": "Hồ Chí Minh"})).await;
+    assert_eq!(s, StatusCode::OK, "{again}");
+    assert_eq!(again, ack["ack"]);
+    let (s, e) = type_http(&app, &f, 0, 1, q1, "a-2", json!({"text": "Nguyễn Ái Quốc"})).await;
+    assert_eq!((s, e["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("locked_out")), "{e}");
+    let stored = stored_answers(&app, &f).await;
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    assert_eq!((stored[0]["team_id"].as_i64(), stored[0]["submission_id"].as_str()), (Some(a), Some("a-1")));
+    // B pressed in round 0, but the steal is a new round: B must press again first.
+    let (s, e) = type_http(&app, &f, 1, 0, q1, "b-3", json!({"text": "Nguyễn Ái Quốc"})).await;
+    assert_eq!((s, e["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("no_floor")), "{e}");
+
+    // The steal: C takes it and types (HTTP, its second member) the right answer written
+    // without diacritics: matched like a quiz short answer, C earns the points.
+    control(&app, &f, "buzzer/open", None).await;
+    let mut wc = app.ws(&f.member(2, 1).token).await;
+    assert_eq!(press(&mut wc, q1).await["buzz"]["place"], 1);
+    let (s, ack) = type_http(&app, &f, 2, 1, q1, "c-2", json!({"text": "nguyen ai quoc"})).await;
+    assert_eq!(s, StatusCode::OK, "{ack}");
+    let v = view_until(&mut staff, |v| v["status"] == "closed").await;
+    assert_eq!(v["marks"].as_array().unwrap().len(), 2);
+    assert_eq!((v["marks"][1]["team_id"].as_i64(), v["marks"][1]["correct"].as_bool()), (Some(c), Some(true)));
+    assert_eq!(v["answers"][1]["response"], json!({"text": "nguyen ai quoc"}));
+    assert_eq!((v["answers"][1]["correct"].as_bool(), v["answers"][1]["round"].as_i64()), (Some(true), Some(1)));
+    let points = v["points"].as_f64().unwrap();
+    // Every screen sees the typed texts with their marks: a phone of the team that did not
+    // answer reads the same list.
+    let (_, phone_state) = app.get(&format!("/api/contests/{}/live", f.cid), Some(&f.member(1, 1).token)).await;
+    assert_eq!(phone_state["buzzer"]["answers"], v["answers"], "{phone_state}");
+    let (s, e) = type_http(&app, &f, 2, 0, q1, "c-3", json!({"text": "Nguyễn Ái Quốc"})).await;
+    assert_eq!((s, e["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("buzzer_closed")), "{e}");
+
+    // Question 2, a number: "1.930" is read the Vietnamese way (thousands), right.
+    f.control(&app, "next").await;
+    let q2 = f.questions[1];
+    control(&app, &f, "buzzer/open", None).await;
+    assert_eq!(press(&mut wb, q2).await["buzz"]["place"], 1);
+    let ack = type_ws(&mut wb, q2, "b-q2", json!({"number": "1.930"})).await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+    let v = view_until(&mut staff, |v| v["question_id"] == q2 && v["status"] == "closed").await;
+    assert_eq!(v["answers"][0]["response"], json!({"number": 1930.0}));
+    assert_eq!(v["marks"][0]["correct"], true);
+
+    // The board: A −5, B +10, C +10 — and the live board equals a recomputation.
+    let live = f.board(&app, false).await;
+    assert_eq!(live, f.board(&app, true).await);
+    assert_eq!((total(&live, a), total(&live, b), total(&live, c)), (-5.0, points, points));
+    // Each automatic mark is in the audit log, with the typed answer and who typed it.
+    let (_, audit) = app.get(&format!("/api/contests/{}/audit", f.cid), Some(&f.admin)).await;
+    let marks: Vec<&Value> = audit.as_array().unwrap().iter().filter(|e| e["action"] == "buzzer_mark").collect();
+    assert_eq!(marks.len(), 3, "{audit}");
+    assert!(marks[0]["actor"].as_str().unwrap().starts_with("contestant:"), "{}", marks[0]);
+    assert_eq!(marks[0]["detail"]["typed_answer"], json!({"text": "Hồ Chí Minh"}));
+    assert_eq!(marks[0]["detail"]["submission_id"], "a-1");
+}
+
+#[tokio::test]
+async fn the_organiser_still_marks_by_hand_and_a_part_without_typed_answers_refuses_them() {
+    let app = spawn_app().await;
+    let f = typed_fixture(&app, 2, 1).await;
+    let mut wa = app.ws(&f.member(0, 0).token).await;
+    f.control(&app, "start").await;
+    f.control(&app, "next").await;
+    let q1 = f.questions[0];
+    control(&app, &f, "buzzer/open", None).await;
+    assert_eq!(press(&mut wa, q1).await["buzz"]["place"], 1);
+    // The team answers aloud instead (its phone died): the organiser marks it right by hand;
+    // the floor is gone, so a typed answer coming late is refused and changes nothing.
+    let (s, body) = control(&app, &f, "buzzer/mark", Some(json!({"correct": true, "team_id": f.teams[0].id}))).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let (s, e) = type_http(&app, &f, 0, 0, q1, "late", json!({"text": "sai"})).await;
+    assert_eq!((s, e["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("buzzer_closed")), "{e}");
+    assert!(stored_answers(&app, &f).await.is_empty());
+    // Voiding the question takes its points away, as for any buzzer question.
+    control(&app, &f, "void", Some(json!({"question_id": q1, "reason": "Đề in sai"}))).await;
+    let live = f.board(&app, false).await;
+    assert_eq!(live, f.board(&app, true).await);
+    assert!(live["rows"].as_array().unwrap().iter().all(|r| r["total"] == 0.0), "{live}");
+
+    // Without `typed_answer` the team with the floor answers aloud: a typed answer is refused.
+    let app = spawn_app().await;
+    let plain = buzzer_fixture(&app, 2, json!({"buzzer": {"false_start_lockout_s": 0}}), 1).await;
+    let mut wp = app.ws(&plain.member(0, 0).token).await;
+    plain.control(&app, "start").await;
+    plain.control(&app, "next").await;
+    control(&app, &plain, "buzzer/open", None).await;
+    assert_eq!(press(&mut wp, plain.questions[0]).await["buzz"]["place"], 1);
+    let e = type_ws(&mut wp, plain.questions[0], "p-1", json!({"choice": 1})).await;
+    assert_eq!(e["error"]["code"], "typed_answer_off", "{e}");
+    assert_eq!(staff_state(&app, &plain).await["buzzer"]["typed_answer"], false);
+}
+
+#[tokio::test]
+async fn a_restart_in_the_middle_of_a_typed_question_rebuilds_the_floor_the_answer_and_its_mark() {
+    let app = spawn_app().await;
+    let f = typed_fixture(&app, 3, 1).await;
+    let mut wa = app.ws(&f.member(0, 0).token).await;
+    f.control(&app, "start").await;
+    f.control(&app, "next").await;
+    let q1 = f.questions[0];
+    control(&app, &f, "buzzer/open", None).await;
+    assert_eq!(press(&mut wa, q1).await["buzz"]["place"], 1);
+
+    // A restart while A has the floor: A still has it and may type.
+    let app = app.restart().await;
+    let v = staff_state(&app, &f).await["buzzer"].clone();
+    assert_eq!(v["winner"]["team_id"], f.teams[0].id);
+    let (s, ack) = type_http(&app, &f, 0, 0, q1, "a-1", json!({"text": "Phan Bội Châu"})).await;
+    assert_eq!(s, StatusCode::OK, "{ack}");
+    let before = staff_state(&app, &f).await["buzzer"].clone();
+    assert_eq!(before["answers"][0]["correct"], false);
+    assert_eq!(before["round"], 1);
+
+    // Another restart: the same answer, mark, round and lockout; the same submission sent
+    // again gets the same ack and nothing more is stored.
+    let app = app.restart().await;
+    let after = staff_state(&app, &f).await["buzzer"].clone();
+    assert_eq!(before, after);
+    let (s, again) = type_http(&app, &f, 0, 0, q1, "a-1", json!({"text": "Phan Bội Châu"})).await;
+    assert_eq!((s, &again), (StatusCode::OK, &ack));
+    assert_eq!(stored_answers(&app, &f).await.len(), 1);
+    let mut wb = app.ws(&f.member(1, 0).token).await;
+    control(&app, &f, "buzzer/open", None).await;
+    let mut wa = app.ws(&f.member(0, 0).token).await;
+    let e = press(&mut wa, q1).await;
+    assert_eq!(e["error"]["code"], "locked_out", "{e}");
+    assert_eq!(press(&mut wb, q1).await["buzz"]["place"], 1);
+    let ack = type_ws(&mut wb, q1, "b-1", json!({"text": "Nguyễn Ái Quốc"})).await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+    let live = f.board(&app, false).await;
+    assert_eq!(live, f.board(&app, true).await);
+    assert_eq!(total(&live, f.teams[0].id as i64), -5.0);
+    assert_eq!(total(&live, f.teams[1].id as i64), 10.0);
+}

@@ -109,3 +109,47 @@ async fn the_buzzer_mode_agrees_with_the_stored_presses() {
     assert_eq!((r.order_mismatches, r.place_mismatches, r.winner_missing, r.errors), (0, 0, 0, 0), "{r:?}");
     assert!(r.winner_to_screen_p99_ms > 0.0, "{r:?}");
 }
+
+/// The elimination mode on a small contest: each phone a contestant answering for itself,
+/// some wrong; the survivors the generator works out from its own acks equal the server's
+/// count and what every phone was told, no eliminated contestant's answer is acked, and
+/// every acked answer is stored once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_elimination_mode_agrees_with_the_servers_survivors() {
+    let app = spawn_app().await;
+    let cfg = hoithi_load::Config {
+        url: app.addr.clone(),
+        phones: 40,
+        teams: 8,
+        questions: 3,
+        window_ms: 400,
+        reading_s: 1,
+        watchers: 2,
+        admin_user: ADMIN_USER.into(),
+        admin_password: ADMIN_PASSWORD.into(),
+        server_pid: None,
+        resend_ratio: 0.2,
+        late_ratio: 0.05,
+        join_concurrency: 8,
+        progress: false,
+    };
+    let r = hoithi_load::elimination::run(cfg, 0.15).await.expect("elimination run");
+    let e = r.elimination.clone().expect("elimination figures");
+    assert_eq!(r.mode, "elimination");
+    // Some contestants went out and some remain (40 phones, 15% wrong per answer).
+    assert!(e.survivors_expected > 1 && e.survivors_expected < 40, "{r:?}");
+    assert_eq!(e.survivors_expected, e.survivors_server, "{r:?}");
+    assert_eq!(e.remaining_mismatches, 0, "{r:?}");
+    assert_eq!(e.eliminated_acked, 0, "{r:?}");
+    assert!(e.answers_refused_eliminated > 0, "eliminated phones kept answering and were refused: {r:?}");
+    // Every phone answered every question; each answer was acked, refused as late, or
+    // refused because its contestant was out — nothing else.
+    assert_eq!(r.answers_sent + r.late_sent, 40 * 3, "{r:?}");
+    assert_eq!(r.answers_acked + r.late_refused + e.answers_refused_eliminated, 40 * 3, "{r:?}");
+    assert_eq!((r.errors, r.duplicates_counted, r.late_accepted, r.acked_not_stored), (0, 0, 0, 0), "{r:?}");
+    assert_eq!(r.answers_stored, r.answers_acked, "{r:?}");
+    // The server's own state agrees.
+    let admin = app.admin_token().await;
+    let (_, record) = app.get(&format!("/api/contests/{}/answers", r.contest_id), Some(&admin)).await;
+    assert_eq!(record["answers"].as_array().unwrap().len() as u64, r.answers_stored);
+}

@@ -152,10 +152,27 @@ impl Screen {
     }
 
     /// The first element matching `css`, waiting up to 10 s for it to be displayed.
+    /// A page that re-renders meanwhile (a live update) can leave the element it was
+    /// checking stale: the search starts over, a few times.
     pub async fn find(&self, css: &str) -> WebElement {
-        let el =
-            self.driver.query(By::Css(css)).wait(patience(10), Duration::from_millis(50)).and_displayed().first().await;
-        el.unwrap_or_else(|e| panic!("{}: no visible {css}: {e}", self.name))
+        let mut tries = 0;
+        loop {
+            let el = self
+                .driver
+                .query(By::Css(css))
+                .wait(patience(10), Duration::from_millis(50))
+                .and_displayed()
+                .first()
+                .await;
+            match el {
+                Ok(el) => return el,
+                Err(e) if tries < 5 && e.to_string().contains("stale") => {
+                    tries += 1;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("{}: no visible {css}: {e}", self.name),
+            }
+        }
     }
 
     /// Clicks the first visible match. A page that re-renders between the find and the

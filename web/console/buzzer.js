@@ -4,6 +4,7 @@
 // team with the floor right, X wrong. Next, close and reveal are the quiz's buttons.
 import { t, extend } from '/assets/shared/i18n.js';
 import { vi, en } from '/assets/shared/strings/buzzer.js';
+import { typedText } from '/assets/shared/buzzer.js';
 import { h, clear, fmtNum } from './dom.js';
 
 extend('vi', vi);
@@ -26,6 +27,10 @@ extend('vi', {
   'console.buzzer.marks': 'Đã chấm',
   'console.buzzer.false_starts': 'Bấm sớm (đang khóa)',
   'console.buzzer.locked': 'Đã sai, bị khóa',
+  'console.buzzer.typing': 'Đội đang nhập câu trả lời trên điện thoại — máy tự chấm; D/X để chấm tay',
+  'console.buzzer.typed': 'Câu trả lời đã nhập',
+  'console.buzzer.auto_right': 'đúng',
+  'console.buzzer.auto_wrong': 'sai',
 });
 extend('en', {
   'console.buzzer.open': 'Open the buzzer',
@@ -45,6 +50,10 @@ extend('en', {
   'console.buzzer.marks': 'Marked',
   'console.buzzer.false_starts': 'False starts (locked)',
   'console.buzzer.locked': 'Wrong, locked out',
+  'console.buzzer.typing': 'The team is typing its answer on the phone — marked by itself; D/X to mark by hand',
+  'console.buzzer.typed': 'Typed answers',
+  'console.buzzer.auto_right': 'right',
+  'console.buzzer.auto_wrong': 'wrong',
 });
 
 /**
@@ -90,11 +99,16 @@ export function buzzerControls({ act, btn }) {
       h('span.bz-p', String(p.place)), h('span.bz-n', p.team_name), h('span.bz-g', p.place === 1 ? '' : `+${p.gap_ms} ms`))));
     const marks = v.marks.length ? h('div.bz-marks-line', h('span.muted', t('console.buzzer.marks')), ...v.marks.map((m) =>
       h(`span.bz-mk.${m.correct ? 'right' : 'wrong'}`, `${m.correct ? '✓' : '✗'} ${m.team_name} ${m.points > 0 ? '+' : ''}${fmtNum(m.points)}`))) : null;
+    const typing = v.typed_answer && v.winner && phase === 'answering' ? h('div.bz-typing#live-typing', t('console.buzzer.typing')) : null;
+    const typed = (v.answers || []).length ? h('div.bz-typed#live-typed', h('span.muted', t('console.buzzer.typed')),
+      ...v.answers.map((a) => h(`div.bz-ty.${a.correct ? 'right' : 'wrong'}`, { data: { team: String(a.team_id) } },
+        h('span.bz-n', a.team_name), h('q.bz-ty-text', typedText(a.response, v.question)),
+        h('span.bz-ty-mark', `${a.correct ? '✓' : '✗'} ${t(a.correct ? 'console.buzzer.auto_right' : 'console.buzzer.auto_wrong')}`)))) : null;
     const fs = v.false_starts.length ? h('div.bz-marks-line', h('span.muted', t('console.buzzer.false_starts')),
       ...v.false_starts.map((f) => h('span.bz-mk.fs', f.team_name))) : null;
     el.append(h('div.bz-console',
       h('div.bz-phase#live-buzz-phase', { data: { phase } }, h('span.bz-round', t('console.buzzer.round', { n: v.round + 1 })), line),
-      phase === 'closed' ? null : floor, v.presses.length > 1 && phase !== 'closed' ? order : null, marks, fs));
+      phase === 'closed' ? null : floor, typing, v.presses.length > 1 && phase !== 'closed' ? order : null, typed, marks, fs));
   }
 
   return { row, set, stage, keys: { b: bOpen, d: bRight, x: bWrong } };

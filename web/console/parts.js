@@ -132,8 +132,19 @@ export async function render(ctx, root) {
       h('div.grid2', field(t('console.parts.elim_survivor'), perSurvivor, t('console.parts.elim_survivor_hint')),
         field(t('console.parts.elim_question'), perQuestion, t('console.parts.elim_question_hint'))));
     const tieBreak = tieBreakField(p, teams, board);
+    // Buzzer: the steal window, false starts, typed answers (`scoring.buzzer`).
+    const bzSc = sc.buzzer || {};
+    const bzSteal = num('part-bz-steal', 'scoring.buzzer.steal_s', bzSc.steal_s ?? 10, { min: 0, step: 1 });
+    const bzLockout = num('part-bz-lockout', 'scoring.buzzer.false_start_lockout_s', bzSc.false_start_lockout_s ?? 3, { min: 0, step: 1 });
+    const bzWhole = h('input#part-bz-whole', { type: 'checkbox', checked: !!bzSc.false_start_whole_question, data: { field: 'scoring.buzzer.false_start_whole_question' } });
+    const bzTyped = h('input#part-bz-typed', { type: 'checkbox', checked: !!bzSc.typed_answer, data: { field: 'scoring.buzzer.typed_answer' } });
+    const bzSet = h('fieldset.scoring#part-buzzer', h('legend', t('console.parts.bz_legend')),
+      h('div.grid2', field(t('console.parts.bz_steal'), bzSteal, t('console.parts.bz_steal_hint')),
+        field(t('console.parts.bz_lockout'), bzLockout, t('console.parts.bz_lockout_hint'))),
+      h('div.checks', h('label.check', bzWhole, h('span', t('console.parts.bz_whole'))), h('label.check', bzTyped, h('span', t('console.parts.bz_typed')))));
     const kindShown = () => {
       elimSet.hidden = kind.value !== 'elimination';
+      bzSet.hidden = kind.value !== 'buzzer';
       tieBreak.el.hidden = !['quiz', 'buzzer'].includes(kind.value);
     };
     kind.addEventListener('change', kindShown);
@@ -154,6 +165,7 @@ export async function render(ctx, root) {
         h('div.checks', h('label.check', star, h('span', t('console.parts.star'))), h('label.check', partial, h('span', t('console.parts.partial'))))),
       elimSet,
       tieBreak.el,
+      bzSet,
       h('div.actions', submit,
         p && p.status === 'pending' ? confirmButton('ghost.danger#part-delete', t('console.parts.delete'), t('console.confirm_again'), async () => {
           try { await api('DELETE', `/api/contests/${c.id}/parts/${p.id}`); selected = null; await refresh(); } catch (e) { say(msg, 'err', errorText(e)); }
@@ -181,6 +193,11 @@ export async function render(ctx, root) {
       };
       if (kind.value === 'elimination') {
         scoring.elimination = { points_per_survivor: n(perSurvivor) ?? 0, points_per_question: n(perQuestion) ?? 0 };
+      }
+      if (kind.value === 'buzzer') {
+        const bz = { steal_s: n(bzSteal) ?? 10, false_start_lockout_s: n(bzLockout) ?? 3, false_start_whole_question: bzWhole.checked, typed_answer: bzTyped.checked };
+        // The server leaves the defaults out of the part it sends back: so does the form.
+        if (JSON.stringify(bz) !== JSON.stringify({ steal_s: 10, false_start_lockout_s: 3, false_start_whole_question: false, typed_answer: false })) scoring.buzzer = bz;
       }
       const body = { kind: kind.value, title: title.value, max_points: n(maxp), weight: n(weight) ?? 1, time_per_question_s: n(time) ?? 30, answer_policy: policy.value, scoring };
       if (['quiz', 'buzzer'].includes(kind.value)) {

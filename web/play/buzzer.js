@@ -1,9 +1,14 @@
 // The phone in a buzzer part: one huge button. It answers at once ("Đã bấm…"), then with
 // the server's word: the team's place in the server's receive order, "Đội bạn giành
 // quyền trả lời!", a false start's lockout counting down, or the lockout after a wrong
-// answer. Loaded by play.js only when a buzzer part runs (the phone page stays light).
-import { t, extend } from '/assets/shared/i18n.js';
+// answer. When the part takes typed answers, the team with the floor types its answer
+// under "Đội bạn giành quyền trả lời!" and sends it like any answer (the outbox, the
+// socket or HTTP, a submission id); the server matches and marks it at once.
+// Loaded by play.js only when a buzzer part runs (the phone page stays light).
+import { t, extend, lang, errorText } from '/assets/shared/i18n.js';
 import { vi, en } from '/assets/shared/strings/buzzer.js';
+import { parseNumber, formatNumber } from '/assets/play/number.js';
+import { typedText } from '/assets/shared/buzzer.js';
 
 extend('vi', vi);
 extend('en', en);
@@ -27,6 +32,8 @@ function h(tag, attrs, ...kids) {
   return el;
 }
 
+const LETTERS = 'ABCDEFGHIJ';
+
 const pts = (n) => (Number.isInteger(n) ? String(n) : n.toFixed(1).replace('.', ',')).replace('-', '−');
 const secs = (ms) => Math.max(0, Math.ceil(ms / 1000));
 
@@ -38,15 +45,54 @@ const secs = (ms) => Math.max(0, Math.ceil(ms / 1000));
  */
 export function createBuzzer({ live, me, changed }) {
   const B = { view: null, ack: null, pressing: false, lockUntil: 0, wholeQuestion: false, refused: null };
+  // The typed answer: what is in the field, whether it is on its way, and a refusal.
+  const T = { draft: '', choices: new Set(), sending: false, error: '' };
+  let refs = {};
 
   function take(v) {
     const old = B.view;
     if (!v || !old || old.question_id !== v.question_id) {
       B.ack = null; B.pressing = false; B.lockUntil = 0; B.wholeQuestion = false; B.refused = null;
+      T.draft = ''; T.choices = new Set(); T.sending = false; T.error = '';
     } else if (old.round !== v.round) {
       B.ack = null; B.pressing = false; B.refused = null;
+      T.sending = false; T.error = '';
     }
     B.view = v;
+  }
+
+  /** My team's typed answer to this question (it comes with its mark). */
+  const myTyped = () => ((B.view && B.view.answers) || []).find((a) => a.team_id === me.team_id) || null;
+
+  function sendTyped(response) {
+    const v = B.view;
+    if (!v || T.sending) return;
+    T.sending = true;
+    T.error = '';
+    update();
+    live.answer({ question_id: v.question_id, response }).then(() => {
+      T.sending = false;
+      changed();
+    }, (err) => {
+      T.sending = false;
+      T.error = errorText(err);
+      update();
+    });
+  }
+
+  function submitText() {
+    const q = B.view && B.view.question;
+    if (!q || !refs.input) return;
+    const raw = refs.input.value.trim();
+    if (!raw) { T.error = t('buzzer.answer_empty'); update(); return; }
+    if (q.kind === 'number') {
+      const n = parseNumber(raw);
+      // The line under the field already says why; nothing is sent.
+      if (n === null) { T.error = ''; update(); refs.input.focus(); return; }
+      sendTyped({ number: n });
+    } else {
+      sendTyped({ text: raw });
+    }
   }
 
   /** Takes the messages of a buzzer part; returns true when it used one. */
@@ -122,7 +168,7 @@ export function createBuzzer({ live, me, changed }) {
   function key() {
     const v = B.view;
     const s = state();
-    return `${s.name}:${v ? v.question_id : ''}:${v ? v.round : ''}:${B.ack ? B.ack.place : ''}:${v && v.winner ? v.winner.team_id : ''}`;
+    return `${s.name}:${v ? v.question_id : ''}:${v ? v.round : ''}:${B.ack ? B.ack.place : ''}:${v && v.winner ? v.winner.team_id : ''}:${v && v.answers ? v.answers.length : 0}`;
   }
 
   function button(cls, label, sub) {
@@ -138,6 +184,72 @@ export function createBuzzer({ live, me, changed }) {
       ...lines.filter(Boolean).map((l) => h('div', { class: 'bb-line', text: l })));
   }
 
+
+  /** The form under "Đội bạn giành quyền trả lời!": a field, or the options to tap. */
+  function typedForm() {
+    const q = B.view.question;
+    refs = {};
+    if (!q) return null;
+    let field;
+    if (q.kind === 'single' || q.kind === 'true_false') {
+      const opts = q.kind === 'true_false' ? [[{ value: true }, t('play.true')], [{ value: false }, t('play.false')]]
+        : q.options.map((o, i) => [{ choice: i }, `${LETTERS[i]}. ${o}`]);
+      refs.buttons = opts.map(([r, label]) => h('button', { type: 'button', class: 'bt-opt', onclick: () => sendTyped(r) }, label));
+      field = h('div', { class: 'bt-opts', id: 'typed-options' }, ...refs.buttons);
+    } else if (q.kind === 'multiple') {
+      refs.buttons = q.options.map((o, i) => h('button', {
+        type: 'button', class: 'bt-opt', 'aria-pressed': String(T.choices.has(i)),
+        onclick: (e) => {
+          if (T.choices.has(i)) T.choices.delete(i); else T.choices.add(i);
+          e.currentTarget.setAttribute('aria-pressed', String(T.choices.has(i)));
+        },
+      }, `${LETTERS[i]}. ${o}`));
+      refs.send = h('button', { type: 'button', class: 'btn block big-btn bt-send', id: 'typed-send', text: t('buzzer.send_answer'),
+        onclick: () => {
+          if (!T.choices.size) { T.error = t('buzzer.answer_empty'); update(); return; }
+          sendTyped({ choices: [...T.choices].sort((a, b) => a - b) });
+        } });
+      field = h('div', { class: 'bt-opts', id: 'typed-options' }, ...refs.buttons, refs.send);
+    } else {
+      const num = q.kind === 'number';
+      refs.input = h('input', {
+        id: 'typed-input', class: `free-input bt-input${num ? '' : ' text'}`, autocomplete: 'off', spellcheck: 'false', maxlength: '200',
+        inputmode: num ? 'decimal' : 'text', placeholder: num ? t('buzzer.number_ph') : t('buzzer.type_ph'),
+        'aria-label': t('buzzer.type_answer'),
+        onkeydown: (e) => { if (e.key === 'Enter') { e.preventDefault(); submitText(); } },
+        oninput: () => { T.draft = refs.input.value; T.error = ''; update(); },
+      });
+      refs.input.value = T.draft;
+      refs.read = num ? h('div', { class: 'read-as', id: 'typed-read' }) : null;
+      refs.send = h('button', { type: 'button', class: 'btn block big-btn bt-send', id: 'typed-send', text: t('buzzer.send_answer'), onclick: submitText });
+      field = h('div', { class: 'bt-free' },
+        h('div', { class: 'free-row' }, refs.input, num && q.unit ? h('span', { class: 'unit', text: q.unit }) : null),
+        refs.read, refs.send);
+    }
+    refs.status = h('div', { class: 'bt-status', id: 'typed-status', role: 'status' });
+    return h('section', { class: 'bt-form', id: 'typed-form' },
+      h('label', { class: 'bt-label', for: refs.input ? 'typed-input' : null, text: t('buzzer.type_answer') }), field, refs.status);
+  }
+
+  /** Updates the typed answer's form without rebuilding it (the field keeps its focus). */
+  function update() {
+    if (!refs.status) return;
+    const busy = T.sending;
+    for (const b of refs.buttons || []) b.disabled = busy;
+    if (refs.send) {
+      refs.send.disabled = busy;
+      refs.send.textContent = busy ? t('buzzer.sending_answer') : t('buzzer.send_answer');
+    }
+    if (refs.input) refs.input.readOnly = busy;
+    if (refs.read) {
+      const raw = refs.input.value.trim();
+      const n = parseNumber(raw);
+      refs.read.textContent = raw ? (n === null ? t('buzzer.not_number') : t('buzzer.read_as', { n: formatNumber(n, lang()) })) : '';
+      refs.read.classList.toggle('bad', !!raw && n === null);
+    }
+    refs.status.dataset.state = T.error ? 'error' : busy ? 'sending' : '';
+    refs.status.textContent = T.error || (busy ? t('buzzer.sending_answer') : '');
+  }
 
   function head() {
     const v = B.view;
@@ -162,14 +274,20 @@ export function createBuzzer({ live, me, changed }) {
       case 'steal': body = [button('live', t('buzzer.press'), v.deadline_at ? t('buzzer.steal_left', { s: secs(v.deadline_at - now) }) : t('buzzer.steal_open')), h('p', { class: 'buzz-hint strong', text: t('buzzer.steal_open') })]; break;
       case 'sending': body = [button('sent', t('buzzer.sending'))]; break;
       case 'placed': body = [banner('placed', B.ack.place === 1 ? t('buzzer.you_won') : t('buzzer.your_place', { n: B.ack.place }), B.ack.place === 1 ? null : t('buzzer.after_first', { ms: B.ack.gap_ms }))]; break;
-      case 'floor': body = [banner('floor', t('buzzer.you_won'), t('buzzer.answer_aloud'))]; break;
+      case 'floor': body = v.typed_answer
+        ? [banner('floor', t('buzzer.you_won')), typedForm()]
+        : [banner('floor', t('buzzer.you_won'), t('buzzer.answer_aloud'))]; break;
       // A team that has not pressed may still press: its place shows in the order.
       case 'other_floor': body = B.ack && B.ack.round === v.round
         ? [banner('placed', t('buzzer.your_place', { n: B.ack.place }), t('buzzer.after_first', { ms: B.ack.gap_ms }), t('buzzer.has_floor', { team: v.winner.team_name }))]
-        : [banner('other', t('buzzer.has_floor', { team: v.winner.team_name })), button('live small', t('buzzer.press'))]; break;
+        : [banner('other', t('buzzer.has_floor', { team: v.winner.team_name }), v.typed_answer ? t('buzzer.typing') : null), button('live small', t('buzzer.press'))]; break;
       case 'false_start': body = [button('locked', t('buzzer.wait'), t('buzzer.false_start', { s: secs(s.lock.until - now) }))]; break;
       case 'false_start_q': body = [button('locked', t('buzzer.wait'), t('buzzer.false_start_q'))]; break;
-      case 'locked_out': body = [banner('out', t('buzzer.locked_out'), t('buzzer.locked_hint'))]; break;
+      case 'locked_out': {
+        const mine = myTyped();
+        body = [banner('out', t('buzzer.locked_out'), mine ? t('buzzer.typed', { a: typedText(mine.response, v.question) }) : null, t('buzzer.locked_hint'))];
+        break;
+      }
       default: body = [result()];
     }
     return [head(), h('div', { class: 'buzz-body' }, ...body)];
@@ -188,8 +306,10 @@ export function createBuzzer({ live, me, changed }) {
       title = mine.correct ? t('buzzer.right') : t('buzzer.wrong');
       line = `${mine.points > 0 ? '+' : ''}${t('common.points', { n: pts(mine.points) })}`;
     }
+    const typed = mine ? myTyped() : null;
     const answer = v.solution && v.question ? solutionText(v) : null;
-    return banner(`result ${cls}`, title, line, answer ? t('buzzer.answer', { a: answer }) : null);
+    return banner(`result ${cls}`, title, line, typed ? t('buzzer.typed', { a: typedText(typed.response, v.question) }) : null,
+      answer ? t('buzzer.answer', { a: answer }) : null);
   }
 
   /** Keeps the countdowns moving without rebuilding the stage. */
@@ -204,7 +324,7 @@ export function createBuzzer({ live, me, changed }) {
     else if (s.name === 'steal' && v.deadline_at) el.textContent = t('buzzer.steal_left', { s: secs(v.deadline_at - now) });
   }
 
-  return { onMessage, key, build, tick, active: () => !!B.view };
+  return { onMessage, key, build: () => { refs = {}; const out = build(); update(); return out; }, tick, active: () => !!B.view };
 }
 
 /** The right answer as a line of text. */

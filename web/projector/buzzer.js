@@ -5,6 +5,7 @@
 // countdown, and the answer once revealed. Loaded by projector.js only for a buzzer part.
 import { t, extend } from '/assets/shared/i18n.js';
 import { vi, en } from '/assets/shared/strings/buzzer.js';
+import { typedText } from '/assets/shared/buzzer.js';
 import { h } from './dom.js';
 import { letter } from './chart.js';
 
@@ -70,11 +71,11 @@ export function createScene(el) {
   function body(v, phase) {
     switch (phase) {
       case 'waiting':
-        return [h('div', { class: 'bz-call idle' }, v.round > 0 ? t('buzzer.locked_hint') : t('buzzer.wait_signal'))];
+        return [lastWrong(v), h('div', { class: 'bz-call idle' }, v.round > 0 ? t('buzzer.locked_hint') : t('buzzer.wait_signal'))];
       case 'reading':
         return [h('div', { class: 'bz-call idle' }, t('buzzer.opens_after'), ' ', h('span', { class: 'bz-count', id: 'bz-count' }))];
       case 'open':
-        return [h('div', { class: 'bz-call live' }, v.round > 0 ? t('buzzer.steal_open') : t('buzzer.open_now')),
+        return [lastWrong(v), h('div', { class: 'bz-call live' }, v.round > 0 ? t('buzzer.steal_open') : t('buzzer.open_now')),
           v.deadline_at ? h('div', { class: 'bz-steal' }, h('span', { class: 'bz-count', id: 'bz-count' }), ' s') : null];
       case 'answering':
         return [winner(v), order(v)];
@@ -87,7 +88,22 @@ export function createScene(el) {
     const w = v.winner;
     return h('div', { class: 'bz-winner', id: 'bz-winner' },
       h('div', { class: 'bz-winner-cap' }, t('buzzer.floor_cap')),
-      h('div', { class: 'bz-winner-name', id: 'bz-winner-name' }, w.team_name));
+      h('div', { class: 'bz-winner-name', id: 'bz-winner-name' }, w.team_name),
+      v.typed_answer ? h('div', { class: 'bz-winner-typing' }, t('buzzer.typing')) : null);
+  }
+
+  /** The answer a team typed, once marked (the hall sees it with its verdict). */
+  function typedCard(a, v) {
+    return h('div', { class: `bz-typed ${a.correct ? 'right' : 'wrong'}`, id: 'bz-typed' },
+      h('span', { class: 'bz-typed-team' }, t('buzzer.team_says', { team: a.team_name })),
+      h('q', { class: 'bz-typed-text' }, typedText(a.response, v.question)),
+      h('b', { class: 'bz-typed-mark' }, a.correct ? '✓' : '✗'));
+  }
+
+  /** After a wrong answer: what the team typed, above the call to the others. */
+  function lastWrong(v) {
+    const a = (v.answers || []).filter((x) => !x.correct && x.round === v.round - 1).pop();
+    return a ? typedCard(a, v) : null;
   }
 
   function order(v) {
@@ -107,8 +123,11 @@ export function createScene(el) {
     return h('div', { class: `bz-result ${right ? 'right' : 'none'}`, id: 'bz-result' },
       h('div', { class: 'bz-result-title' }, right ? t('buzzer.right_team', { team: right.team_name }) : t('buzzer.nobody')),
       right ? h('div', { class: 'bz-result-pts' }, `+${t('common.points', { n: pts(right.points) })}`) : null,
+      right && typedOf(v, right.team_id) ? h('q', { class: 'bz-result-typed', id: 'bz-typed' }, typedText(typedOf(v, right.team_id).response, v.question)) : null,
       v.solution ? h('div', { class: 'bz-answer' }, t('buzzer.answer', { a: solutionText(v) })) : null);
   }
+
+  const typedOf = (v, team) => (v.answers || []).find((a) => a.team_id === team);
 
   function marks(v) {
     if (!v.marks.length) return h('div', { class: 'bz-marks' });

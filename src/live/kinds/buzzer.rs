@@ -13,6 +13,13 @@
 //! question's new live fields. Every screen gets the same view of the question (phase,
 //! who has the floor, the order of the presses with their gaps, the marks); phones get
 //! the first presses of the order only, and each presser its own place.
+//!
+//! With `scoring.buzzer.typed_answer`, the team with the floor types its answer on the
+//! phone: an ordinary `answer` (socket or `POST …/answers`, with its submission id) that
+//! the engine hands here instead of to the writer. It is matched like a quiz answer and
+//! stored in `answers` together with the mark it earns, the mark's audit entry and the
+//! question's new live fields, in one transaction, before the ack: right or wrong has the
+//! organiser's mark's effects (points; or the penalty, the lockout and the steal round).
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -23,12 +30,12 @@ use tokio::time::Instant;
 use utoipa::ToSchema;
 
 use super::super::engine::{Answerer, Control, Engine, Viewer};
-use super::super::events::Event;
+use super::super::events::{Ack, AnswerRequest, Event};
 use super::super::scores::part_scoring;
-use crate::domain::buzzer::{BuzzerQuestion, Outcome, Phase, Press, Refusal, mark_points};
+use crate::domain::buzzer::{BuzzerQuestion, Outcome, Phase, Press, Refusal, TypedRefusal, judge_typed, mark_points};
 use crate::domain::part::Scoring;
-use crate::domain::question::PublicQuestion;
-use crate::entities::{buzzer_marks, part_questions, parts};
+use crate::domain::question::{PublicQuestion, Response};
+use crate::entities::{answers, buzzer_marks, part_questions, parts};
 use crate::error::{ApiError, ApiResult};
 use crate::now_ms;
 use crate::store;
@@ -80,6 +87,22 @@ pub struct BuzzMark {
     pub points: f64,
 }
 
+/// The answer a team with the floor typed on its phone, with the mark it earned.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct BuzzTyped {
+    pub team_id: i32,
+    pub team_name: String,
+    /// The member who typed it.
+    pub contestant_id: i32,
+    pub round: u32,
+    /// As sent: `{"text": …}`, `{"number": …}`, `{"choice": …}`, …
+    #[schema(value_type = Object)]
+    pub response: Response,
+    pub correct: bool,
+    pub points: f64,
+    pub received_at: i64,
+}
+
 /// A team kept from pressing by its false start, until `until` (None: this question).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct FalseStartLock {
@@ -115,6 +138,13 @@ pub struct BuzzerView {
     pub presses: Vec<BuzzPress>,
     pub presses_total: usize,
     pub marks: Vec<BuzzMark>,
+    /// The part takes typed answers: the team with the floor types its answer on the
+    /// phone (`answer` with the open question's id) and it is marked by itself.
+    pub typed_answer: bool,
+    /// The typed answers of this question, each with its mark (they are stored
+    /// together, so no screen sees an answer before its verdict).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub answers: Vec<BuzzTyped>,
     /// Teams marked wrong on this question: they may not press again.
     pub locked_out: Vec<i32>,
     pub false_starts: Vec<FalseStartLock>,
@@ -143,6 +173,9 @@ pub struct BuzzerRun {
     pub q: Option<BuzzerQuestion>,
     /// The current question's stored marks (what its score is made of).
     marks: Vec<buzzer_marks::Model>,
+    /// The current question's typed answers as stored (one per team at most: the
+    /// answer is marked at once, and a marked team never has the floor again).
+    typed: Vec<answers::Model>,
     pending: Vec<Pending>,
     first_pending: Option<Instant>,
     /// The view changed; it goes out at the next flush.
@@ -163,6 +196,7 @@ impl BuzzerRun {
             current,
             q: None,
             marks: vec![],
+            typed: vec![],
             pending: vec![],
             first_pending: None,
             dirty: false,
@@ -186,6 +220,26 @@ fn refusal(r: Refusal) -> ApiError {
             "false_start_lock",
             json!({ "locked_until": until }),
             "your team pressed too early and must wait",
+        ),
+    }
+}
+
+fn typed_refusal(r: TypedRefusal) -> ApiError {
+    match r {
+        TypedRefusal::Off => ApiError::conflict(
+            "typed_answer_off",
+            "this buzzer part takes no typed answers: the team with the floor answers aloud",
+        ),
+        TypedRefusal::Closed => refusal(Refusal::Closed),
+        TypedRefusal::LockedOut => refusal(Refusal::LockedOut),
+        TypedRefusal::NoFloor => {
+            ApiError::conflict("no_floor", "no team has the floor: press the buzzer first, the first press answers")
+        }
+        TypedRefusal::NotYourFloor { team_id } => ApiError::conflict_because(
+            "not_your_floor",
+            "not_your_floor",
+            json!({ "floor_team_id": team_id }),
+            format!("team {team_id} has the floor: only the team with the floor may answer"),
         ),
     }
 }
@@ -220,6 +274,7 @@ impl Engine {
         let Some(row) = self.buzzer_row().cloned() else { return Ok(()) };
         let presses = store::buzzer::presses_of_questions(&self.db, &[row.id]).await?;
         let marks = store::buzzer::marks_of_questions(&self.db, &[row.id]).await?;
+        let typed = store::live::answers_of_questions(&self.db, &[row.id]).await?;
         let now = now_ms();
         let Some(run) = self.buzzer_mut() else { return Ok(()) };
         let q = BuzzerQuestion::rebuild(
@@ -234,6 +289,7 @@ impl Engine {
         run.open_announced = row.opened_at.is_none_or(|t| t <= now);
         run.q = Some(q);
         run.marks = marks;
+        run.typed = typed;
         if over {
             self.buzzer_close("system", now).await?;
         }
@@ -300,6 +356,24 @@ impl Engine {
                     round: m.round,
                     correct: m.correct,
                     points: m.points,
+                })
+                .collect(),
+            typed_answer: b.settings.typed_answer,
+            answers: run
+                .typed
+                .iter()
+                .filter_map(|a| {
+                    let mark = b.marks.iter().find(|m| m.team_id == a.team_id)?;
+                    Some(BuzzTyped {
+                        team_id: a.team_id,
+                        team_name: name(a.team_id),
+                        contestant_id: a.contestant_id,
+                        round: mark.round,
+                        response: serde_json::from_str(&a.payload).ok()?,
+                        correct: mark.correct,
+                        points: mark.points,
+                        received_at: a.received_at,
+                    })
                 })
                 .collect(),
             locked_out: b.marks.iter().filter(|m| !m.correct).map(|m| m.team_id).collect(),
@@ -541,6 +615,7 @@ impl Engine {
             run.current = Some(next);
             run.q = Some(BuzzerQuestion::new(settings, opens_at));
             run.marks.clear();
+            run.typed.clear();
             run.open_announced = opens_at.is_none();
         }
         self.buzzer_send();
@@ -576,6 +651,20 @@ impl Engine {
     }
 
     async fn buzzer_mark(&mut self, actor: &str, team_id: Option<i32>, correct: bool, now: i64) -> ApiResult<()> {
+        self.buzzer_apply_mark(actor, team_id, correct, None, now).await
+    }
+
+    /// Marks the team with the floor and stores the mark with its audit entry and the
+    /// question's new live fields in one transaction; a typed answer (`typed`) that
+    /// earned the mark goes into the same transaction, so it is never stored unmarked.
+    async fn buzzer_apply_mark(
+        &mut self,
+        actor: &str,
+        team_id: Option<i32>,
+        correct: bool,
+        typed: Option<store::live::NewAnswer>,
+        now: i64,
+    ) -> ApiResult<()> {
         let Some(row) = self.buzzer_row().filter(|r| r.status == "open").cloned() else {
             return Err(self.illegal("no question is open"));
         };
@@ -590,11 +679,24 @@ impl Engine {
             new_row.status = "closed".into();
             new_row.closed_at = Some(now);
         }
-        let detail = json!({
+        let mut detail = json!({
             "question_id": row.id, "team_id": mark.team_id, "round": mark.round,
             "correct": correct, "points": points, "closes": b.closed,
         });
+        if let Some(a) = &typed {
+            detail["typed_answer"] = serde_json::from_str(&a.payload).unwrap_or(Value::Null);
+            detail["submission_id"] = a.submission_id.clone().into();
+            detail["contestant_id"] = a.contestant_id.into();
+        }
         let txn = sea_orm::TransactionTrait::begin(&self.db).await?;
+        let stored_answer = match &typed {
+            Some(a) => {
+                store::live::insert_answers(&txn, std::slice::from_ref(a)).await?;
+                let key = [(a.contestant_id, a.submission_id.clone())];
+                store::live::answers_by_keys(&txn, &key).await?.into_iter().next()
+            }
+            None => None,
+        };
         let stored = store::buzzer::insert_mark(&txn, self.contest_id, row.id, &mark, actor).await?;
         store::live::save_question(&txn, &new_row).await?;
         store::live::audit(&txn, self.contest_id, actor, "buzzer_mark", &detail).await?;
@@ -606,12 +708,67 @@ impl Engine {
         if let Some(run) = self.buzzer_mut() {
             run.q = Some(b);
             run.marks.push(stored);
+            run.typed.extend(stored_answer);
         }
         if closed {
             self.buzzer_score(row.id);
         }
         self.buzzer_send();
         Ok(())
+    }
+
+    // ---- typed answers
+
+    /// The typed answer of the team with the floor (an `answer` in a buzzer part): checked
+    /// against memory, matched like a quiz answer, then stored with its mark before the
+    /// ack. The engine keeps the ack for the submission id, so a resend gets it again.
+    pub(in crate::live) async fn buzzer_answer(
+        &mut self,
+        by: Answerer,
+        req: AnswerRequest,
+        now: i64,
+    ) -> ApiResult<Ack> {
+        // A press still waiting for its batch may be the one that gave this team the floor.
+        self.buzzer_commit().await;
+        if req.star {
+            return Err(ApiError::invalid("star", "a buzzer part has no star of hope"));
+        }
+        let current = self.buzzer_row().map(|r| (r.id, r.status == "open"));
+        let qid = match current {
+            Some((id, true)) => id,
+            Some((id, false)) if id == req.question_id => return Err(refusal(Refusal::Closed)),
+            _ => return Err(ApiError::conflict("no_open_question", "no buzzer question is open")),
+        };
+        if qid != req.question_id {
+            return Err(ApiError::conflict(
+                "question_not_open",
+                format!("question {} is not the open question ({qid})", req.question_id),
+            ));
+        }
+        let Some(b) = self.buzzer().and_then(|r| r.q.as_ref()) else {
+            return Err(ApiError::conflict("no_open_question", "no buzzer question is open"));
+        };
+        let floor = b.may_type(by.team_id).map_err(typed_refusal)?;
+        let elapsed_ms = (now - floor.received_at).max(0);
+        let Some(question) = self.scores.questions.get(&qid).and_then(|q| q.question.as_ref()) else {
+            return Err(ApiError::internal(anyhow::anyhow!("question {qid} has no readable snapshot")));
+        };
+        let correct = judge_typed(question, &req.response).map_err(|m| ApiError::invalid("response", m))?;
+        let payload = serde_json::to_string(&req.response).map_err(ApiError::internal)?;
+        let answer = store::live::NewAnswer {
+            contest_id: self.contest_id,
+            part_question_id: qid,
+            team_id: by.team_id,
+            contestant_id: by.contestant_id,
+            submission_id: req.submission_id.clone(),
+            payload,
+            star: false,
+            received_at: now,
+            elapsed_ms,
+        };
+        let actor = format!("contestant:{}", by.contestant_id);
+        self.buzzer_apply_mark(&actor, Some(by.team_id), correct, Some(answer), now).await?;
+        Ok(Ack { submission_id: req.submission_id, question_id: qid, received_at: now, elapsed_ms, star: false })
     }
 
     /// Ends the current question: the marks so far are its score (nobody right: none).
