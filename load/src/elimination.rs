@@ -39,6 +39,9 @@ pub struct Figures {
     pub remaining_mismatches: u64,
     /// Answers acknowledged for a contestant who was out by then (must be 0).
     pub eliminated_acked: u64,
+    /// The check: the survivors expected equal the server's count, every phone was told
+    /// that count, and no eliminated contestant's answer was acknowledged.
+    pub survivors_agree: bool,
 }
 
 /// The part: an elimination part whose questions keep the answer window's length (like
@@ -148,6 +151,7 @@ pub(crate) fn figures(key: &AnswerKey, phones: &[PhoneSeen], server: u64, wrong_
             f.remaining_mismatches += 1;
         }
     }
+    f.survivors_agree = f.survivors_expected == server && f.remaining_mismatches == 0 && f.eliminated_acked == 0;
     f
 }
 
@@ -181,5 +185,8 @@ mod tests {
         assert_eq!(f.survivors_expected, 1);
         assert_eq!(f.eliminated_acked, 1, "an answer acked after a missing one");
         assert_eq!(f.remaining_mismatches, 1);
+        assert!(!f.survivors_agree);
+        let f = figures(&key, &[seen(all, 1), seen(wrong2, 1)], 1, 0.1);
+        assert!(f.survivors_agree, "{f:?}");
     }
 }

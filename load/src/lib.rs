@@ -330,6 +330,17 @@ pub(crate) async fn run_mode(cfg: Config, mode: Mode) -> anyhow::Result<Report> 
             .collect();
         let mut figures = elimination::figures(key, &seen, remaining, wrong_ratio);
         figures.answers_refused_eliminated = counters.eliminated.load(Ordering::Relaxed);
+        progress(
+            &cfg,
+            format!(
+                "survivors: expected {} (from the acks), server {}; phones told otherwise {}; eliminated acked {}: {}",
+                figures.survivors_expected,
+                figures.survivors_server,
+                figures.remaining_mismatches,
+                figures.eliminated_acked,
+                if figures.survivors_agree { "agree" } else { "DISAGREE" }
+            ),
+        );
         report.elimination = Some(figures);
     }
     for l in logs {

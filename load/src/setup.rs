@@ -41,7 +41,15 @@ pub struct Stored {
 
 impl Api {
     pub async fn new(base: &str, user: &str, password: &str) -> anyhow::Result<Self> {
-        let http = Client::builder().timeout(Duration::from_secs(60)).pool_max_idle_per_host(256).build()?;
+        // The server drops a keep-alive connection idle for 5 s (actix's default); the
+        // organiser's calls come about that far apart (one per question's deadline), so a
+        // pooled connection must be dropped before: reusing one the server is closing fails
+        // with "connection closed before message completed".
+        let http = Client::builder()
+            .timeout(Duration::from_secs(60))
+            .pool_max_idle_per_host(256)
+            .pool_idle_timeout(Duration::from_secs(2))
+            .build()?;
         let mut api = Self { base: base.trim_end_matches('/').to_owned(), http, token: String::new() };
         let login = api
             .call(Method::POST, "/api/auth/login", Some(json!({"username": user, "password": password})))

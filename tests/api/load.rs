@@ -141,6 +141,7 @@ async fn the_elimination_mode_agrees_with_the_servers_survivors() {
     assert_eq!(e.survivors_expected, e.survivors_server, "{r:?}");
     assert_eq!(e.remaining_mismatches, 0, "{r:?}");
     assert_eq!(e.eliminated_acked, 0, "{r:?}");
+    assert!(e.survivors_agree, "{r:?}");
     assert!(e.answers_refused_eliminated > 0, "eliminated phones kept answering and were refused: {r:?}");
     // Every phone answered every question; each answer was acked, refused as late, or
     // refused because its contestant was out — nothing else.
