@@ -115,6 +115,11 @@ impl Handle {
         self.fan.remove(id);
     }
 
+    /// The contest's fan-out: its socket counts and shards.
+    pub fn fanout(&self) -> &fanout::Fanout {
+        &self.fan
+    }
+
     pub async fn state(&self, viewer: Viewer) -> ApiResult<StateView> {
         self.call(|reply| Cmd::State { viewer, reply }).await
     }
