@@ -5,6 +5,9 @@
 #   bench/run.sh sqlite|postgres PHONES TEAMS [QUESTIONS] [WINDOW_MS] [READING_S]
 #   BENCH_MODE=buzzer bench/run.sh sqlite 1000 200 5 50    # the buzzer part
 #   BENCH_MODE=elimination bench/run.sh sqlite 10000 2000 10 1000 1    # an elimination part
+#   BENCH_WORKERS=2 BENCH_SERVER_CPUS=0,1 BENCH_LOAD_CPUS=0,1 bench/run.sh sqlite 19000 3800 5 1000 1
+#                                     # two HTTP workers (the sharded fan-out), cores shared;
+#                                     # BENCH_BIN=path runs another build of the server
 #
 # Build first: cargo build --release --workspace
 set -euo pipefail
@@ -24,10 +27,10 @@ case "$db" in
   *) echo "unknown database $db" >&2; exit 2 ;;
 esac
 HOITHI_LOG=${HOITHI_LOG:-warn} HOITHI_ADMIN_PASSWORD=$pw DATABASE_URL=$url \
-  taskset -c 0 target/release/hoithi --bind 127.0.0.1:$port --data-dir "$work" > "${BENCH_LOG:-$work/server.log}" 2>&1 &
+  taskset -c "${BENCH_SERVER_CPUS:-0}" "${BENCH_BIN:-target/release/hoithi}" ${BENCH_WORKERS:+--workers "$BENCH_WORKERS"} --bind 127.0.0.1:$port --data-dir "$work" > "${BENCH_LOG:-$work/server.log}" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; [ "$db" = postgres ] && psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $name" >/dev/null 2>&1; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
-taskset -c 1 target/release/hoithi-load --url "http://127.0.0.1:$port" --phones "$phones" --teams "$teams" \
+taskset -c "${BENCH_LOAD_CPUS:-1}" target/release/hoithi-load --url "http://127.0.0.1:$port" --phones "$phones" --teams "$teams" \
   --questions "$questions" --window-ms "$window" --reading-s "$reading" --admin-user admin --admin-password "$pw" --server-pid "$server" \
   --mode "${BENCH_MODE:-quiz}"

@@ -84,9 +84,42 @@ pub fn sound<C: sea_orm::sqlx::Connection>(conn: &C) -> bool {
     ok
 }
 
-/// Applies every pending migration.
+/// Applies every pending migration, once the database is known not to be newer than this
+/// binary.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
+    let unknown = unknown_migrations(db).await.map_err(|e| anyhow!("cannot read the database's migrations: {e}"))?;
+    if !unknown.is_empty() {
+        return Err(anyhow!(
+            "the database's schema is newer than this hoithi: it has migration{} {} that this binary does not know; \
+             upgrade hoithi to the version that applied {} (nothing was changed)",
+            if unknown.len() == 1 { "" } else { "s" },
+            unknown.join(", "),
+            if unknown.len() == 1 { "it" } else { "them" },
+        ));
+    }
     Migrator::up(db, None).await.map_err(|e| anyhow!("cannot apply the database migrations: {e}"))
+}
+
+/// Migrations recorded in the database (`seaql_migrations`) that this binary does not
+/// have: a newer hoithi applied them. Reads only; a fresh database has none.
+pub async fn unknown_migrations(db: &DatabaseConnection) -> Result<Vec<String>, sea_orm::DbErr> {
+    use migrations::SchemaManager;
+    if !SchemaManager::new(db).has_table("seaql_migrations").await? {
+        return Ok(vec![]);
+    }
+    let known: std::collections::HashSet<String> = Migrator::migrations().iter().map(|m| m.name().to_owned()).collect();
+    let stmt = sea_orm::Statement::from_string(
+        db.get_database_backend(),
+        "SELECT version FROM seaql_migrations ORDER BY version",
+    );
+    let mut unknown = vec![];
+    for row in db.query_all_raw(stmt).await? {
+        let version: String = row.try_get("", "version")?;
+        if !known.contains(&version) {
+            unknown.push(version);
+        }
+    }
+    Ok(unknown)
 }
 
 /// Is the database reachable? Used by `/readyz`.

@@ -154,6 +154,11 @@ impl Handle {
         self.fan.remove(id);
     }
 
+    /// The contest's fan-out: its socket counts and shards.
+    pub fn fanout(&self) -> &fanout::Fanout {
+        &self.fan
+    }
+
     pub async fn state(&self, viewer: Viewer) -> ApiResult<StateView> {
         route!(self, |reply| Cmd::State { viewer, reply }, relay::RemoteCmd::State { viewer })
     }

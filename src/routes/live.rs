@@ -478,7 +478,7 @@ async fn live_ws(
         .map_err(|e| ApiError::bad_request("not_a_websocket", format!("open this URL as a WebSocket: {e}")))?;
     let id = state.hub.socket_id();
     let (kick_tx, kick) = tokio::sync::oneshot::channel();
-    h.subscribe(id, Conn { session: session.clone(), viewer: v, holder, kick: kick_tx }).await?;
+    h.subscribe(id, Conn::new(session.clone(), v, holder, kick_tx)).await?;
     // A revocation made while the token was being checked did not find this socket yet.
     if state.hub.revoked_since(mark, &holder) {
         h.unsubscribe(id);
@@ -507,7 +507,7 @@ async fn audience_ws(
     let id = state.hub.socket_id();
     let (kick_tx, kick) = tokio::sync::oneshot::channel();
     let holder = Holder { contest_id, ..Holder::default() };
-    h.subscribe(id, Conn { session: session.clone(), viewer: Viewer::Audience, holder, kick: kick_tx }).await?;
+    h.subscribe(id, Conn::new(session.clone(), Viewer::Audience, holder, kick_tx)).await?;
     let ctx = session::Ctx {
         handle: h,
         viewer: Viewer::Audience,

@@ -1456,3 +1456,95 @@ async fn staff_see_each_questions_points_and_the_adjustments_and_the_projector_e
         assert!(v.get("detail").is_none(), "{v}");
     }
 }
+
+/// One contest on every core: the test server runs two HTTP workers, each keeps the
+/// sockets it accepted, and each worker's shard of the contest's fan-out writes its own.
+/// Every socket still gets its snapshot and then each event once and in order (a late
+/// phone included), the console its staff frames, and the socket counts are totals over
+/// the shards that follow sockets as they close.
+#[tokio::test]
+async fn a_contest_is_written_by_one_fan_out_shard_per_worker_and_counted_across_them() {
+    let app = spawn_app().await;
+    let qs = vec![question(1, Solution::Single { option: 0 }, 60), question(2, Solution::Single { option: 1 }, 60)];
+    let f = seed(&app, 2, 6, json!({}), "last_answer", qs).await;
+    let mut phones = vec![];
+    for t in 0..2 {
+        for m in 0..5 {
+            let mut ws = app.ws(&f.member(t, m).token).await;
+            ws_until(&mut ws, 5, |v| v["type"] == "state").await;
+            phones.push((t, ws));
+        }
+    }
+    let mut console = {
+        let url = format!("ws://127.0.0.1:{}/api/live?token={}&contest_id={}", app.port, f.admin, f.cid);
+        tokio_tungstenite::connect_async(url).await.unwrap().0
+    };
+    ws_until(&mut console, 5, |v| v["type"] == "state").await;
+    // New connections go to the workers in turn: eleven sockets reach both.
+    let h = app.state.hub.handle(f.cid).await.unwrap();
+    assert_eq!(h.fanout().shards(), 2, "one shard per worker holding sockets of the contest");
+    let (s, health) = app.get("/api/health/live", Some(&f.admin)).await;
+    assert_eq!(s, StatusCode::OK, "{health}");
+    assert_eq!(health["sockets"], json!({"total": 11, "staff": 1, "contestants": 10}), "{health}");
+
+    f.control(&app, "start").await;
+    f.control(&app, "next").await;
+    // A phone that opens its socket with the question out gets it in its snapshot only.
+    let mut late = app.ws(&f.member(1, 5).token).await;
+    f.control(&app, "close").await;
+    f.control(&app, "reveal").await;
+    f.control(&app, "next").await;
+    let (q1, q2) = (f.questions[0], f.questions[1]);
+    let events = |v: &Value| match v["type"].as_str().unwrap() {
+        "part_started" => Some("part_started".to_owned()),
+        "question_opened" => Some(format!("opened {}", v["question_id"])),
+        "closed" => Some(format!("closed {}", v["question_id"])),
+        "revealed" => Some(format!("revealed {}", v["question_id"])),
+        _ => None,
+    };
+    let expected: Vec<String> = vec![
+        "part_started".into(),
+        format!("opened {q1}"),
+        format!("closed {q1}"),
+        format!("revealed {q1}"),
+        format!("opened {q2}"),
+    ];
+    for (t, ws) in phones.iter_mut() {
+        let mut seen = vec![];
+        while seen.len() < expected.len() {
+            let v = ws_until(ws, 10, |_| true).await;
+            if v["type"] == "team_score" {
+                assert_eq!(v["team_id"], f.teams[*t].id, "a phone got another team's score: {v}");
+            }
+            seen.extend(events(&v));
+        }
+        assert_eq!(seen, expected);
+    }
+    let first = ws_until(&mut late, 5, |_| true).await;
+    assert_eq!(first["type"], "state", "the snapshot comes first: {first}");
+    assert_eq!(first["state"]["question"]["id"], q1, "{first}");
+    let mut seen = vec![];
+    while seen.len() < 3 {
+        seen.extend(events(&ws_until(&mut late, 10, |_| true).await));
+    }
+    assert_eq!(seen, expected[2..].to_vec(), "the late phone gets what came after its snapshot");
+    ws_until(&mut console, 5, |v| v["type"] == "question_opened" && v["question_id"] == q2).await;
+    for (_, ws) in phones.iter_mut().take(4) {
+        let rest = drain(ws, 300).await;
+        assert!(rest.iter().all(|v| events(v).is_none()), "nothing twice: {rest:?}");
+    }
+
+    // Sockets that close leave the totals, whichever shard held them.
+    for (_, mut ws) in phones.drain(..4) {
+        ws.close(None).await.unwrap();
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let n = app.state.hub.observe().await;
+        if (n.phone_sockets, n.staff_sockets) == (7, 1) {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "counts after 4 phones closed: {n:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
