@@ -171,7 +171,10 @@ impl Cluster {
         let client = reqwest::Client::builder()
             .timeout(CALL_TIMEOUT)
             .connect_timeout(Duration::from_secs(1))
-            .pool_idle_timeout(Duration::from_secs(30))
+            // Well below the owner's keep-alive (actix-web closes an idle connection after
+            // 5 s): a request sent on a connection the owner is closing fails, and one
+            // failed call drops the relay with all its sockets (found by the cluster benchmark).
+            .pool_idle_timeout(Duration::from_secs(2))
             .build()
             .unwrap_or_default();
         let c = Arc::new(Cluster { me, pool, key, client, relays: Default::default(), publish });

@@ -192,10 +192,25 @@ impl Screen {
     }
 
     /// Clears the field and types into it.
+    /// A field the page briefly disables or replaces (a save in flight, a live update) is
+    /// tried again, for up to two seconds.
     pub async fn fill(&self, css: &str, text: &str) {
-        let el = self.find(css).await;
-        el.clear().await.unwrap();
-        el.send_keys(text).await.unwrap_or_else(|e| panic!("{}: type into {css}: {e}", self.name));
+        let mut tries = 0;
+        loop {
+            let el = self.find(css).await;
+            let r = match el.clear().await {
+                Ok(()) => el.send_keys(text).await,
+                Err(e) => Err(e),
+            };
+            match r {
+                Ok(()) => return,
+                Err(e) if tries < 20 && (e.to_string().contains("stale") || e.to_string().contains("interactable")) => {
+                    tries += 1;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("{}: type into {css}: {e}", self.name),
+            }
+        }
     }
 
     /// The visible text of the first match.
