@@ -245,12 +245,27 @@ fn tls_config(settings: &ServeSettings) -> anyhow::Result<Option<rustls::ServerC
     }
 }
 
+/// Connections the kernel queues before the server accepts them.
+///
+/// `TcpListener::bind` asks for 128. A hall's phones reconnect together after a Wi-Fi
+/// drop, and a relay instance opens hundreds of connections to the owner in one burst
+/// (several instances, README): past 128 the kernel drops SYNs and each client waits a
+/// whole second to retry. Linux caps this at `net.core.somaxconn` (4096 by default).
+const LISTEN_BACKLOG: i32 = 2048;
+
 fn bind(settings: &ServeSettings) -> anyhow::Result<TcpListener> {
-    TcpListener::bind(settings.bind).map_err(|e| {
-        anyhow!(
-            "cannot listen on {}: {e} (is another server using that port? choose another with --bind or HOITHI_BIND)",
-            settings.bind
-        )
+    let addr = settings.bind;
+    let listen = || -> std::io::Result<TcpListener> {
+        let socket = socket2::Socket::new(socket2::Domain::for_address(addr), socket2::Type::STREAM, None)?;
+        // As std and actix do: a restarted server can listen again at once, while the old
+        // process's connections are still in TIME_WAIT.
+        socket.set_reuse_address(true)?;
+        socket.bind(&addr.into())?;
+        socket.listen(LISTEN_BACKLOG)?;
+        Ok(socket.into())
+    };
+    listen().map_err(|e| {
+        anyhow!("cannot listen on {addr}: {e} (is another server using that port? choose another with --bind or HOITHI_BIND)")
     })
 }
 

@@ -141,8 +141,8 @@ async fn screen(
 pub async fn run(cfg: Config) -> anyhow::Result<BuzzerReport> {
     anyhow::ensure!(cfg.phones >= cfg.teams && cfg.teams > 0, "--phones must be ≥ --teams ≥ 1");
     let started = Instant::now();
-    let pid = cfg.server_pid;
-    let cpu0 = pid.and_then(stats::cpu_s).unwrap_or(0.0);
+    let pid = cfg.server_pids.clone();
+    let cpu0 = stats::cpu_s_all(&pid).unwrap_or(0.0);
     let mut report = BuzzerReport {
         mode: "buzzer",
         phones: cfg.phones,
@@ -160,30 +160,32 @@ pub async fn run(cfg: Config) -> anyhow::Result<BuzzerReport> {
     report.contest_id = contest.id;
     let mut tokens = Vec::with_capacity(cfg.phones);
     for i in 0..cfg.phones {
-        tokens.push(api.join(&contest.codes[i % cfg.teams], &format!("Thí sinh {}", i + 1)).await?);
+        tokens
+            .push(api.at(cfg.phone_url(i)).join(&contest.codes[i % cfg.teams], &format!("Thí sinh {}", i + 1)).await?);
         if (i + 1) % 250 == 0 {
             progress(&cfg, format!("{} phones joined", i + 1));
         }
     }
-    let ws_base = cfg.url.replacen("http", "ws", 1);
     let (plan_tx, plan_rx) = watch::channel::<Plan>(None);
     let logs = Arc::new(Mutex::new(Vec::new()));
     let mut tasks = vec![];
-    for token in &tokens {
-        let (ws, _) = connect_retry(&format!("{ws_base}/api/live?token={token}")).await?;
+    for (i, token) in tokens.iter().enumerate() {
+        let (ws, _) = connect_retry(&format!("{}/api/live?token={token}", crate::ws_base(cfg.phone_url(i)))).await?;
         tasks.push(tokio::spawn(screen(ws, true, plan_rx.clone(), cfg.window_ms, logs.clone())));
     }
-    for token in api.watcher_tokens(contest.id, cfg.watchers).await? {
-        let (ws, _) = connect_retry(&format!("{ws_base}/api/live?token={token}&contest_id={}", contest.id)).await?;
+    for (i, token) in api.watcher_tokens(contest.id, cfg.watchers).await?.into_iter().enumerate() {
+        let base = crate::ws_base(cfg.phone_url(i));
+        let (ws, _) = connect_retry(&format!("{base}/api/live?token={token}&contest_id={}", contest.id)).await?;
         tasks.push(tokio::spawn(screen(ws, false, plan_rx.clone(), cfg.window_ms, logs.clone())));
     }
     report.screens = tasks.len();
     let peak = Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let sampler = pid.map(|pid| {
+    let sampler = (!pid.is_empty()).then(|| {
         let peak = peak.clone();
+        let pid = pid.clone();
         tokio::spawn(async move {
             loop {
-                if let Some(kb) = stats::rss_kb(pid) {
+                if let Some(kb) = stats::rss_kb_all(&pid) {
                     peak.fetch_max(kb, std::sync::atomic::Ordering::Relaxed);
                 }
                 tokio::time::sleep(Duration::from_millis(100)).await;
@@ -286,7 +288,7 @@ pub async fn run(cfg: Config) -> anyhow::Result<BuzzerReport> {
     report.winner_to_screen_max_ms = lat.max();
     report.press_ack_p50_ms = ack.percentile(50.0);
     report.press_ack_p99_ms = ack.percentile(99.0);
-    report.server_cpu_s = stats::round1(pid.and_then(stats::cpu_s).unwrap_or(cpu0) - cpu0);
+    report.server_cpu_s = stats::round1(stats::cpu_s_all(&pid).unwrap_or(cpu0) - cpu0);
     report.server_rss_peak_mb = stats::round1(peak.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1024.0);
     report.load_wall_s = stats::round1(started.elapsed().as_secs_f64());
     Ok(report)

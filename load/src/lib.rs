@@ -8,6 +8,7 @@
 //! ([`buzzer`]) and an elimination part ([`elimination`]).
 pub mod buzzer;
 pub mod elimination;
+pub mod failover;
 pub mod setup;
 pub mod stats;
 
@@ -28,7 +29,11 @@ use stats::Samples;
 
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// Where the organiser's calls go.
     pub url: String,
+    /// Where the phones join and open their sockets, phone `i` at `phone_urls[i % n]`:
+    /// the instances of a cluster, or the balancers in front of them. Empty: `url`.
+    pub phone_urls: Vec<String>,
     pub phones: usize,
     pub teams: usize,
     pub questions: usize,
@@ -39,7 +44,9 @@ pub struct Config {
     pub watchers: usize,
     pub admin_user: String,
     pub admin_password: String,
-    pub server_pid: Option<u32>,
+    /// The server's processes (every instance of a cluster): their memory and CPU are
+    /// read from /proc and summed.
+    pub server_pids: Vec<u32>,
     /// Share of phones that resend their answer with the same submission id.
     pub resend_ratio: f64,
     /// Share of phones that answer after the deadline.
@@ -126,6 +133,18 @@ struct Counters {
     error_codes: std::sync::Mutex<std::collections::BTreeMap<String, u64>>,
 }
 
+impl Config {
+    /// Where phone `i` joins and connects (see [`Config::phone_urls`]).
+    pub fn phone_url(&self, i: usize) -> &str {
+        if self.phone_urls.is_empty() { &self.url } else { &self.phone_urls[i % self.phone_urls.len()] }
+    }
+}
+
+/// `http://…` → `ws://…`, `https://…` → `wss://…`.
+pub(crate) fn ws_base(url: &str) -> String {
+    url.trim_end_matches('/').replacen("http", "ws", 1)
+}
+
 impl Counters {
     fn error(&self, code: &str) {
         self.errors.fetch_add(1, Ordering::Relaxed);
@@ -178,17 +197,17 @@ pub(crate) async fn run_mode(cfg: Config, mode: Mode) -> anyhow::Result<Report> 
         reading_s: cfg.reading_s,
         ..Report::default()
     };
-    let pid = cfg.server_pid;
-    let rss_mb =
-        |pid: Option<u32>| pid.and_then(stats::rss_kb).map(|kb| stats::round1(kb as f64 / 1024.0)).unwrap_or(0.0);
-    let cpu0 = pid.and_then(stats::cpu_s).unwrap_or(0.0);
-    report.server_rss_start_mb = rss_mb(pid);
-    let peak = Arc::new(AtomicU64::new(pid.and_then(stats::rss_kb).unwrap_or(0)));
-    let sampler = pid.map(|pid| {
+    let pid = cfg.server_pids.clone();
+    let rss_mb = |pid: &[u32]| stats::rss_kb_all(pid).map(|kb| stats::round1(kb as f64 / 1024.0)).unwrap_or(0.0);
+    let cpu0 = stats::cpu_s_all(&pid).unwrap_or(0.0);
+    report.server_rss_start_mb = rss_mb(&pid);
+    let peak = Arc::new(AtomicU64::new(stats::rss_kb_all(&pid).unwrap_or(0)));
+    let sampler = (!pid.is_empty()).then(|| {
         let peak = peak.clone();
+        let pid = pid.clone();
         tokio::spawn(async move {
             loop {
-                if let Some(kb) = stats::rss_kb(pid) {
+                if let Some(kb) = stats::rss_kb_all(&pid) {
                     peak.fetch_max(kb, Ordering::Relaxed);
                 }
                 tokio::time::sleep(Duration::from_millis(100)).await;
@@ -218,7 +237,7 @@ pub(crate) async fn run_mode(cfg: Config, mode: Mode) -> anyhow::Result<Report> 
         let mut tasks = Vec::with_capacity(cfg.phones);
         for i in 0..cfg.phones {
             let code = contest.codes[i % cfg.teams].clone();
-            let api = api.clone();
+            let api = api.at(cfg.phone_url(i));
             let sem = sem.clone();
             tasks.push(tokio::spawn(async move {
                 let _permit = sem.acquire_owned().await;
@@ -239,14 +258,13 @@ pub(crate) async fn run_mode(cfg: Config, mode: Mode) -> anyhow::Result<Report> 
     report.join_p50_ms = joins.percentile(50.0);
     report.join_p99_ms = joins.percentile(99.0);
 
-    report.server_rss_joined_mb = rss_mb(pid);
-    let ws_base = cfg.url.replacen("http", "ws", 1);
+    report.server_rss_joined_mb = rss_mb(&pid);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let logs = Arc::new(Mutex::new(Vec::<PhoneLog>::with_capacity(cfg.phones)));
     let mut phones = Vec::with_capacity(cfg.phones);
     let mut rng = rand::rng();
     for (i, token) in tokens.into_iter().enumerate() {
-        let url = format!("{ws_base}/api/live?token={token}");
+        let url = format!("{}/api/live?token={token}", ws_base(cfg.phone_url(i)));
         let (ws, _) = connect_retry(&url).await?;
         let late = rng.random_bool(cfg.late_ratio);
         let resend = !late && rng.random_bool(cfg.resend_ratio);
@@ -268,13 +286,13 @@ pub(crate) async fn run_mode(cfg: Config, mode: Mode) -> anyhow::Result<Report> 
     let watcher_tokens = api.watcher_tokens(contest.id, cfg.watchers).await?;
     let board_lat = Arc::new(Mutex::new(Samples::default()));
     let mut watchers = Vec::new();
-    for token in watcher_tokens {
-        let url = format!("{ws_base}/api/live?token={token}&contest_id={}", contest.id);
+    for (i, token) in watcher_tokens.into_iter().enumerate() {
+        let url = format!("{}/api/live?token={token}&contest_id={}", ws_base(cfg.phone_url(i)), contest.id);
         let (ws, _) = connect_retry(&url).await?;
         watchers.push(tokio::spawn(watcher(ws, board_lat.clone())));
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
-    report.server_rss_idle_mb = rss_mb(pid);
+    report.server_rss_idle_mb = rss_mb(&pid);
     report.rss_per_idle_phone_kb =
         stats::round1((report.server_rss_idle_mb - report.server_rss_joined_mb) * 1024.0 / cfg.phones as f64);
     progress(&cfg, format!("{} phones connected; server RSS {} MB", cfg.phones, report.server_rss_idle_mb));
@@ -395,7 +413,7 @@ pub(crate) async fn run_mode(cfg: Config, mode: Mode) -> anyhow::Result<Report> 
     report.server_rss_peak_mb = stats::round1(peak.load(Ordering::Relaxed) as f64 / 1024.0);
     report.load_cpu_s = stats::round1(stats::cpu_s(std::process::id()).unwrap_or(0.0) - my_cpu0);
     report.load_wall_s = stats::round1(started.elapsed().as_secs_f64());
-    report.server_cpu_s = stats::round1(pid.and_then(stats::cpu_s).unwrap_or(cpu0) - cpu0);
+    report.server_cpu_s = stats::round1(stats::cpu_s_all(&pid).unwrap_or(cpu0) - cpu0);
     Ok(report)
 }
 
@@ -448,7 +466,7 @@ async fn connect_retry(url: &str) -> anyhow::Result<(Ws, tokio_tungstenite::tung
 }
 
 /// Builds a plausible answer for the question's kind.
-fn response_for(kind: &str, options: usize) -> Value {
+pub(crate) fn response_for(kind: &str, options: usize) -> Value {
     let mut rng = rand::rng();
     let n = options.max(1);
     match kind {

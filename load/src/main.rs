@@ -7,8 +7,13 @@ use hoithi_load::{Config, run};
 #[derive(Parser, Debug)]
 #[command(name = "hoithi-load", about = "Thousands of phones answering one live hoithi contest")]
 struct Args {
+    /// Where the organiser's calls go.
     #[arg(long, default_value = "http://127.0.0.1:8080")]
     url: String,
+    /// Where the phones join and connect, spread round robin: the instances of a cluster,
+    /// or the balancers in front of them (comma-separated). Default: --url.
+    #[arg(long, value_delimiter = ',')]
+    urls: Vec<String>,
     #[arg(long, default_value_t = 1000)]
     phones: usize,
     #[arg(long, default_value_t = 200)]
@@ -29,9 +34,10 @@ struct Args {
     admin_user: String,
     #[arg(long, env = "HOITHI_ADMIN_PASSWORD", hide_env_values = true)]
     admin_password: String,
-    /// The server's process id, to read its memory and CPU from /proc.
-    #[arg(long)]
-    server_pid: Option<u32>,
+    /// The server's process id, to read its memory and CPU from /proc; several
+    /// (comma-separated) for the instances of a cluster, summed.
+    #[arg(long, value_delimiter = ',')]
+    server_pid: Vec<u32>,
     #[arg(long, default_value_t = 0.10)]
     resend_ratio: f64,
     #[arg(long, default_value_t = 0.05)]
@@ -52,6 +58,7 @@ fn main() -> ExitCode {
     let a = Args::parse();
     let cfg = Config {
         url: a.url,
+        phone_urls: a.urls,
         phones: a.phones,
         teams: a.teams,
         questions: a.questions,
@@ -60,7 +67,7 @@ fn main() -> ExitCode {
         watchers: a.watchers,
         admin_user: a.admin_user,
         admin_password: a.admin_password,
-        server_pid: a.server_pid,
+        server_pids: a.server_pid,
         resend_ratio: a.resend_ratio,
         late_ratio: a.late_ratio,
         join_concurrency: a.join_concurrency,

@@ -179,6 +179,12 @@ impl Api {
         Ok(ids)
     }
 
+    /// The same signed-in organiser at another address: another instance of a cluster,
+    /// or another balancer in front of it (the instances share their signing secret).
+    pub fn at(&self, base: &str) -> Api {
+        Api { base: base.trim_end_matches('/').to_owned(), ..self.clone() }
+    }
+
     /// Joins one phone; returns its token.
     pub async fn join(&self, code: &str, name: &str) -> anyhow::Result<String> {
         let res = self

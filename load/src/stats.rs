@@ -57,6 +57,19 @@ pub fn cpu_s(pid: u32) -> Option<f64> {
     Some((utime + stime) / 100.0) // USER_HZ is 100 on Linux
 }
 
+/// Summed resident memory of several processes (the instances of a cluster) in KB; `None`
+/// when none is given or none can be read.
+pub fn rss_kb_all(pids: &[u32]) -> Option<u64> {
+    let v: Vec<u64> = pids.iter().filter_map(|&p| rss_kb(p)).collect();
+    (!v.is_empty()).then(|| v.iter().sum())
+}
+
+/// Summed CPU time of several processes in seconds; `None` as for [`rss_kb_all`].
+pub fn cpu_s_all(pids: &[u32]) -> Option<f64> {
+    let v: Vec<f64> = pids.iter().filter_map(|&p| cpu_s(p)).collect();
+    (!v.is_empty()).then(|| v.iter().sum())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,5 +91,7 @@ mod tests {
         let me = std::process::id();
         assert!(rss_kb(me).unwrap() > 0);
         assert!(cpu_s(me).is_some());
+        assert!(rss_kb_all(&[me, me]).unwrap() > rss_kb(me).unwrap());
+        assert!(rss_kb_all(&[]).is_none());
     }
 }

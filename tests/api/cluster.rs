@@ -32,7 +32,11 @@ struct Instance {
 
 impl Instance {
     fn start(app: &TestApp, n: usize) -> Instance {
-        let port = free_port();
+        Instance::start_with(app, n, free_port(), &[])
+    }
+
+    /// On `port`, with more arguments.
+    fn start_with(app: &TestApp, n: usize, port: u16, extra: &[&str]) -> Instance {
         let dir = app.dir().join(format!("instance-{n}"));
         std::fs::create_dir_all(&dir).unwrap();
         let log = std::fs::File::create(dir.join("server.log")).unwrap();
@@ -40,6 +44,7 @@ impl Instance {
             .args(["--bind", &format!("127.0.0.1:{port}"), "--data-dir", dir.to_str().unwrap()])
             .args(["--database-url", &app.db_url, "--trusted-proxy", "127.0.0.1"])
             .args(["--banks", concat!(env!("CARGO_MANIFEST_DIR"), "/question_banks")])
+            .args(extra)
             .env("HOITHI_JWT_SECRET", JWT_SECRET)
             .env("HOITHI_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .env("HOITHI_LOG", "info")
@@ -488,4 +493,161 @@ async fn an_owner_that_loses_its_database_stops_its_engine_and_resumes_when_it_i
     assert_eq!(st["state"]["question"]["status"], "open", "{st}");
     assert_eq!(st["state"]["question"]["deadline_at"], deadline, "{st}");
     answer(&mut phone, f.questions[0], "after-outage", 1).await;
+}
+
+/// A TCP link between the relays and an owner that the test can cut: while cut, new
+/// connections open and then hear nothing, and open ones stop carrying bytes (a network
+/// partition between two instances that both still reach the database).
+struct Link {
+    port: u16,
+    cut: tokio::sync::watch::Sender<bool>,
+}
+
+impl Link {
+    async fn start(to: u16) -> Link {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (cut, rx) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            let mut held = vec![];
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                if *rx.borrow() {
+                    held.push(inbound);
+                    continue;
+                }
+                held.clear();
+                let mut rx = rx.clone();
+                tokio::spawn(async move {
+                    let Ok(mut out) = tokio::net::TcpStream::connect(("127.0.0.1", to)).await else { return };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut out) => {}
+                        // Cut: both ends stay open and silent until the link heals.
+                        _ = rx.wait_for(|c| *c) => { let _ = rx.wait_for(|c| !*c).await; }
+                    }
+                });
+            }
+        });
+        Link { port, cut }
+    }
+
+    fn set_cut(&self, cut: bool) {
+        self.cut.send_replace(cut);
+    }
+}
+
+/// A relay cut off from the owner while both still reach the database: the owner keeps
+/// the contest (the lease is the database's, and the owner renews it), nothing the relay
+/// takes is acknowledged unless the owner stored it, the relay's phones are told to come
+/// back, and once the link heals the relay serves the same question again.
+#[tokio::test]
+async fn a_relay_cut_off_from_the_owner_never_acks_and_never_takes_the_contest_over() {
+    if !on_postgres() {
+        eprintln!("skipped: several instances need PostgreSQL (set TEST_DATABASE_URL)");
+        return;
+    }
+    let (app, f) = seeded(3, 60).await;
+    // A is reached by the other instances only through the link.
+    let a_port = free_port();
+    let link = Link::start(a_port).await;
+    let advertised = format!("http://127.0.0.1:{}", link.port);
+    let mut a = Instance::start_with(&app, 0, a_port, &["--advertise-url", &advertised]);
+    let mut b = Instance::start(&app, 1);
+    a.wait_up(&app).await;
+    b.wait_up(&app).await;
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap();
+    let db = db(&app).await;
+    let q1 = f.questions[0];
+
+    let (s, body) = post(&client, a.port, &format!("/api/contests/{}/parts/{}/start", f.cid, f.pid), &f.admin).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let (url, epoch) = owner(&db, f.cid).await.unwrap();
+    assert_eq!(url, advertised, "A owns the contest at its advertised address");
+    let mut phone_a = ws_at(a.port, &f.teams[0].members[0].token, "").await;
+    let mut phone_b = ws_at(b.port, &f.teams[1].members[0].token, "").await;
+    ws_until(&mut phone_a, 10, |v| v["type"] == "state").await;
+    ws_until(&mut phone_b, 10, |v| v["type"] == "state").await;
+    let (s, st) = post(&client, b.port, &format!("/api/contests/{}/live/next", f.cid), &f.admin).await;
+    assert_eq!(s, StatusCode::OK, "{st}");
+    let deadline = st["question"]["deadline_at"].as_i64().unwrap();
+    ws_until(&mut phone_a, 10, |v| v["type"] == "question_opened").await;
+    ws_until(&mut phone_b, 10, |v| v["type"] == "question_opened").await;
+    answer(&mut phone_b, q1, "b-before-cut", 1).await;
+
+    link.set_cut(true);
+    let cut = Instant::now();
+    // The answer B takes while cut off is refused (or its socket is told to come back):
+    // never acknowledged.
+    ws_send(
+        &mut phone_b,
+        json!({"type": "answer", "submission_id": "b-during-cut", "question_id": q1, "response": {"choice": 1}}),
+    )
+    .await;
+    let outcome = loop {
+        match tokio::time::timeout(Duration::from_secs(15), phone_b.next()).await.expect("B said nothing in 15 s") {
+            Some(Ok(Message::Text(t))) => {
+                let v: Value = serde_json::from_str(&t).unwrap();
+                assert_ne!(v["type"], "ack", "an answer B could not hand to the owner was acknowledged: {v}");
+                if v["type"] == "error" && v["error"]["submission_id"] == "b-during-cut" {
+                    assert_eq!(v["error"]["code"], "unavailable", "{v}");
+                    break "refused";
+                }
+            }
+            Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break "closed",
+            Some(Ok(_)) => {}
+        }
+    };
+    eprintln!("the cut-off relay's answer: {outcome} after {} ms", cut.elapsed().as_millis());
+    // The owner goes on: its own phones answer.
+    answer(&mut phone_a, q1, "a-during-cut", 1).await;
+    // The organiser asking B gets a clear 503, not a stale state.
+    let (s, body) = get(&client, b.port, &format!("/api/contests/{}/live", f.cid), &f.admin).await;
+    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(body["error"]["code"], "unavailable", "{body}");
+    // Well past the lease: nobody took the contest over, A still runs it.
+    tokio::time::sleep(Duration::from_secs(4).saturating_sub(cut.elapsed())).await;
+    assert_eq!(owner(&db, f.cid).await, Some((advertised.clone(), epoch)), "the lease never moved");
+    let (s, st) = get(&client, a.port, &format!("/api/contests/{}/live", f.cid), &f.admin).await;
+    assert_eq!(s, StatusCode::OK, "{st}");
+    assert_eq!(st["question"]["status"], "open", "{st}");
+    assert_eq!(st["question"]["answered_teams"], 2, "B's refused answer reached nobody: {st}");
+
+    // The link heals: a phone on B is back on the same question and deadline, and answers.
+    link.set_cut(false);
+    let started = Instant::now();
+    let (mut phone_b, st) = loop {
+        assert!(started.elapsed() < Duration::from_secs(30), "B did not serve the contest again");
+        let url = format!("ws://127.0.0.1:{}/api/live?token={}", b.port, f.teams[2].members[0].token);
+        if let Ok((mut ws, _)) = tokio_tungstenite::connect_async(url).await
+            && let Ok(Some(Ok(Message::Text(t)))) = tokio::time::timeout(Duration::from_secs(8), ws.next()).await
+        {
+            let v: Value = serde_json::from_str(&t).unwrap();
+            if v["type"] == "state" {
+                break (ws, v);
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    assert_eq!(st["state"]["question"]["status"], "open", "{st}");
+    assert_eq!(st["state"]["question"]["deadline_at"], deadline, "{st}");
+    answer(&mut phone_b, q1, "b-after-heal", 1).await;
+    let (s, body) = post(&client, b.port, &format!("/api/contests/{}/live/close", f.cid), &f.admin).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let stored = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            format!("SELECT submission_id FROM answers WHERE contest_id = {} ORDER BY submission_id", f.cid),
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get_by_index::<String>(0).unwrap())
+        .collect::<Vec<_>>();
+    assert_eq!(stored, ["a-during-cut", "b-after-heal", "b-before-cut"], "exactly the acknowledged answers");
+    let closes = scalar(
+        &db,
+        &format!("SELECT count(*) FROM audit_log WHERE contest_id = {} AND action = 'question_close'", f.cid),
+    )
+    .await;
+    assert_eq!(closes, Some(json!(1)));
+    assert_eq!(owner(&db, f.cid).await.map(|o| o.1), Some(epoch), "one owner throughout");
 }

@@ -27,6 +27,7 @@ async fn run_and_check(reading_s: u32) -> hoithi_load::Report {
     let app = spawn_app().await;
     let cfg = hoithi_load::Config {
         url: app.addr.clone(),
+        phone_urls: vec![],
         phones: 50,
         teams: 10,
         questions: 3,
@@ -35,7 +36,7 @@ async fn run_and_check(reading_s: u32) -> hoithi_load::Report {
         watchers: 2,
         admin_user: ADMIN_USER.into(),
         admin_password: ADMIN_PASSWORD.into(),
-        server_pid: None,
+        server_pids: vec![],
         resend_ratio: 0.2,
         late_ratio: 0.1,
         join_concurrency: 8,
@@ -84,6 +85,7 @@ async fn the_buzzer_mode_agrees_with_the_stored_presses() {
     let app = spawn_app().await;
     let cfg = hoithi_load::Config {
         url: app.addr.clone(),
+        phone_urls: vec![],
         phones: 40,
         teams: 10,
         questions: 2,
@@ -92,7 +94,7 @@ async fn the_buzzer_mode_agrees_with_the_stored_presses() {
         watchers: 2,
         admin_user: ADMIN_USER.into(),
         admin_password: ADMIN_PASSWORD.into(),
-        server_pid: None,
+        server_pids: vec![],
         resend_ratio: 0.0,
         late_ratio: 0.0,
         join_concurrency: 8,
@@ -119,6 +121,7 @@ async fn the_elimination_mode_agrees_with_the_servers_survivors() {
     let app = spawn_app().await;
     let cfg = hoithi_load::Config {
         url: app.addr.clone(),
+        phone_urls: vec![],
         phones: 40,
         teams: 8,
         questions: 3,
@@ -127,7 +130,7 @@ async fn the_elimination_mode_agrees_with_the_servers_survivors() {
         watchers: 2,
         admin_user: ADMIN_USER.into(),
         admin_password: ADMIN_PASSWORD.into(),
-        server_pid: None,
+        server_pids: vec![],
         resend_ratio: 0.2,
         late_ratio: 0.05,
         join_concurrency: 8,
