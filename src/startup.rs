@@ -165,7 +165,11 @@ impl Application {
         let server = HttpServer::new(move || {
             let (app, _) = App::new().into_utoipa_app().configure(routes::configure).split_for_parts();
             app.app_data(data.clone())
-                .service(routes::live::internal_live)
+                .service(
+                    web::resource("/internal/live/{cid}")
+                        .app_data(web::PayloadConfig::new(routes::live::MAX_INTERNAL_BYTES))
+                        .route(web::post().to(routes::live::internal_live)),
+                )
                 .app_data(
                     web::PathConfig::default().error_handler(|e, _| ApiError::invalid("path", e.to_string()).into()),
                 )

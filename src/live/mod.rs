@@ -129,7 +129,7 @@ impl Handle {
                 crate::monitor::count_answer(&r);
                 r
             }
-            Route::Remote(remote) => remote.call(&relay::RemoteCmd::Answer { by, req }).await,
+            Route::Remote(remote) => remote.answer(by, req).await,
         }
     }
 

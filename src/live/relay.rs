@@ -19,7 +19,13 @@
 //!
 //! A relay drops its sockets (they reconnect through the balancer and get a fresh
 //! snapshot) whenever it cannot be sure it has every post: a gap in the numbers, the
-//! listening connection lost, the owner unreachable, or a new owner (a higher epoch).
+//! listening connection lost, or a new owner (a higher epoch). A request the owner does
+//! not answer is refused with 503 `unavailable` (a phone resends its answer with the same
+//! submission id); the relay itself is dropped only when its calls have kept failing for
+//! [`UNREACHABLE_FOR`], with no success in between: one call lost on an overloaded owner
+//! must not cut thousands of phones (the cluster benchmark did exactly that), while a
+//! lasting partition sends the relay's phones back through the balancer, where some land
+//! on an instance that reaches the owner.
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
@@ -30,11 +36,11 @@ use sea_orm::sqlx::{self, PgPool, Row};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 use super::ceremony::BoardOp;
 use super::engine::{Answerer, Control, Viewer};
-use super::events::{AnswerRequest, BuzzRequest, Frame};
+use super::events::{Ack, AnswerRequest, BuzzRequest, Frame};
 use super::fanout::{self, Conn, Fanout, Post};
 use super::lease::Me;
 use super::{Handle, Hub, Revoked};
@@ -65,6 +71,11 @@ pub enum RemoteCmd {
     Answer {
         by: Answerer,
         req: AnswerRequest,
+    },
+    /// Answers taken by a relay, sent together (see [`Remote::answer`]); the owner's
+    /// engine takes them in this order and answers with one [`Outcome`] each.
+    Answers {
+        items: Vec<(Answerer, AnswerRequest)>,
     },
     Buzz {
         by: Answerer,
@@ -125,6 +136,12 @@ pub async fn execute(h: &Handle, cmd: RemoteCmd) -> ApiResult<Value> {
     match cmd {
         RemoteCmd::Control { actor, op } => to(h.control(&actor, op).await?),
         RemoteCmd::Answer { by, req } => to(h.answer(by, req).await?),
+        RemoteCmd::Answers { items } => {
+            // Polled in order, so the engine receives them in the relay's order; each
+            // finishes when its answer is stored (or refused).
+            let done = futures_util::future::join_all(items.into_iter().map(|(by, req)| h.answer(by, req))).await;
+            to(done.into_iter().map(Outcome::from).collect::<Vec<_>>())
+        }
         RemoteCmd::Buzz { by, req } => to(h.buzz(by, req).await?),
         RemoteCmd::State { viewer } => to(h.state(viewer).await?),
         RemoteCmd::Snapshot { viewer } => {
@@ -197,6 +214,7 @@ impl Cluster {
     pub fn start_relay(self: &Arc<Self>, contest_id: i32, owner_url: String, epoch: i64) -> Arc<Remote> {
         let fan = Fanout::spawn();
         let (tx, rx) = mpsc::unbounded_channel();
+        let (answers, answers_rx) = mpsc::unbounded_channel();
         let r = Arc::new(Remote {
             contest_id,
             owner_url,
@@ -205,8 +223,11 @@ impl Cluster {
             tx,
             dead: Arc::new(AtomicBool::new(false)),
             cluster: Arc::downgrade(self),
+            failing_since: Default::default(),
+            answers,
         });
         tokio::spawn(relay_task(rx, fan, r.dead.clone()));
+        tokio::spawn(batch_answers(answers_rx, Arc::downgrade(&r)));
         if let Ok(mut relays) = self.relays.lock()
             && let Some(old) = relays.insert(contest_id, r.clone())
         {
@@ -486,6 +507,25 @@ pub struct Remote {
     tx: mpsc::UnboundedSender<Job>,
     dead: Arc<AtomicBool>,
     cluster: Weak<Cluster>,
+    /// When the calls to the owner started failing (none succeeded since).
+    failing_since: std::sync::Mutex<Option<Instant>>,
+    /// Answers for the next batch ([`batch_answers`]).
+    answers: mpsc::UnboundedSender<Waiting>,
+}
+
+/// How long a relay's calls may keep failing before it gives up on the owner.
+pub const UNREACHABLE_FOR: Duration = Duration::from_secs(3);
+
+/// An error with its causes: "error sending request" alone does not say why.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        out += ": ";
+        out += &c.to_string();
+        cur = c.source();
+    }
+    out
 }
 
 enum Job {
@@ -495,6 +535,104 @@ enum Job {
 
 fn owner_gone() -> ApiError {
     ApiError::Unavailable(anyhow::anyhow!("the instance running this contest cannot be reached; try again"))
+}
+
+/// One answer's fate in a batch: its ack, or the owner's refusal (status and body).
+#[derive(Serialize, Deserialize)]
+pub struct Outcome {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ack: Option<Ack>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    status: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    error: Option<Value>,
+}
+
+impl From<ApiResult<Ack>> for Outcome {
+    fn from(r: ApiResult<Ack>) -> Self {
+        match r {
+            Ok(ack) => Outcome { ack: Some(ack), status: None, error: None },
+            Err(e) => Outcome {
+                ack: None,
+                status: Some(actix_web::ResponseError::status_code(&e).as_u16()),
+                error: Some(e.body()),
+            },
+        }
+    }
+}
+
+impl Outcome {
+    fn into_result(self) -> ApiResult<Ack> {
+        match (self.ack, self.error) {
+            (Some(ack), _) => Ok(ack),
+            (None, Some(body)) => Err(ApiError::Relayed { status: self.status.unwrap_or(500), body }),
+            (None, None) => Err(ApiError::internal(anyhow::anyhow!("the owner answered neither an ack nor an error"))),
+        }
+    }
+}
+
+/// An answer waiting for the next batch.
+struct Waiting {
+    by: Answerer,
+    req: AnswerRequest,
+    reply: oneshot::Sender<ApiResult<Ack>>,
+}
+
+/// Batches a relay keeps in flight to the owner at once; answers arriving meanwhile wait
+/// for the next.
+const BATCHES_IN_FLIGHT: usize = 4;
+/// The most answers in one batch (a few hundred KB of JSON).
+const MAX_BATCH: usize = 1000;
+
+/// Sends a relay's answers to the owner in batches, as the writer commits them: whatever
+/// arrived while the batches in flight were out goes in the next. One HTTP request per
+/// answer made the owner accept and serve thousands of connections from its relays in
+/// the second after a question opens, and calls timed out (the cluster benchmark).
+async fn batch_answers(mut rx: mpsc::UnboundedReceiver<Waiting>, remote: Weak<Remote>) {
+    let slots = Arc::new(tokio::sync::Semaphore::new(BATCHES_IN_FLIGHT));
+    while let Some(first) = rx.recv().await {
+        let Ok(slot) = slots.clone().acquire_owned().await else { return };
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH
+            && let Ok(w) = rx.try_recv()
+        {
+            batch.push(w);
+        }
+        let Some(r) = remote.upgrade() else {
+            for w in batch {
+                let _ = w.reply.send(Err(owner_gone()));
+            }
+            return;
+        };
+        tokio::spawn(async move {
+            let _slot = slot;
+            let (items, replies): (Vec<_>, Vec<_>) = batch.into_iter().map(|w| ((w.by, w.req), w.reply)).unzip();
+            let n = items.len();
+            match r.call::<Vec<Outcome>>(&RemoteCmd::Answers { items }).await {
+                Ok(outcomes) if outcomes.len() == n => {
+                    for (o, reply) in outcomes.into_iter().zip(replies) {
+                        let _ = reply.send(o.into_result());
+                    }
+                }
+                Ok(outcomes) => {
+                    tracing::error!(sent = n, got = outcomes.len(), "the owner answered a batch with another count");
+                    for reply in replies {
+                        let _ = reply.send(Err(owner_gone()));
+                    }
+                }
+                Err(e) => {
+                    for reply in replies {
+                        let _ = reply.send(Err(match &e {
+                            ApiError::Relayed { status, body } => {
+                                ApiError::Relayed { status: *status, body: body.clone() }
+                            }
+                            _ => owner_gone(),
+                        }));
+                    }
+                }
+            }
+        });
+    }
 }
 
 impl Remote {
@@ -520,11 +658,17 @@ impl Remote {
         let res = match res {
             Ok(r) => r,
             Err(e) => {
-                tracing::warn!(contest = self.contest_id, owner = %self.owner_url, error = %e, "the owner cannot be reached");
-                cluster.drop_this(self, "owner_unreachable");
+                tracing::warn!(contest = self.contest_id, owner = %self.owner_url, error = %chain(&e), "the owner cannot be reached");
+                let since = self.failing_since.lock().map(|mut f| *f.get_or_insert_with(Instant::now)).ok();
+                if since.is_some_and(|t| t.elapsed() >= UNREACHABLE_FOR) {
+                    cluster.drop_this(self, "owner_unreachable");
+                }
                 return Err(owner_gone());
             }
         };
+        if let Ok(mut f) = self.failing_since.lock() {
+            *f = None;
+        }
         let status = res.status().as_u16();
         let body = res.bytes().await.map_err(|_| owner_gone())?;
         if status == 200 {
@@ -536,6 +680,16 @@ impl Remote {
             return Err(owner_gone());
         }
         Err(ApiError::Relayed { status, body })
+    }
+
+    /// An answer, sent to the owner with the others that arrive meanwhile.
+    pub async fn answer(&self, by: Answerer, req: AnswerRequest) -> ApiResult<Ack> {
+        if self.is_dead() {
+            return Err(owner_gone());
+        }
+        let (reply, rx) = oneshot::channel();
+        self.answers.send(Waiting { by, req, reply }).map_err(|_| owner_gone())?;
+        rx.await.map_err(|_| owner_gone())?
     }
 
     /// A new socket: the owner's numbered snapshot, then every post after it.

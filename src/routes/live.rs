@@ -48,17 +48,23 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 /// Another instance relays a request for a contest whose engine runs here (several
 /// instances on one PostgreSQL database, see `live::relay`). Not part of the public API:
 /// it needs the instances' shared key.
-#[post("/internal/live/{cid}")]
+///
+/// Registered at `/internal/live/{cid}` (POST) with a body limit of its own,
+/// [`MAX_INTERNAL_BYTES`]: a relay sends its answers in batches.
 pub async fn internal_live(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<i32>,
-    body: Json<crate::live::relay::RemoteCmd>,
+    body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
     let key = req.headers().get(crate::live::relay::KEY_HEADER).and_then(|v| v.to_str().ok());
-    let v = crate::live::relay::serve(&state.hub, key, path.into_inner(), body.0).await?;
+    let cmd: crate::live::relay::RemoteCmd = crate::routes::json::parse(&body)?;
+    let v = crate::live::relay::serve(&state.hub, key, path.into_inner(), cmd).await?;
     Ok(HttpResponse::Ok().json(v))
 }
+
+/// Largest body another instance may send: a batch of up to a thousand answers.
+pub const MAX_INTERNAL_BYTES: usize = 4 << 20;
 
 fn actor(o: &Organiser) -> String {
     format!("organiser:{}", o.username)
