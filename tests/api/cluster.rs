@@ -519,10 +519,13 @@ impl Link {
                 let mut rx = rx.clone();
                 tokio::spawn(async move {
                     let Ok(mut out) = tokio::net::TcpStream::connect(("127.0.0.1", to)).await else { return };
-                    tokio::select! {
-                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut out) => {}
-                        // Cut: both ends stay open and silent until the link heals.
-                        _ = rx.wait_for(|c| *c) => { let _ = rx.wait_for(|c| !*c).await; }
+                    let cut = tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut out) => false,
+                        _ = until(&mut rx, true) => true,
+                    };
+                    // Cut: both ends stay open and silent until the link heals.
+                    if cut {
+                        until(&mut rx, false).await;
                     }
                 });
             }
@@ -533,6 +536,11 @@ impl Link {
     fn set_cut(&self, cut: bool) {
         self.cut.send_replace(cut);
     }
+}
+
+/// Waits until the link is (or is no longer) cut.
+async fn until(rx: &mut tokio::sync::watch::Receiver<bool>, cut: bool) {
+    let _ = rx.wait_for(|c| *c == cut).await.map(|_| ());
 }
 
 /// A relay cut off from the owner while both still reach the database: the owner keeps
