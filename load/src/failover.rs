@@ -421,7 +421,7 @@ async fn phone(url: String, mut phase: watch::Receiver<Phase>, ev: mpsc::Unbound
     loop {
         let opened_at = Instant::now();
         let Ok(Ok((ws, _))) =
-            tokio::time::timeout(Duration::from_secs(5), tokio_tungstenite::connect_async(&url)).await
+            tokio::time::timeout(Duration::from_secs(10), tokio_tungstenite::connect_async(&url)).await
         else {
             let cap = BACKOFF_MAX_MS.min(BACKOFF_BASE_MS * 2f64.powi(attempt));
             let wait = cap / 2.0 + rand::rng().random_range(0.0..cap / 2.0);

@@ -479,12 +479,10 @@ async fn live_ws(
         Caller::Judge(j) => Holder { contest_id, judge_id: j.judge_id, judge_user_id: j.user_id, ..Holder::default() },
         Caller::Organiser(_) => Holder { contest_id, ..Holder::default() },
     };
-    let h = state.hub.handle(contest_id).await?;
     let (res, session, stream) = actix_ws::handle(&req, body)
         .map_err(|e| ApiError::bad_request("not_a_websocket", format!("open this URL as a WebSocket: {e}")))?;
     let id = state.hub.socket_id();
-    let (kick_tx, kick) = tokio::sync::oneshot::channel();
-    h.subscribe(id, Conn::new(session.clone(), v, holder, kick_tx)).await?;
+    let (h, kick) = subscribe(&state, contest_id, id, |kick| Conn::new(session.clone(), v, holder, kick)).await?;
     // A revocation made while the token was being checked did not find this socket yet.
     if state.hub.revoked_since(mark, &holder) {
         h.unsubscribe(id);
@@ -494,6 +492,41 @@ async fn live_ws(
     let ctx = session::Ctx { handle: h, viewer: v, who, id, kick, silence_limit: state.settings.ws_silence() };
     actix_web::rt::spawn(session::run(session, stream, ctx));
     Ok(res)
+}
+
+/// How long a new socket waits for its contest when the instance running it cannot be
+/// reached (several instances: the owner just died and its lease has not run out yet).
+const WAIT_FOR_OWNER: std::time::Duration = std::time::Duration::from_secs(6);
+
+/// Subscribes a new socket to its contest's frames. With several instances, a socket that
+/// arrives while the contest's owner is gone waits (its upgrade is answered late) until
+/// another instance has taken the contest over, instead of being refused: refused phones
+/// back off further at each try (`web/shared/live.js`) and came back seconds after the
+/// takeover (BENCHMARKS.md, "Failover").
+async fn subscribe(
+    state: &AppState,
+    contest_id: i32,
+    id: u64,
+    conn: impl Fn(tokio::sync::oneshot::Sender<&'static str>) -> Conn,
+) -> ApiResult<(crate::live::Handle, tokio::sync::oneshot::Receiver<&'static str>)> {
+    let started = std::time::Instant::now();
+    let later = |e: &ApiError| {
+        state.hub.cluster().is_some()
+            && started.elapsed() < WAIT_FOR_OWNER
+            && matches!(e, ApiError::Unavailable(_) | ApiError::Relayed { status: 503, .. })
+    };
+    loop {
+        let (kick_tx, kick) = tokio::sync::oneshot::channel();
+        let tried = match state.hub.handle(contest_id).await {
+            Ok(h) => h.subscribe(id, conn(kick_tx)).await.map(|()| h),
+            Err(e) => Err(e),
+        };
+        match tried {
+            Ok(h) => return Ok((h, kick)),
+            Err(e) if later(&e) => tokio::time::sleep(std::time::Duration::from_millis(250)).await,
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// The projector's socket: the audience's view of one contest, with no one behind it to
@@ -507,13 +540,12 @@ async fn audience_ws(
     if store::live::contest(&state.db, contest_id).await?.is_none() {
         return Err(ApiError::not_found(format!("no contest {contest_id}")));
     }
-    let h = state.hub.handle(contest_id).await?;
     let (res, session, stream) = actix_ws::handle(&req, body)
         .map_err(|e| ApiError::bad_request("not_a_websocket", format!("open this URL as a WebSocket: {e}")))?;
     let id = state.hub.socket_id();
-    let (kick_tx, kick) = tokio::sync::oneshot::channel();
     let holder = Holder { contest_id, ..Holder::default() };
-    h.subscribe(id, Conn::new(session.clone(), Viewer::Audience, holder, kick_tx)).await?;
+    let (h, kick) =
+        subscribe(state, contest_id, id, |kick| Conn::new(session.clone(), Viewer::Audience, holder, kick)).await?;
     let ctx = session::Ctx {
         handle: h,
         viewer: Viewer::Audience,
