@@ -659,3 +659,52 @@ async fn a_relay_cut_off_from_the_owner_never_acks_and_never_takes_the_contest_o
     assert_eq!(closes, Some(json!(1)));
     assert_eq!(owner(&db, f.cid).await.map(|o| o.1), Some(epoch), "one owner throughout");
 }
+
+/// Four consecutive free ports: the balancer's and the three instances' of `hoithi-failover`.
+fn free_run_of_ports() -> u16 {
+    for _ in 0..50 {
+        let base = free_port();
+        if base < 60000 && (1..4).all(|i| std::net::TcpListener::bind(("127.0.0.1", base + i)).is_ok()) {
+            return base;
+        }
+    }
+    panic!("no four consecutive free ports");
+}
+
+/// The failover benchmark's own tool (`bench/failover.sh`) on a small contest: it starts
+/// three instances and HAProxy, kills the owner twice mid-question, and every phone comes
+/// back, answers again and is acknowledged; nothing acknowledged is missing or counted twice.
+#[tokio::test]
+async fn the_failover_tool_kills_the_owner_twice_and_nothing_acknowledged_is_lost() {
+    if !on_postgres() {
+        eprintln!("skipped: several instances need PostgreSQL (set TEST_DATABASE_URL)");
+        return;
+    }
+    let app = spawn_app().await;
+    // The in-process server only made the database; the tool's instances serve it.
+    app.handle.stop(false).await;
+    let cfg = hoithi_load::failover::FailoverConfig {
+        server_bin: env!("CARGO_BIN_EXE_hoithi").into(),
+        database_url: app.db_url.clone(),
+        haproxy_cfg: concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/haproxy.cfg").into(),
+        banks: concat!(env!("CARGO_MANIFEST_DIR"), "/question_banks").into(),
+        work_dir: app.dir().join("failover"),
+        base_port: free_run_of_ports(),
+        phones: 12,
+        teams: 4,
+        kills: 2,
+        admin_password: ADMIN_PASSWORD.into(),
+        progress: false,
+    };
+    let r = hoithi_load::failover::run(cfg).await.expect("failover run");
+    assert_eq!(r.kills.len(), 2, "{r:?}");
+    for k in &r.kills {
+        assert!(k.takeover_ms > 0.0 && k.phones_back_max_ms >= k.phones_back_p50_ms, "{k:?}");
+    }
+    // Every phone answered each question and was acknowledged (again after each kill).
+    assert_eq!(r.answers_acked, 24, "{r:?}");
+    assert_eq!(r.answers_stored, 24, "{r:?}");
+    assert_eq!(r.acked_not_stored, 0, "{r:?}");
+    assert_eq!(r.duplicates_counted, 0, "{r:?}");
+    assert!(r.error_codes.is_empty(), "{r:?}");
+}
