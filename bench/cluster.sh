@@ -6,6 +6,7 @@
 #   bench/cluster.sh PHONES TEAMS [QUESTIONS] [WINDOW_MS] [READING_S]
 #   BENCH_BALANCERS=2 bench/cluster.sh 18000 3600 5 1000 1   # two HAProxy processes
 #   BENCH_BALANCERS=0 bench/cluster.sh 18000 3600 5 1000 1   # phones straight to the instances
+#   BENCH_KEEP=1 …    # keeps the instances' logs and the database
 #
 # One HAProxy process holds two descriptors per phone, and no process here may open more
 # than `ulimit -Hn` (20,000 on the benchmark machine): BENCH_BALANCERS (default 2) HAProxy
@@ -30,8 +31,12 @@ pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $name" >/dev/null 2>&1 || true
-  [ -n "${BENCH_KEEP:-}" ] && echo "logs kept in $work" >&2 || rm -rf "$work"
+  if [ -n "${BENCH_KEEP:-}" ]; then
+    echo "logs kept in $work, database $name kept" >&2
+  else
+    psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $name" >/dev/null 2>&1 || true
+    rm -rf "$work"
+  fi
 }
 trap cleanup EXIT
 ready() { for _ in $(seq 1 600); do curl -sf "$1/readyz" >/dev/null && return 0; sleep 0.1; done; echo "$1 never became ready" >&2; exit 1; }
