@@ -103,6 +103,14 @@ pub struct ServeSettings {
     /// `127.0.0.1` for an unspecified address: right for instances on one machine only.
     #[arg(long, global = true, env = "HOITHI_ADVERTISE_URL")]
     pub advertise_url: Option<String>,
+    /// With several instances: how long the owner of a buzzer part waits before deciding a
+    /// press (milliseconds), so that a press relayed by another instance, stamped when that
+    /// instance received it, is placed in the order it was made, not in the order it
+    /// arrived. It should exceed the hop between instances. On SQLite (one instance)
+    /// presses never wait.
+    #[arg(long, global = true, env = "HOITHI_BUZZ_SETTLE_MS", default_value_t = 25,
+          value_parser = clap::value_parser!(u64).range(0..=1000))]
+    pub buzz_settle_ms: u64,
     /// The database URL (from the database settings), for `pg_dump`.
     #[arg(skip)]
     pub database_url: Option<String>,
@@ -158,6 +166,7 @@ impl Default for ServeSettings {
             tls_key: None,
             backup_every_min: 5.0,
             advertise_url: None,
+            buzz_settle_ms: 25,
             database_url: None,
             data_dir: PathBuf::from("data"),
             limits: crate::auth::ratelimit::Limits::default(),

@@ -25,3 +25,8 @@ pub use error::{ApiError, ApiResult};
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
+
+/// Microseconds since the Unix epoch on the server clock: when a buzzer press was received.
+pub fn now_us() -> i64 {
+    chrono::Utc::now().timestamp_micros()
+}

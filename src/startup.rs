@@ -118,6 +118,7 @@ impl Application {
                 me,
                 db.get_postgres_connection_pool().clone(),
                 crate::live::relay::key_of(&secret),
+                std::time::Duration::from_millis(settings.buzz_settle_ms),
             )
         });
         let hub = crate::live::Hub::new(db.clone(), cluster);

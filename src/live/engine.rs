@@ -103,6 +103,8 @@ pub enum Cmd {
     Buzz {
         by: Answerer,
         req: super::events::BuzzRequest,
+        /// When the press was received (µs since the epoch), by this instance or a relay.
+        at_us: Option<i64>,
         reply: oneshot::Sender<ApiResult<super::events::BuzzAck>>,
     },
     /// A new socket: it gets a snapshot, then everything posted after it.
@@ -187,6 +189,8 @@ pub(in crate::live) struct Running {
 pub struct Owned {
     pub guard: std::sync::Arc<super::lease::Guard>,
     pub outbox: super::relay::Outbox,
+    /// How long a buzzer press waits to be placed (`--buzz-settle-ms`).
+    pub buzz_settle: Duration,
 }
 
 /// How often coalesced updates (answer counts, scoreboard) go out: at most 5 per second.
@@ -345,6 +349,12 @@ impl Engine {
         }
     }
 
+    /// How long a buzzer press settles before it is placed: zero alone (no press comes
+    /// through another instance), `--buzz-settle-ms` with several instances.
+    pub(in crate::live) fn buzz_settle(&self) -> Duration {
+        self.owned.as_ref().map_or(Duration::ZERO, |o| o.buzz_settle)
+    }
+
     /// Whether this engine may act: always alone; with several instances, while its lease holds.
     fn lease_ok(&self) -> bool {
         self.owned.as_ref().is_none_or(|o| o.guard.valid())
@@ -370,12 +380,12 @@ impl Engine {
                 let _ = reply.send(r);
             }
             Cmd::Answer { by, req, reply } => self.answer(by, req, reply).await,
-            Cmd::Buzz { by, req, reply } => {
+            Cmd::Buzz { by, req, at_us, reply } => {
                 if self.revoked.contains(&by.contestant_id) {
                     let _ =
                         reply.send(Err(ApiError::unauthorized("token_revoked", "you were removed from the contest")));
                 } else {
-                    self.buzz(by, req, reply);
+                    self.buzz(by, req, at_us, reply);
                 }
             }
             Cmd::Subscribe { id, conn, reply } => {

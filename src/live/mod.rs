@@ -135,9 +135,22 @@ impl Handle {
 
     /// A press of the buzzer: taken in the engine's receive order, acknowledged once stored.
     pub async fn buzz(&self, by: Answerer, req: events::BuzzRequest) -> ApiResult<events::BuzzAck> {
+        // Stamped here, when this instance received it: the owner places a relayed press
+        // by this time (several instances).
+        let at_us = Some(crate::now_us());
+        self.buzz_at(by, req, at_us).await
+    }
+
+    /// A press received at `at_us` (by a relay; `None`: now).
+    pub async fn buzz_at(
+        &self,
+        by: Answerer,
+        req: events::BuzzRequest,
+        at_us: Option<i64>,
+    ) -> ApiResult<events::BuzzAck> {
         match &self.route {
-            Route::Local(_) => self.call(|reply| Cmd::Buzz { by, req, reply }).await.and_then(|r| r),
-            Route::Remote(r) => r.call(&relay::RemoteCmd::Buzz { by, req }).await,
+            Route::Local(_) => self.call(|reply| Cmd::Buzz { by, req, at_us, reply }).await.and_then(|r| r),
+            Route::Remote(r) => r.call(&relay::RemoteCmd::Buzz { by, req, at_us }).await,
         }
     }
 
@@ -505,6 +518,7 @@ impl Hub {
                         Some(engine::Owned {
                             guard: lease::Guard::new(contest_id, epoch, sent),
                             outbox: c.outbox(contest_id, epoch),
+                            buzz_settle: c.buzz_settle,
                         })
                     }
                     Ok(lease::Acquired::Theirs(h)) if h.live => {

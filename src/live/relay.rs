@@ -80,6 +80,10 @@ pub enum RemoteCmd {
     Buzz {
         by: Answerer,
         req: BuzzRequest,
+        /// When the relay received the press (µs since the epoch, its clock): the owner
+        /// places it by this, not by when it arrived (see `kinds::buzzer`).
+        #[serde(default)]
+        at_us: Option<i64>,
     },
     State {
         viewer: Viewer,
@@ -142,7 +146,7 @@ pub async fn execute(h: &Handle, cmd: RemoteCmd) -> ApiResult<Value> {
             let done = futures_util::future::join_all(items.into_iter().map(|(by, req)| h.answer(by, req))).await;
             to(done.into_iter().map(Outcome::from).collect::<Vec<_>>())
         }
-        RemoteCmd::Buzz { by, req } => to(h.buzz(by, req).await?),
+        RemoteCmd::Buzz { by, req, at_us } => to(h.buzz_at(by, req, at_us).await?),
         RemoteCmd::State { viewer } => to(h.state(viewer).await?),
         RemoteCmd::Snapshot { viewer } => {
             let (seq, frames) = h.numbered_snapshot(viewer).await?;
@@ -171,6 +175,8 @@ pub struct Cluster {
     client: reqwest::Client,
     relays: std::sync::Mutex<HashMap<i32, Arc<Remote>>>,
     publish: mpsc::UnboundedSender<Outgoing>,
+    /// How long the owner of a buzzer part lets presses settle (`--buzz-settle-ms`).
+    pub buzz_settle: Duration,
 }
 
 /// The key the instances share, from the token signing secret they share.
@@ -183,7 +189,7 @@ pub fn key_of(secret: &[u8]) -> String {
 }
 
 impl Cluster {
-    pub fn new(me: Me, pool: PgPool, key: String) -> Arc<Self> {
+    pub fn new(me: Me, pool: PgPool, key: String, buzz_settle: Duration) -> Arc<Self> {
         let (publish, rx) = mpsc::unbounded_channel();
         let client = reqwest::Client::builder()
             .timeout(CALL_TIMEOUT)
@@ -194,7 +200,7 @@ impl Cluster {
             .pool_idle_timeout(Duration::from_secs(2))
             .build()
             .unwrap_or_default();
-        let c = Arc::new(Cluster { me, pool, key, client, relays: Default::default(), publish });
+        let c = Arc::new(Cluster { me, pool, key, client, relays: Default::default(), publish, buzz_settle });
         tokio::spawn(publisher(c.pool.clone(), c.me.id.clone(), rx));
         c
     }

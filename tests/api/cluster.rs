@@ -708,3 +708,75 @@ async fn the_failover_tool_kills_the_owner_twice_and_nothing_acknowledged_is_los
     assert_eq!(r.duplicates_counted, 0, "{r:?}");
     assert!(r.error_codes.is_empty(), "{r:?}");
 }
+
+/// With several instances a buzzer press may reach the owner through another instance,
+/// a hop later than a press made after it on the owner itself. The owner places presses
+/// by when the instance that took them received them (`--buzz-settle-ms`), not by when
+/// they reached it: here a relayed press stamped 100 ms before a local one arrives after
+/// it and still takes the floor. (The settle time is long so that the test does not
+/// depend on how fast the machine is; a hall uses the default 25 ms.)
+#[tokio::test]
+async fn a_relayed_buzzer_press_is_placed_by_when_it_was_made_not_when_it_arrived() {
+    if !on_postgres() {
+        eprintln!("skipped: several instances need PostgreSQL (set TEST_DATABASE_URL)");
+        return;
+    }
+    let app = crate::helpers::spawn_app_with(hoithi::config::ServeSettings {
+        buzz_settle_ms: 1000,
+        ..crate::helpers::test_settings()
+    })
+    .await;
+    let qs = vec![question(1, Solution::Single { option: 1 }, 30)];
+    let f = crate::live::seed_kind(
+        &app,
+        "buzzer",
+        2,
+        1,
+        json!({"buzzer": {"false_start_lockout_s": 0}}),
+        "last_answer",
+        qs,
+    )
+    .await;
+    let mut phone_a = app.ws(&f.teams[0].members[0].token).await;
+    f.control(&app, "start").await;
+    f.control(&app, "next").await;
+    let client = reqwest::Client::new();
+    let (s, b) = post(&client, app.port, &format!("/api/contests/{}/live/buzzer/open", f.cid), &f.admin).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let qid = f.questions[0];
+    ws_until(&mut phone_a, 10, |v| v["type"] == "buzzer" && v["buzzer"]["phase"] == "open").await;
+
+    // Team B's contestant, as a relay would name it.
+    let (_, list) = get(&client, app.port, &format!("/api/contests/{}/contestants", f.cid), &f.admin).await;
+    let b_id =
+        list.as_array().unwrap().iter().find(|x| x["name"] == "Thí sinh 2-1").expect("team B's contestant")["id"]
+            .as_i64()
+            .unwrap();
+    // Well after the buzzer opened: a press made before it would be a false start.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let made_us = chrono::Utc::now().timestamp_micros() - 100_000;
+    // A presses on the owner; then B's press, made 100 ms before, arrives from a relay.
+    ws_send(&mut phone_a, json!({"type": "buzz", "question_id": qid})).await;
+    let relayed = client
+        .post(format!("http://127.0.0.1:{}/internal/live/{}", app.port, f.cid))
+        .header(hoithi::live::relay::KEY_HEADER, hoithi::live::relay::key_of(JWT_SECRET.as_bytes()))
+        .json(&json!({
+            "cmd": "buzz",
+            "by": {"contestant_id": b_id, "team_id": f.teams[1].id, "is_captain": true},
+            "req": {"question_id": qid},
+            "at_us": made_us,
+        }))
+        .send()
+        .await
+        .unwrap();
+    let status = relayed.status();
+    let b_ack: Value = relayed.json().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{b_ack}");
+    assert_eq!(b_ack["place"], 1, "the press made first takes the floor: {b_ack}");
+    assert_eq!(b_ack["received_at"], made_us / 1000, "{b_ack}");
+    let a_ack = ws_until(&mut phone_a, 10, |v| v["type"] == "buzzed" || v["type"] == "error").await;
+    assert_eq!(a_ack["buzz"]["place"], 2, "{a_ack}");
+    assert!(a_ack["buzz"]["gap_ms"].as_i64().unwrap() >= 100, "{a_ack}");
+    let v = ws_until(&mut phone_a, 10, |v| v["type"] == "buzzer" && v["buzzer"]["presses_total"] == 2).await;
+    assert_eq!(v["buzzer"]["winner"]["team_id"], f.teams[1].id, "{v}");
+}

@@ -156,6 +156,16 @@ pub struct BuzzerView {
     pub explanation: Option<String>,
 }
 
+/// A press waiting to be placed (several instances, see [`Engine::buzz`]).
+struct Settling {
+    at_us: i64,
+    /// Arrival order, for presses stamped in the same microsecond.
+    n: u64,
+    by: Answerer,
+    req: BuzzRequest,
+    reply: oneshot::Sender<ApiResult<BuzzAck>>,
+}
+
 /// A press decided in memory, waiting for its batch to be stored before anyone hears.
 struct Pending {
     press: Option<(i32, Press)>,
@@ -178,6 +188,11 @@ pub struct BuzzerRun {
     typed: Vec<answers::Model>,
     pending: Vec<Pending>,
     first_pending: Option<Instant>,
+    /// Presses not placed yet (several instances), and how many arrived so far.
+    settling: Vec<Settling>,
+    arrived: u64,
+    /// The stamp of the last press placed: no later press is placed before it.
+    placed_us: i64,
     /// The view changed; it goes out at the next flush.
     dirty: bool,
     /// Screens were told that the buzzer opened by itself after the reading time.
@@ -199,6 +214,9 @@ impl BuzzerRun {
             typed: vec![],
             pending: vec![],
             first_pending: None,
+            settling: vec![],
+            arrived: 0,
+            placed_us: i64::MIN,
             dirty: false,
             open_announced: true,
             sent_status: String::new(),
@@ -412,8 +430,16 @@ impl Engine {
     /// after the reading time, or end a steal window.
     pub(in crate::live) fn buzzer_next_wake(&self) -> Option<Instant> {
         let run = self.buzzer()?;
+        let settled = run.settling.iter().map(|s| s.at_us).min().map(|at| {
+            let settle = self.buzz_settle();
+            let wait_us = (at + settle.as_micros() as i64 - crate::now_us()).max(0);
+            Instant::now() + Duration::from_micros(wait_us as u64)
+        });
         if let Some(t) = run.first_pending {
-            return Some(t + GROUP_COMMIT);
+            return Some(settled.map_or(t + GROUP_COMMIT, |s| s.min(t + GROUP_COMMIT)));
+        }
+        if settled.is_some() {
+            return settled;
         }
         let b = run.q.as_ref()?;
         if b.closed || self.buzzer_row().is_none_or(|r| r.status != "open") {
@@ -429,6 +455,7 @@ impl Engine {
     }
 
     pub(in crate::live) async fn buzzer_on_timer(&mut self) {
+        self.buzzer_settle(false);
         self.buzzer_commit().await;
         let now = now_ms();
         let Some(run) = self.buzzer_mut() else { return };
@@ -452,15 +479,54 @@ impl Engine {
 
     // ---- presses
 
-    /// A press, in the engine's receive order: decided against memory at once, told only
-    /// once its batch is stored.
+    /// A press. One instance alone decides it against memory at once, in its receive
+    /// order. With several instances a press may come through another instance, stamped
+    /// when that one received it (`at_us`): the owner then lets every press settle for
+    /// `--buzz-settle-ms` after its stamp and places them in the order of their stamps,
+    /// so that the hop between instances costs a relayed phone nothing. (A press whose
+    /// stamp is older than the last one placed, a hop longer than the settle time or a
+    /// clock behind, is placed next; a stamp in the future counts as now.) Either way a
+    /// press is told only once its batch is stored.
     pub(in crate::live) fn buzz(
         &mut self,
         by: Answerer,
-        req: super::super::events::BuzzRequest,
+        req: BuzzRequest,
+        at_us: Option<i64>,
         reply: oneshot::Sender<ApiResult<BuzzAck>>,
     ) {
-        let now = now_ms();
+        let settle = self.buzz_settle();
+        let now_us = crate::now_us();
+        match self.buzzer_mut() {
+            Some(run) if !settle.is_zero() => {
+                let at_us = at_us.unwrap_or(now_us).min(now_us).max(run.placed_us);
+                run.arrived += 1;
+                run.settling.push(Settling { at_us, n: run.arrived, by, req, reply });
+            }
+            _ => self.place_press(by, req, now_ms(), reply),
+        }
+    }
+
+    /// Places the presses that have settled (all of them with `all`), oldest stamp first.
+    fn buzzer_settle(&mut self, all: bool) {
+        let settle = self.buzz_settle();
+        let Some(run) = self.buzzer_mut() else { return };
+        if run.settling.is_empty() {
+            return;
+        }
+        let due = crate::now_us() - settle.as_micros() as i64;
+        run.settling.sort_by_key(|s| (s.at_us, s.n));
+        let n = if all { run.settling.len() } else { run.settling.partition_point(|s| s.at_us <= due) };
+        let ready: Vec<Settling> = run.settling.drain(..n).collect();
+        if let Some(last) = ready.last() {
+            run.placed_us = run.placed_us.max(last.at_us);
+        }
+        for s in ready {
+            self.place_press(s.by, s.req, s.at_us.div_euclid(1000), s.reply);
+        }
+    }
+
+    /// Decides a press received at `now` (ms) and queues its answer behind the batch.
+    fn place_press(&mut self, by: Answerer, req: BuzzRequest, now: i64, reply: oneshot::Sender<ApiResult<BuzzAck>>) {
         let (result, press) = self.decide_press(by, &req, now);
         let Some(run) = self.buzzer_mut() else {
             let _ = reply.send(result);
@@ -571,6 +637,8 @@ impl Engine {
     // ---- controls
 
     pub(in crate::live) async fn buzzer_control(&mut self, actor: &str, op: Control, now: i64) -> ApiResult<()> {
+        // The organiser acts on every press made so far.
+        self.buzzer_settle(true);
         self.buzzer_commit().await;
         match op {
             Control::Next => self.buzzer_next(actor, now).await,
@@ -728,7 +796,9 @@ impl Engine {
         req: AnswerRequest,
         now: i64,
     ) -> ApiResult<Ack> {
-        // A press still waiting for its batch may be the one that gave this team the floor.
+        // A press still waiting for its batch may be the one that gave this team the floor
+        // (one still settling has not given it yet).
+        self.buzzer_settle(false);
         self.buzzer_commit().await;
         if req.star {
             return Err(ApiError::invalid("star", "a buzzer part has no star of hope"));
