@@ -8,6 +8,7 @@
 #   BENCH_WORKERS=2 BENCH_SERVER_CPUS=0,1 BENCH_LOAD_CPUS=0,1 bench/run.sh sqlite 19000 3800 5 1000 1
 #                                     # two HTTP workers (the sharded fan-out), cores shared;
 #                                     # BENCH_BIN=path runs another build of the server
+#                                     # (BENCH_LOAD_BIN another generator)
 #
 # Build first: cargo build --release --workspace
 set -euo pipefail
@@ -31,6 +32,6 @@ HOITHI_LOG=${HOITHI_LOG:-warn} HOITHI_ADMIN_PASSWORD=$pw DATABASE_URL=$url \
 server=$!
 trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; [ "$db" = postgres ] && psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $name" >/dev/null 2>&1; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
-taskset -c "${BENCH_LOAD_CPUS:-1}" target/release/hoithi-load --url "http://127.0.0.1:$port" --phones "$phones" --teams "$teams" \
+taskset -c "${BENCH_LOAD_CPUS:-1}" "${BENCH_LOAD_BIN:-target/release/hoithi-load}" --url "http://127.0.0.1:$port" --phones "$phones" --teams "$teams" \
   --questions "$questions" --window-ms "$window" --reading-s "$reading" --admin-user admin --admin-password "$pw" --server-pid "$server" \
   --mode "${BENCH_MODE:-quiz}"
