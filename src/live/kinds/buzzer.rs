@@ -159,8 +159,6 @@ pub struct BuzzerView {
 /// A press waiting to be placed (several instances, see [`Engine::buzz`]).
 struct Settling {
     at_us: i64,
-    /// Arrival order, for presses stamped in the same microsecond.
-    n: u64,
     by: Answerer,
     req: BuzzRequest,
     reply: oneshot::Sender<ApiResult<BuzzAck>>,
@@ -188,9 +186,8 @@ pub struct BuzzerRun {
     typed: Vec<answers::Model>,
     pending: Vec<Pending>,
     first_pending: Option<Instant>,
-    /// Presses not placed yet (several instances), and how many arrived so far.
+    /// Presses not placed yet (several instances), in arrival order until sorted by stamp.
     settling: Vec<Settling>,
-    arrived: u64,
     /// The stamp of the last press placed: no later press is placed before it.
     placed_us: i64,
     /// The view changed; it goes out at the next flush.
@@ -215,7 +212,6 @@ impl BuzzerRun {
             pending: vec![],
             first_pending: None,
             settling: vec![],
-            arrived: 0,
             placed_us: i64::MIN,
             dirty: false,
             open_announced: true,
@@ -499,8 +495,7 @@ impl Engine {
         match self.buzzer_mut() {
             Some(run) if !settle.is_zero() => {
                 let at_us = at_us.unwrap_or(now_us).min(now_us).max(run.placed_us);
-                run.arrived += 1;
-                run.settling.push(Settling { at_us, n: run.arrived, by, req, reply });
+                run.settling.push(Settling { at_us, by, req, reply });
             }
             _ => self.place_press(by, req, now_ms(), reply),
         }
@@ -514,7 +509,8 @@ impl Engine {
             return;
         }
         let due = crate::now_us() - settle.as_micros() as i64;
-        run.settling.sort_by_key(|s| (s.at_us, s.n));
+        // Stable: presses stamped in the same microsecond keep their arrival order.
+        run.settling.sort_by_key(|s| s.at_us);
         let n = if all { run.settling.len() } else { run.settling.partition_point(|s| s.at_us <= due) };
         let ready: Vec<Settling> = run.settling.drain(..n).collect();
         if let Some(last) = ready.last() {
