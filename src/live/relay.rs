@@ -522,18 +522,6 @@ pub struct Remote {
 /// How long a relay's calls may keep failing before it gives up on the owner.
 pub const UNREACHABLE_FOR: Duration = Duration::from_secs(3);
 
-/// An error with its causes: "error sending request" alone does not say why.
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        out += ": ";
-        out += &c.to_string();
-        cur = c.source();
-    }
-    out
-}
-
 enum Job {
     Post(u64, Post),
     Add { id: u64, conn: Conn, seq: u64, frames: Vec<Frame> },
@@ -664,7 +652,9 @@ impl Remote {
         let res = match res {
             Ok(r) => r,
             Err(e) => {
-                tracing::warn!(contest = self.contest_id, owner = %self.owner_url, error = %chain(&e), "the owner cannot be reached");
+                // With its causes ("{:#}"): "error sending request" alone does not say why.
+                let error = format!("{:#}", anyhow::Error::new(e));
+                tracing::warn!(contest = self.contest_id, owner = %self.owner_url, error, "the owner cannot be reached");
                 let since = self.failing_since.lock().map(|mut f| *f.get_or_insert_with(Instant::now)).ok();
                 if since.is_some_and(|t| t.elapsed() >= UNREACHABLE_FOR) {
                     cluster.drop_this(self, "owner_unreachable");
