@@ -145,16 +145,9 @@ impl FailoverConfig {
     fn start_balancer(&self) -> anyhow::Result<Child> {
         let shipped = std::fs::read_to_string(&self.haproxy_cfg)
             .with_context(|| format!("cannot read {}", self.haproxy_cfg.display()))?;
-        let mut cfg = shipped.replace("    bind :80", &format!("    bind 127.0.0.1:{}", self.base_port));
-        for i in 0..INSTANCES {
-            let shipped_addr = format!("127.0.0.1:{}", 8081 + i);
-            anyhow::ensure!(
-                cfg.contains(&shipped_addr),
-                "{} names no server {shipped_addr}",
-                self.haproxy_cfg.display()
-            );
-            cfg = cfg.replace(&shipped_addr, &format!("127.0.0.1:{}", self.port(i)));
-        }
+        let backends: Vec<u16> = (0..INSTANCES).map(|i| self.port(i)).collect();
+        let cfg = haproxy_config(&shipped, self.base_port, &backends)
+            .with_context(|| format!("in {}", self.haproxy_cfg.display()))?;
         let path = self.work_dir.join("haproxy.cfg");
         std::fs::write(&path, cfg)?;
         Command::new("haproxy")
@@ -166,6 +159,18 @@ impl FailoverConfig {
             .spawn()
             .context("cannot start haproxy (apt-get install haproxy)")
     }
+}
+
+/// The shipped `deploy/haproxy.cfg` with its addresses replaced: listening on loopback at
+/// `port`, its servers (`127.0.0.1:8081`, `:8082`, …) at `backends`, in order.
+pub fn haproxy_config(shipped: &str, port: u16, backends: &[u16]) -> anyhow::Result<String> {
+    let mut cfg = shipped.replace("    bind :80", &format!("    bind 127.0.0.1:{port}"));
+    for (i, p) in backends.iter().enumerate() {
+        let shipped_addr = format!("127.0.0.1:{}", 8081 + i);
+        anyhow::ensure!(cfg.contains(&shipped_addr), "the shipped config names no server {shipped_addr}");
+        cfg = cfg.replace(&shipped_addr, &format!("127.0.0.1:{p}"));
+    }
+    Ok(cfg)
 }
 
 async fn wait_ready(http: &reqwest::Client, url: &str) -> anyhow::Result<()> {

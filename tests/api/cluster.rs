@@ -109,12 +109,7 @@ impl Balancer {
     fn start(app: &TestApp, backends: &[u16]) -> Balancer {
         let shipped = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/haproxy.cfg")).unwrap();
         let port = free_port();
-        let mut cfg = shipped.replace("    bind :80", &format!("    bind 127.0.0.1:{port}"));
-        for (i, p) in backends.iter().enumerate() {
-            let shipped_addr = format!("127.0.0.1:{}", 8081 + i);
-            assert!(cfg.contains(&shipped_addr), "the shipped config names {shipped_addr}");
-            cfg = cfg.replace(&shipped_addr, &format!("127.0.0.1:{p}"));
-        }
+        let cfg = hoithi_load::failover::haproxy_config(&shipped, port, backends).unwrap();
         let path = app.dir().join("haproxy.cfg");
         std::fs::write(&path, cfg).unwrap();
         let child = Command::new("haproxy")
@@ -175,12 +170,18 @@ async fn closes(ws: &mut Ws, secs: u64) -> bool {
 /// A phone reconnecting through the balancer until the contest answers with its state
 /// (while the new owner takes over, a connection may be refused or closed at once).
 async fn reconnect(lb: u16, token: &str) -> (Ws, Value) {
+    reconnect_to(lb, token, Duration::from_secs(20), Duration::from_secs(3), "the phone could not reconnect").await
+}
+
+/// A phone connecting to `port` again and again, each try waiting `first` for the state,
+/// until the state comes; fails with `what` after `within`.
+async fn reconnect_to(port: u16, token: &str, within: Duration, first: Duration, what: &str) -> (Ws, Value) {
     let started = Instant::now();
     loop {
-        assert!(started.elapsed() < Duration::from_secs(20), "the phone could not reconnect");
-        let url = format!("ws://127.0.0.1:{lb}/api/live?token={token}");
+        assert!(started.elapsed() < within, "{what}");
+        let url = format!("ws://127.0.0.1:{port}/api/live?token={token}");
         if let Ok((mut ws, _)) = tokio_tungstenite::connect_async(url).await
-            && let Ok(Some(Ok(Message::Text(t)))) = tokio::time::timeout(Duration::from_secs(3), ws.next()).await
+            && let Ok(Some(Ok(Message::Text(t)))) = tokio::time::timeout(first, ws.next()).await
         {
             let v: Value = serde_json::from_str(&t).unwrap();
             if v["type"] == "state" {
@@ -476,20 +477,10 @@ async fn an_owner_that_loses_its_database_stops_its_engine_and_resumes_when_it_i
 
     admin.execute_unprepared(&format!("ALTER DATABASE {name} WITH ALLOW_CONNECTIONS true")).await.unwrap();
     // Back: the phone reconnects to the same question and deadline, and answers.
-    let started = Instant::now();
-    let (mut phone, st) = loop {
-        assert!(started.elapsed() < Duration::from_secs(30), "the contest did not come back");
-        let url = format!("ws://127.0.0.1:{}/api/live?token={}", app.port, f.teams[0].members[0].token);
-        if let Ok((mut ws, _)) = tokio_tungstenite::connect_async(url).await
-            && let Ok(Some(Ok(Message::Text(t)))) = tokio::time::timeout(Duration::from_secs(3), ws.next()).await
-        {
-            let v: Value = serde_json::from_str(&t).unwrap();
-            if v["type"] == "state" {
-                break (ws, v);
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    };
+    let token = &f.teams[0].members[0].token;
+    let (mut phone, st) =
+        reconnect_to(app.port, token, Duration::from_secs(30), Duration::from_secs(3), "the contest did not come back")
+            .await;
     assert_eq!(st["state"]["question"]["status"], "open", "{st}");
     assert_eq!(st["state"]["question"]["deadline_at"], deadline, "{st}");
     answer(&mut phone, f.questions[0], "after-outage", 1).await;
@@ -621,20 +612,15 @@ async fn a_relay_cut_off_from_the_owner_never_acks_and_never_takes_the_contest_o
 
     // The link heals: a phone on B is back on the same question and deadline, and answers.
     link.set_cut(false);
-    let started = Instant::now();
-    let (mut phone_b, st) = loop {
-        assert!(started.elapsed() < Duration::from_secs(30), "B did not serve the contest again");
-        let url = format!("ws://127.0.0.1:{}/api/live?token={}", b.port, f.teams[2].members[0].token);
-        if let Ok((mut ws, _)) = tokio_tungstenite::connect_async(url).await
-            && let Ok(Some(Ok(Message::Text(t)))) = tokio::time::timeout(Duration::from_secs(8), ws.next()).await
-        {
-            let v: Value = serde_json::from_str(&t).unwrap();
-            if v["type"] == "state" {
-                break (ws, v);
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    };
+    let token = &f.teams[2].members[0].token;
+    let (mut phone_b, st) = reconnect_to(
+        b.port,
+        token,
+        Duration::from_secs(30),
+        Duration::from_secs(8),
+        "B did not serve the contest again",
+    )
+    .await;
     assert_eq!(st["state"]["question"]["status"], "open", "{st}");
     assert_eq!(st["state"]["question"]["deadline_at"], deadline, "{st}");
     answer(&mut phone_b, q1, "b-after-heal", 1).await;
