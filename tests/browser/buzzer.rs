@@ -124,17 +124,9 @@ async fn a_phone_presses_the_buzzer_and_the_projector_shows_who_has_the_floor() 
     let p = Screen::wide("buzzer", "projector").await;
     p.goto(&format!("{}{}", app.addr, link["path"].as_str().unwrap())).await;
     let phone = Screen::phone("buzzer", "phone").await;
-    phone.goto(&format!("{}/join?code={a_code}", app.addr)).await;
-    phone.wait_text("#preview-team", "", 10).await;
-    phone.fill("#name", "Ngọc").await;
-    phone.click("#join-submit").await;
-    phone.wait_js("return location.pathname === '/play'", 10).await;
+    phone.join(&app.addr, &a_code, "Ngọc").await;
     let console = Screen::wide("buzzer", "console").await;
-    console.goto(&format!("{}/", app.addr)).await;
-    console.fill("#u", ADMIN_USER).await;
-    console.fill("#p", ADMIN_PASSWORD).await;
-    console.click("#login button").await;
-    console.wait_js("return location.pathname === '/console'", 10).await;
+    console.sign_in(&app.addr, ADMIN_USER, ADMIN_PASSWORD, "/console").await;
     console.goto(&format!("{}/console#/{}/live", app.addr, h.cid)).await;
 
     // The question is shown; the buzzer waits for the organiser.
@@ -262,17 +254,9 @@ async fn the_team_with_the_floor_types_its_answer_on_the_phone() {
     let p = Screen::wide("buzzer_typed", "projector").await;
     p.goto(&format!("{}{}", app.addr, link["path"].as_str().unwrap())).await;
     let phone = Screen::phone("buzzer_typed", "phone").await;
-    phone.goto(&format!("{}/join?code={a_code}", app.addr)).await;
-    phone.wait_text("#preview-team", "", 10).await;
-    phone.fill("#name", "Ngọc").await;
-    phone.click("#join-submit").await;
-    phone.wait_js("return location.pathname === '/play'", 10).await;
+    phone.join(&app.addr, &a_code, "Ngọc").await;
     let console = Screen::wide("buzzer_typed", "console").await;
-    console.goto(&format!("{}/", app.addr)).await;
-    console.fill("#u", ADMIN_USER).await;
-    console.fill("#p", ADMIN_PASSWORD).await;
-    console.click("#login button").await;
-    console.wait_js("return location.pathname === '/console'", 10).await;
+    console.sign_in(&app.addr, ADMIN_USER, ADMIN_PASSWORD, "/console").await;
     console.goto(&format!("{}/console#/{}/live", app.addr, h.cid)).await;
 
     // Question 1 (a short answer): the phone takes the floor and gets a field.
@@ -362,11 +346,7 @@ async fn the_console_sets_up_a_buzzer_part_with_typed_answers() {
     let admin = app.admin_token().await;
     let cid = crate::fixtures::create_contest(&app, &admin, "Hội thi Rung chuông tri thức 2025").await;
     let s = Screen::wide("buzzer_part_form", "console").await;
-    s.goto(&format!("{}/", app.addr)).await;
-    s.fill("#u", ADMIN_USER).await;
-    s.fill("#p", ADMIN_PASSWORD).await;
-    s.click("#login button").await;
-    s.wait_js("return location.pathname === '/console'", 10).await;
+    s.sign_in(&app.addr, ADMIN_USER, ADMIN_PASSWORD, "/console").await;
     s.goto(&format!("{}/console#/{cid}/parts", app.addr)).await;
     s.click("#part-new").await;
     s.fill("#part-title", "Phần thi Giành quyền trả lời").await;

@@ -131,20 +131,12 @@ async fn the_projector_reveals_the_frozen_board_from_the_bottom_up() {
 
     // The team that scored nothing joins on a phone.
     let phone = Screen::phone("ceremony", "phone").await;
-    phone.goto(&format!("{}/join?code={}", app.addr, h.code)).await;
-    phone.wait_text("#preview-team", "", 10).await;
-    phone.fill("#name", "Bình").await;
-    phone.click("#join-submit").await;
-    phone.wait_js("return location.pathname === '/play'", 10).await;
+    phone.join(&app.addr, &h.code, "Bình").await;
     phone.wait_text("#wait-team", TEAMS[0], 10).await;
 
     // The organiser freezes the board from the console's live page.
     let c = Screen::wide("ceremony", "console").await;
-    c.goto(&format!("{}/", app.addr)).await;
-    c.fill("#u", ADMIN_USER).await;
-    c.fill("#p", ADMIN_PASSWORD).await;
-    c.click("#login button").await;
-    c.wait_js("return location.pathname === '/console'", 10).await;
+    c.sign_in(&app.addr, ADMIN_USER, ADMIN_PASSWORD, "/console").await;
     c.goto(&format!("{}/console#/{}/live", app.addr, h.cid)).await;
     c.wait_text("#board-freeze", "Khóa bảng điểm", 10).await;
     c.js("document.getElementById('board-freeze').click(); return 1").await;

@@ -10,11 +10,7 @@ use crate::helpers::{ADMIN_PASSWORD, ADMIN_USER, TestApp, spawn_app};
 use crate::results_fixture::setup_with;
 
 async fn sign_in(s: &Screen, app: &TestApp) {
-    s.goto(&format!("{}/", app.addr)).await;
-    s.fill("#u", ADMIN_USER).await;
-    s.fill("#p", ADMIN_PASSWORD).await;
-    s.click("#login button").await;
-    s.wait_js("return location.pathname === '/console'", 10).await;
+    s.sign_in(&app.addr, ADMIN_USER, ADMIN_PASSWORD, "/console").await;
 }
 
 /// The contest id in the console's address (`#/{id}/…`).

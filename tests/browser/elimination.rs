@@ -77,11 +77,7 @@ async fn a_wrong_answer_eliminates_on_the_phone_and_a_rescue_brings_it_back() {
     let binh = crate::fixtures::join(&app, &code_b, "Bình").await["token"].as_str().unwrap().to_owned();
 
     let lan = Screen::phone("elimination", "lan").await;
-    lan.goto(&format!("{}/join?code={code_a}", app.addr)).await;
-    lan.wait_text("#preview-team", "", 10).await;
-    lan.fill("#name", "Lan").await;
-    lan.click("#join-submit").await;
-    lan.wait_js("return location.pathname === '/play'", 10).await;
+    lan.join(&app.addr, &code_a, "Lan").await;
 
     let (s, link) = app.post(&format!("/api/contests/{}/projector", h.cid), Some(&h.admin), json!({})).await;
     assert_eq!(s, StatusCode::OK, "{link}");
@@ -128,11 +124,7 @@ async fn a_wrong_answer_eliminates_on_the_phone_and_a_rescue_brings_it_back() {
     // The console's live control: the count, who went out, and the rescue of everyone
     // eliminated on the last question, which needs a reason.
     let con = Screen::wide("elimination", "console").await;
-    con.goto(&format!("{}/", app.addr)).await;
-    con.fill("#u", crate::helpers::ADMIN_USER).await;
-    con.fill("#p", crate::helpers::ADMIN_PASSWORD).await;
-    con.click("#login button").await;
-    con.wait_js("return location.pathname === '/console'", 10).await;
+    con.sign_in(&app.addr, crate::helpers::ADMIN_USER, crate::helpers::ADMIN_PASSWORD, "/console").await;
     con.goto(&format!("{}/console#/{}/live", app.addr, h.cid)).await;
     con.wait_text("#live-elimination", "Còn 1/2", 10).await;
     con.wait_text("#elim-eliminated", "Lan", 10).await;

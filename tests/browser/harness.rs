@@ -144,6 +144,26 @@ impl Screen {
         self.driver.goto(url).await.unwrap_or_else(|e| panic!("{}: open {url}: {e}", self.name));
     }
 
+    /// Signs in on the start page at `base` and waits for the page it leads to
+    /// (`/console` for an organiser, `/judge` for a judge).
+    pub async fn sign_in(&self, base: &str, user: &str, password: &str, lands_on: &str) {
+        self.goto(&format!("{base}/")).await;
+        self.fill("#u", user).await;
+        self.fill("#p", password).await;
+        self.click("#login button").await;
+        self.wait_js(&format!("return location.pathname === '{lands_on}'"), 10).await;
+    }
+
+    /// Joins a team with its code on the join page at `base`, as `name`, and waits for
+    /// the phone's play screen.
+    pub async fn join(&self, base: &str, code: &str, name: &str) {
+        self.goto(&format!("{base}/join?code={code}")).await;
+        self.wait_text("#preview-team", "", 10).await;
+        self.fill("#name", name).await;
+        self.click("#join-submit").await;
+        self.wait_js("return location.pathname === '/play'", 10).await;
+    }
+
     /// Saves `NN-<screen>-<what>.png`.
     pub async fn shot(&self, what: &str) {
         let n = self.step.fetch_add(1, std::sync::atomic::Ordering::Relaxed);

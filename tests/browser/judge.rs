@@ -69,11 +69,7 @@ async fn a_judge_marks_a_team_sees_each_mark_saved_signs_and_the_sheet_locks() {
             json!({ "width": 1366, "height": 900, "deviceScaleFactor": 1, "mobile": false }),
         )
         .await;
-    s.goto(&format!("{}/", app.addr)).await;
-    s.fill("#u", "giamkhao1").await;
-    s.fill("#p", "mat-khau-giam-khao").await;
-    s.click("#login button").await;
-    s.wait_js("return location.pathname === '/judge'", 10).await;
+    s.sign_in(&app.addr, "giamkhao1", "mat-khau-giam-khao", "/judge").await;
     s.click("#tab-sheets").await;
     // The teams in their drawn order, the first one's sheet open.
     s.wait_text("#sheet .sheet-team", &first_name, 10).await;
@@ -207,11 +203,7 @@ async fn an_organiser_builds_a_judged_part_draws_the_order_follows_the_grid_and_
     }
 
     let s = Screen::wide("judge-console", "console").await;
-    s.goto(&format!("{}/", app.addr)).await;
-    s.fill("#u", crate::helpers::ADMIN_USER).await;
-    s.fill("#p", crate::helpers::ADMIN_PASSWORD).await;
-    s.click("#login button").await;
-    s.wait_js("return location.pathname === '/console'", 10).await;
+    s.sign_in(&app.addr, crate::helpers::ADMIN_USER, crate::helpers::ADMIN_PASSWORD, "/console").await;
     s.goto(&format!("{}/console#/{cid}/parts", app.addr)).await;
     s.click("#part-new").await;
     s.fill("#part-title", "Phần thi chào hỏi").await;

@@ -113,11 +113,7 @@ impl Contest {
 
 /// Joins through the page: the code from the QR link, the name typed.
 async fn join_on_page(app: &TestApp, s: &Screen, code: &str, name: &str) {
-    s.goto(&format!("{}/join?code={code}", app.addr)).await;
-    s.wait_text("#preview-team", "", 10).await;
-    s.fill("#name", name).await;
-    s.click("#join-submit").await;
-    s.wait_js("return location.pathname === '/play'", 10).await;
+    s.join(&app.addr, code, name).await;
 }
 
 /// Clicks through JavaScript (the buttons can be under the sticky footer).
@@ -628,11 +624,7 @@ async fn a_full_disk_raises_the_alarm_and_the_phone_resends_its_answer_once_spac
     join_on_page(&app, &lan, &code_a, "Lan").await;
 
     let console = Screen::wide("full-disk", "console").await;
-    console.goto(&format!("{}/", app.addr)).await;
-    console.fill("#u", crate::helpers::ADMIN_USER).await;
-    console.fill("#p", crate::helpers::ADMIN_PASSWORD).await;
-    console.click("#login button").await;
-    console.wait_js("return location.pathname === '/console'", 10).await;
+    console.sign_in(&app.addr, crate::helpers::ADMIN_USER, crate::helpers::ADMIN_PASSWORD, "/console").await;
     c.control(&app, "start").await;
     c.control(&app, "next").await;
     console.wait_text("#nav-live", "Điều hành", 10).await;

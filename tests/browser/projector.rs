@@ -283,11 +283,7 @@ async fn a_judge_signs_in_and_watches_the_live_board_with_each_questions_points(
     assert_eq!(s, StatusCode::CREATED, "{j}");
 
     let s = Screen::wide("judge", "judge").await;
-    s.goto(&format!("{}/", app.addr)).await;
-    s.fill("#u", "giamkhao1").await;
-    s.fill("#p", "mat-khau-giam-khao").await;
-    s.click("#login button").await;
-    s.wait_js("return location.pathname === '/judge'", 10).await;
+    s.sign_in(&app.addr, "giamkhao1", "mat-khau-giam-khao", "/judge").await;
     s.wait_text("#contest-list", "Hội thi tìm hiểu chuyên đề năm 2025", 10).await;
     s.wait_js("return document.querySelectorAll('#judge-board tbody tr').length === 3", 10).await;
     assert!(s.text("#judge-board").await.contains(XSS));

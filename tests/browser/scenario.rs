@@ -63,11 +63,7 @@ async fn a_whole_quiz_contest_runs_from_the_console_with_phones_and_the_projecto
 
     // The organiser signs in and builds the contest.
     let console = Screen::wide(TEST, "console").await;
-    console.goto(&format!("{}/", app.addr)).await;
-    console.fill("#u", ADMIN_USER).await;
-    console.fill("#p", ADMIN_PASSWORD).await;
-    console.click("#login button").await;
-    console.wait_js("return location.pathname === '/console'", 10).await;
+    console.sign_in(&app.addr, ADMIN_USER, ADMIN_PASSWORD, "/console").await;
     console.fill("#cf-name", "Hội thi tìm hiểu chuyên đề năm 2024-2025").await;
     console.fill("#cf-unit", "Huyện đoàn Châu Thành").await;
     console.fill("#cf-venue", "Hội trường Trung tâm Văn hóa huyện").await;

@@ -34,11 +34,7 @@ async fn judge(app: &TestApp, admin: &str, cid: i64, i: usize) -> (i64, String, 
 
 async fn console(app: &TestApp, test: &str, at: &str) -> Screen {
     let s = Screen::wide(test, "console").await;
-    s.goto(&format!("{}/", app.addr)).await;
-    s.fill("#u", ADMIN_USER).await;
-    s.fill("#p", ADMIN_PASSWORD).await;
-    s.click("#login button").await;
-    s.wait_js("return location.pathname === '/console'", 10).await;
+    s.sign_in(&app.addr, ADMIN_USER, ADMIN_PASSWORD, "/console").await;
     s.goto(&format!("{}/console#{at}", app.addr)).await;
     s
 }
@@ -54,11 +50,7 @@ async fn settle(s: &Screen) {
 
 async fn phone(app: &TestApp, test: &str, name: &str, code: &str, who: &str) -> Screen {
     let p = Screen::phone(test, name).await;
-    p.goto(&format!("{}/join?code={code}", app.addr)).await;
-    p.wait_text("#preview-team", "", 10).await;
-    p.fill("#name", who).await;
-    p.click("#join-submit").await;
-    p.wait_js("return location.pathname === '/play'", 10).await;
+    p.join(&app.addr, code, who).await;
     p
 }
 
@@ -229,11 +221,7 @@ async fn a_judge_marks_the_team_with_the_floor_right_or_wrong_with_big_buttons()
             json!({ "width": 1366, "height": 900, "deviceScaleFactor": 1, "mobile": false }),
         )
         .await;
-    s.goto(&format!("{}/", app.addr)).await;
-    s.fill("#u", &username).await;
-    s.fill("#p", "mat-khau-giam-khao").await;
-    s.click("#login button").await;
-    s.wait_js("return location.pathname === '/judge'", 10).await;
+    s.sign_in(&app.addr, &username, "mat-khau-giam-khao", "/judge").await;
 
     // The question is shown: nobody has the floor, the buttons wait.
     let control = |what: &str| format!("/api/contests/{cid}/live/{what}");
