@@ -379,12 +379,7 @@ async fn type_http(
     sid: &str,
     response: Value,
 ) -> (StatusCode, Value) {
-    app.post(
-        &format!("/api/contests/{}/answers", f.cid),
-        Some(&f.member(t, m).token),
-        json!({"submission_id": sid, "question_id": qid, "response": response}),
-    )
-    .await
+    crate::live::answer_http(app, f, f.member(t, m), qid, sid, response).await
 }
 
 async fn stored_answers(app: &TestApp, f: &Fixture) -> Vec<Value> {

@@ -183,7 +183,7 @@ impl Fixture {
     }
 }
 
-async fn answer_http(
+pub(crate) async fn answer_http(
     app: &TestApp,
     f: &Fixture,
     m: &Member,
